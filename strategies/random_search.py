@@ -1,0 +1,24 @@
+"""Uniform random search (Bergstra & Bengio, JMLR 2012): the baseline every strategy must beat.
+
+Each suggestion is drawn uniformly from the space, independently of everything observed, so
+repeats happen at the rate chance gives them; that is the honest baseline under equal budgets.
+"""
+
+from __future__ import annotations
+
+from spaces import Config
+from strategies._base import Observation, Strategy
+
+
+class RandomSearch(Strategy):
+    """Suggest configs uniformly at random."""
+
+    name = "random"
+    description = "Uniform random search (Bergstra & Bengio 2012)."
+
+    def ask(self) -> Config:
+        """A config drawn uniformly from the space."""
+        return self.space.sample(self.rng)
+
+    def tell(self, config: Config, observation: Observation) -> None:
+        """Random search learns nothing."""
