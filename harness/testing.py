@@ -1,0 +1,231 @@
+"""Test kit: a tiny in-memory table and the contract every strategy must keep.
+
+Third-party strategies use it the same way this repository does::
+
+    from harness.testing import StrategyContract
+
+    class TestMyStrategy(StrategyContract):
+        strategy_name = "my-strategy"
+
+Every registered strategy is checked by ``tests/test_strategy_contract.py`` through this
+class; pytest is needed only when this module is imported.
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+import numpy as np
+import pytest
+
+from harness._loop import Budget, RunTrace, run_strategy
+from spaces import Dimension, Provenance, Space, TabularBenchmark
+from strategies import Observation, Strategy, build_strategy
+
+
+def toy_benchmark(
+    *, direction: str = "maximize", tiny: bool = False, n_seeds: int = 3
+) -> TabularBenchmark:
+    """A small table with a known structure, for tests.
+
+    The default space mixes a categorical (4 choices), an ordinal (5) and a categorical (3)
+    dimension: 60 configs. Its objective has a single optimum plus seed noise, so a strategy
+    that learns has something to find. ``tiny=True`` gives a 2-config space (for exhaustion).
+    """
+    if tiny:
+        space = Space((Dimension(name="only", kind="categorical", choices=("a", "b")),))
+    else:
+        space = Space(
+            (
+                Dimension(name="op", kind="categorical", choices=("conv", "pool", "skip", "none")),
+                Dimension(name="width", kind="ordinal", choices=(16, 32, 64, 128, 256)),
+                Dimension(name="act", kind="categorical", choices=("relu", "tanh", "gelu")),
+            )
+        )
+    n = space.n_configs
+    configs = space.configs(np.arange(n)).astype(float)
+    if tiny:
+        base = 50.0 + configs[:, 0]
+    else:
+        base = 50.0 + 10.0 * (configs[:, 0] == 0) - 2.0 * (configs[:, 1] - 3.0) ** 2
+        base = base + 3.0 * (configs[:, -1] == 1)
+    noise = np.random.default_rng(7).normal(0.0, 0.5, size=(n, n_seeds))
+    values = base[:, None] + noise
+    if direction == "minimize":
+        values = -values
+    costs = 10.0 + configs[:, -1:] + np.arange(n_seeds)[None, :]
+    return TabularBenchmark(
+        name="toy/tiny" if tiny else "toy/mixed",
+        space=space,
+        objective="score",
+        direction="minimize" if direction == "minimize" else "maximize",
+        values=values,
+        costs=costs,
+        n_seeds=np.full(n, n_seeds, dtype=np.int64),
+        metrics={},
+        provenance=Provenance(
+            source="synthetic test table", package="harness.testing", licence="Apache-2.0",
+            objective_units="arbitrary",
+        ),
+        checksum="toy-tiny" if tiny else f"toy-mixed-{direction}",
+    )
+
+
+@contextmanager
+def time_limit(seconds: int) -> Iterator[None]:
+    """Fail (instead of hanging) if the block runs longer than ``seconds``."""
+
+    def _raise(signum: int, frame: object) -> None:
+        raise TimeoutError(f"took longer than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, _raise)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _global_rng_state() -> tuple[Any, ...]:
+    torch_state = None
+    if "torch" in sys.modules:
+        torch_state = sys.modules["torch"].get_rng_state().numpy().tobytes()
+    return (random.getstate(), repr(np.random.get_state()), torch_state)
+
+
+class StrategyContract:
+    """Checks every strategy must pass. Subclass and set `strategy_name` (and options)."""
+
+    strategy_name: ClassVar[str]
+    strategy_options: ClassVar[dict[str, Any]] = {}
+    n_evaluations: ClassVar[int] = 25
+
+    def make(
+        self, bench: TabularBenchmark, seed: int, budget: int | None = None
+    ) -> Strategy:
+        """A fresh strategy for ``bench``."""
+        return build_strategy(
+            self.strategy_name,
+            dict(self.strategy_options),
+            bench.space,
+            seed=seed,
+            maximize=bench.maximize,
+            budget=budget if budget is not None else self.n_evaluations,
+        )
+
+    def run(self, bench: TabularBenchmark, seed: int, n: int | None = None) -> RunTrace:
+        """One run of ``n`` evaluations through the harness loop; it must finish."""
+        n = n or self.n_evaluations
+        trace = run_strategy(
+            self.make(bench, seed, n), bench, seed=seed, budget=Budget(kind="evaluations", amount=n)
+        )
+        assert trace.status == "finished", trace.traceback
+        assert trace.n_evaluations == n
+        return trace
+
+    def test_has_name_and_description(self) -> None:
+        cls = type(self.make(toy_benchmark(), 0))
+        assert cls.name == self.strategy_name
+        assert isinstance(cls.description, str)
+        assert cls.description.strip()
+
+    def test_suggestions_are_valid_configs(self) -> None:
+        bench = toy_benchmark()
+        strategy = self.make(bench, 0)
+        for _ in range(self.n_evaluations):
+            config = strategy.ask()
+            assert bench.space.is_valid(config), config
+            i = bench.space.index(config)
+            strategy.tell(config, Observation(float(bench.oracle[i]), 1.0))
+
+    def test_same_seed_gives_same_run(self) -> None:
+        bench = toy_benchmark()
+        a, b = self.run(bench, 3), self.run(bench, 3)
+        np.testing.assert_array_equal(a.config_index, b.config_index)
+
+    def test_different_seeds_differ(self) -> None:
+        bench = toy_benchmark()
+        runs = {tuple(self.run(bench, seed).config_index.tolist()) for seed in range(4)}
+        assert len(runs) > 1
+
+    def test_interleaved_instances_are_independent(self) -> None:
+        bench = toy_benchmark()
+        first, second = self.make(bench, 1), self.make(bench, 2)
+        seen: list[list[int]] = [[], []]
+        for _ in range(self.n_evaluations):
+            for k, strategy in enumerate((first, second)):
+                config = strategy.ask()
+                i = bench.space.index(config)
+                seen[k].append(i)
+                # Same observations as in the lone runs: slot 0 of each config's records.
+                strategy.tell(config, Observation(float(bench.values[i, 0]), 1.0))
+        lone = []
+        for s in (1, 2):
+            strategy = self.make(bench, s)
+            out = []
+            for _ in range(self.n_evaluations):
+                config = strategy.ask()
+                i = bench.space.index(config)
+                out.append(i)
+                strategy.tell(config, Observation(float(bench.values[i, 0]), 1.0))
+            lone.append(out)
+        assert seen == lone
+
+    def test_global_rng_untouched_and_unused(self) -> None:
+        bench = toy_benchmark()
+        random.seed(1)
+        np.random.seed(1)  # noqa: NPY002 - the point is to check that nobody uses this state
+        before = _global_rng_state()
+        first = self.run(bench, 5).config_index
+        assert _global_rng_state() == before
+        random.seed(99)
+        np.random.seed(99)  # noqa: NPY002
+        if "torch" in sys.modules:
+            sys.modules["torch"].manual_seed(99)
+        second = self.run(bench, 5).config_index
+        np.testing.assert_array_equal(first, second)
+
+    def test_nan_and_tied_observations(self) -> None:
+        bench = toy_benchmark()
+        for feed in (float("nan"), 1.0):
+            strategy = self.make(bench, 0)
+            for step in range(self.n_evaluations):
+                config = strategy.ask()
+                assert bench.space.is_valid(config)
+                value = feed if step % 2 == 0 else 1.0
+                strategy.tell(config, Observation(value, 1.0))
+
+    def test_minimize_direction(self) -> None:
+        bench = toy_benchmark(direction="minimize")
+        trace = self.run(bench, 0)
+        assert np.all(np.isfinite(trace.regret))
+
+    def test_tiny_space_is_exhausted_without_hanging(self) -> None:
+        bench = toy_benchmark(tiny=True)
+        with time_limit(60):
+            trace = run_strategy(
+                self.make(bench, 0, budget=12), bench, seed=0,
+                budget=Budget(kind="evaluations", amount=12),
+            )
+        assert trace.status == "finished", trace.traceback
+        assert trace.n_evaluations == 12
+        assert trace.n_unique <= 2
+
+    def test_runs_under_a_seconds_budget(self) -> None:
+        bench = toy_benchmark()
+        strategy = build_strategy(
+            self.strategy_name, dict(self.strategy_options), bench.space,
+            seed=0, maximize=True, budget=None,
+        )
+        trace = run_strategy(strategy, bench, seed=0, budget=Budget(kind="seconds", amount=300))
+        assert trace.status == "finished", trace.traceback
+        assert trace.cumulative_cost_seconds[-1] <= 300
+
+
+__all__ = ["StrategyContract", "time_limit", "toy_benchmark"]
