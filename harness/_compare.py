@@ -74,8 +74,7 @@ def plan_comparison(comparison: Comparison) -> tuple[list[RunSpec], dict[str, Ta
         UnknownSpaceError, TableError, UnknownStrategyError, ValueError: Bad input.
     """
     benchmarks = {
-        name: load_space(name, table_options=comparison.table_options)
-        for name in comparison.spaces
+        name: load_space(name, table_options=comparison.table_options) for name in comparison.spaces
     }
     resolved = [(name, resolved_options(name, opts)) for name, opts in comparison.strategies]
     for bench in benchmarks.values():

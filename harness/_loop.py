@@ -175,7 +175,7 @@ def run_strategy(
             t0 = perf()
             strategy.tell(config, Observation(value, cost))
             overhead += perf() - t0
-    except Exception as exc:  # noqa: BLE001 - a failing strategy fails its own run only
+    except Exception as exc:
         status = "failed"
         error = f"{type(exc).__name__}: {exc}".splitlines()[0]
         tb = traceback.format_exc()

@@ -126,7 +126,8 @@ class ResultsStore:
             if create:
                 self._db.executescript(_SCHEMA)
                 self._db.execute(
-                    "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+                    "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                    (str(SCHEMA_VERSION),),
                 )
                 self._db.execute(
                     "INSERT OR IGNORE INTO meta VALUES ('created_at', ?)",
@@ -134,7 +135,9 @@ class ResultsStore:
                 )
             row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"{self.directory}: cannot use as a results directory: {exc}") from None
+            raise StoreError(
+                f"{self.directory}: cannot use as a results directory: {exc}"
+            ) from None
         if row is None or int(row[0]) != SCHEMA_VERSION:
             found = "none" if row is None else row[0]
             raise StoreError(
@@ -249,9 +252,7 @@ class ResultsStore:
                     time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 ),
             )
-            db.executemany(
-                "INSERT INTO evaluations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
-            )
+            db.executemany("INSERT INTO evaluations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def runs(self, keys: Iterable[str] | None = None) -> pd.DataFrame:
         """The runs table (all runs, or those with the given keys) as a DataFrame."""

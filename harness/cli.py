@@ -79,35 +79,78 @@ def build_parser() -> argparse.ArgumentParser:
 
     cmp = sub.add_parser("compare", help="run every strategy on every space and seed")
     cmp.add_argument(
-        "--space", action="append", metavar="NAME",
+        "--space",
+        action="append",
+        metavar="NAME",
         help=f"space to compare on (repeatable; default {DEFAULT_SPACE}); table:PATH for a CSV "
         "or Parquet file of your own",
     )
     cmp.add_argument(
-        "--strategy", action="append", metavar="NAME[:OPT=VAL,...]",
+        "--strategy",
+        action="append",
+        metavar="NAME[:OPT=VAL,...]",
         help="strategy to run (repeatable; default: all registered), with options",
     )
-    cmp.add_argument("--seeds", type=_positive_int, default=10, metavar="N",
-                     help="run seeds 0..N-1 for every strategy (default 10)")
+    cmp.add_argument(
+        "--seeds",
+        type=_positive_int,
+        default=10,
+        metavar="N",
+        help="run seeds 0..N-1 for every strategy (default 10)",
+    )
     group = cmp.add_mutually_exclusive_group()
-    group.add_argument("--budget", type=_positive_int, metavar="N",
-                       help="evaluations per run (default 100)")
-    group.add_argument("--budget-seconds", type=_positive_float, metavar="S",
-                       help="simulated training seconds per run instead of evaluations")
-    cmp.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1, metavar="N",
-                     help="worker processes (default: CPU count)")
-    cmp.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
-                     help=f"comparison directory (default {DEFAULT_OUT})")
-    cmp.add_argument("--table-objective", default="objective", metavar="COLUMN",
-                     help="objective column of table: spaces (default 'objective')")
-    cmp.add_argument("--table-direction", choices=["maximize", "minimize"], default="maximize",
-                     help="whether the table objective is maximised (default) or minimised")
-    cmp.add_argument("--table-seed-column", default="seed", metavar="COLUMN",
-                     help="training-seed column of table: spaces (used if present)")
-    cmp.add_argument("--table-cost-column", default="cost_seconds", metavar="COLUMN",
-                     help="training-seconds column of table: spaces (used if present)")
-    cmp.add_argument("--table-config-columns", metavar="A,B,...",
-                     help="config columns of table: spaces (default: all other columns)")
+    group.add_argument(
+        "--budget", type=_positive_int, metavar="N", help="evaluations per run (default 100)"
+    )
+    group.add_argument(
+        "--budget-seconds",
+        type=_positive_float,
+        metavar="S",
+        help="simulated training seconds per run instead of evaluations",
+    )
+    cmp.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="worker processes (default: CPU count)",
+    )
+    cmp.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        metavar="DIR",
+        help=f"comparison directory (default {DEFAULT_OUT})",
+    )
+    cmp.add_argument(
+        "--table-objective",
+        default="objective",
+        metavar="COLUMN",
+        help="objective column of table: spaces (default 'objective')",
+    )
+    cmp.add_argument(
+        "--table-direction",
+        choices=["maximize", "minimize"],
+        default="maximize",
+        help="whether the table objective is maximised (default) or minimised",
+    )
+    cmp.add_argument(
+        "--table-seed-column",
+        default="seed",
+        metavar="COLUMN",
+        help="training-seed column of table: spaces (used if present)",
+    )
+    cmp.add_argument(
+        "--table-cost-column",
+        default="cost_seconds",
+        metavar="COLUMN",
+        help="training-seconds column of table: spaces (used if present)",
+    )
+    cmp.add_argument(
+        "--table-config-columns",
+        metavar="A,B,...",
+        help="config columns of table: spaces (default: all other columns)",
+    )
     cmp.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sub.add_parser("list", help="list the spaces and strategies")
@@ -145,7 +188,9 @@ def _check_out_dir(out: Path) -> None:
         raise UsageError(f"--out {out}: {probe} is not writable")
     if out.is_dir() and not os.access(out, os.R_OK):
         raise UsageError(f"--out {out}: directory is not readable")
-    if (out / "results.sqlite").exists() and not os.access(out / "results.sqlite", os.R_OK | os.W_OK):
+    if (out / "results.sqlite").exists() and not os.access(
+        out / "results.sqlite", os.R_OK | os.W_OK
+    ):
         raise UsageError(f"--out {out}: results.sqlite is not readable and writable")
 
 
@@ -285,8 +330,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_export(args, console)
         return _cmd_list(console)
     except (
-        UsageError, UnknownSpaceError, UnknownStrategyError, StrategyOptionError,
-        TableError, StoreError, ValueError,
+        UsageError,
+        UnknownSpaceError,
+        UnknownStrategyError,
+        StrategyOptionError,
+        TableError,
+        StoreError,
+        ValueError,
     ) as exc:
         err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_USAGE

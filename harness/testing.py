@@ -21,7 +21,6 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import numpy as np
-import pytest
 
 from harness._loop import Budget, RunTrace, run_strategy
 from spaces import Dimension, Provenance, Space, TabularBenchmark
@@ -69,7 +68,9 @@ def toy_benchmark(
         n_seeds=np.full(n, n_seeds, dtype=np.int64),
         metrics={},
         provenance=Provenance(
-            source="synthetic test table", package="harness.testing", licence="Apache-2.0",
+            source="synthetic test table",
+            package="harness.testing",
+            licence="Apache-2.0",
             objective_units="arbitrary",
         ),
         checksum="toy-tiny" if tiny else f"toy-mixed-{direction}",
@@ -96,7 +97,7 @@ def _global_rng_state() -> tuple[Any, ...]:
     torch_state = None
     if "torch" in sys.modules:
         torch_state = sys.modules["torch"].get_rng_state().numpy().tobytes()
-    return (random.getstate(), repr(np.random.get_state()), torch_state)
+    return (random.getstate(), repr(np.random.get_state()), torch_state)  # noqa: NPY002
 
 
 class StrategyContract:
@@ -106,9 +107,7 @@ class StrategyContract:
     strategy_options: ClassVar[dict[str, Any]] = {}
     n_evaluations: ClassVar[int] = 25
 
-    def make(
-        self, bench: TabularBenchmark, seed: int, budget: int | None = None
-    ) -> Strategy:
+    def make(self, bench: TabularBenchmark, seed: int, budget: int | None = None) -> Strategy:
         """A fresh strategy for ``bench``."""
         return build_strategy(
             self.strategy_name,
@@ -210,7 +209,9 @@ class StrategyContract:
         bench = toy_benchmark(tiny=True)
         with time_limit(60):
             trace = run_strategy(
-                self.make(bench, 0, budget=12), bench, seed=0,
+                self.make(bench, 0, budget=12),
+                bench,
+                seed=0,
                 budget=Budget(kind="evaluations", amount=12),
             )
         assert trace.status == "finished", trace.traceback
@@ -220,8 +221,12 @@ class StrategyContract:
     def test_runs_under_a_seconds_budget(self) -> None:
         bench = toy_benchmark()
         strategy = build_strategy(
-            self.strategy_name, dict(self.strategy_options), bench.space,
-            seed=0, maximize=True, budget=None,
+            self.strategy_name,
+            dict(self.strategy_options),
+            bench.space,
+            seed=0,
+            maximize=True,
+            budget=None,
         )
         trace = run_strategy(strategy, bench, seed=0, budget=Budget(kind="seconds", amount=300))
         assert trace.status == "finished", trace.traceback

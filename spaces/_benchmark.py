@@ -84,12 +84,13 @@ class TabularBenchmark:
         if self.n_seeds.shape != (n,) or int(self.n_seeds.min()) < 1:
             raise ValueError("every config needs at least one recorded seed")
         with np.errstate(invalid="ignore"):
-            oracle = np.nanmean(self.values, axis=1)
+            oracle: FloatArray = np.nanmean(self.values, axis=1).astype(np.float64)
         best = int(np.nanargmax(oracle) if self.direction == "maximize" else np.nanargmin(oracle))
         object.__setattr__(self, "oracle", oracle)
         object.__setattr__(self, "optimum_index", best)
         object.__setattr__(self, "optimum", float(oracle[best]))
-        for arr in (self.values, self.costs, self.n_seeds, self.oracle, *self.metrics.values()):
+        frozen: list[npt.NDArray[np.generic]] = [self.values, self.costs, self.n_seeds, oracle]
+        for arr in [*frozen, *self.metrics.values()]:
             arr.setflags(write=False)
 
     @property

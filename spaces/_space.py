@@ -185,7 +185,8 @@ class Space:
     def configs(self, indices: npt.ArrayLike) -> npt.NDArray[np.int64]:
         """Configs of many row numbers at once, as an ``(n, n_dimensions)`` integer array."""
         idx = np.asarray(indices, dtype=np.int64).reshape(-1, 1)
-        return (idx // np.asarray(self._strides)) % np.asarray(self._sizes)
+        out: npt.NDArray[np.int64] = (idx // np.asarray(self._strides)) % np.asarray(self._sizes)
+        return out
 
     def all_configs(self) -> Iterator[Config]:
         """Every config, in row order."""

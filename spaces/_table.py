@@ -195,9 +195,10 @@ def load_table(path: str | Path, options: TableOptions | None = None) -> Tabular
         seen: dict[tuple[int, str], int] = {}
         for row, (r, s) in enumerate(zip(rows.tolist(), seeds, strict=True)):
             if (r, s) in seen:
+                unit = "line" if offset == 2 else "row"
                 raise TableError(
                     f"{_where(path, row, offset, seed_col)}: seed {s!r} repeats the run of "
-                    f"{'line' if offset == 2 else 'row'} {seen[(r, s)] + offset} for the same config"
+                    f"{unit} {seen[(r, s)] + offset} for the same config"
                 )
             seen[(r, s)] = row
     # Runs of one config fill its slots in file order (stable sort keeps that order).

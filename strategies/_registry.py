@@ -83,9 +83,7 @@ def get_strategy(name: str) -> type[Strategy]:
     """
     reg = registry()
     if name not in reg:
-        raise UnknownStrategyError(
-            f"unknown strategy {name!r}; choose one of {', '.join(reg)}"
-        )
+        raise UnknownStrategyError(f"unknown strategy {name!r}; choose one of {', '.join(reg)}")
     return reg[name]
 
 
