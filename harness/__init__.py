@@ -10,7 +10,8 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from harness._compare import Comparison, RunOutcome, compare, plan_comparison
-from harness._loop import Budget, InvalidConfigError, RunTrace, run_strategy
+from harness._lookup import InvalidConfigError, Lookup
+from harness._loop import Budget, RunTrace, failed_trace, run_strategy
 from harness._seeding import crn_key, recorded_slot, stable_hash, strategy_seed
 from harness._store import ResultsStore, RunSpec, StoreError
 
@@ -18,6 +19,7 @@ __all__ = [
     "Budget",
     "Comparison",
     "InvalidConfigError",
+    "Lookup",
     "ResultsStore",
     "RunOutcome",
     "RunSpec",
@@ -26,6 +28,7 @@ __all__ = [
     "__version__",
     "compare",
     "crn_key",
+    "failed_trace",
     "plan_comparison",
     "recorded_slot",
     "run_strategy",

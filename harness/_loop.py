@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from harness._seeding import crn_key, recorded_slot
+from harness._lookup import Lookup
 from spaces import TabularBenchmark
 from strategies import Observation, Strategy
 
@@ -54,10 +54,6 @@ class Budget:
         if self.kind == "evaluations":
             return f"{int(self.amount)} evaluations"
         return f"{self.amount:g} s"
-
-
-class InvalidConfigError(ValueError):
-    """A strategy proposed something that is not a config of the space."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -126,21 +122,14 @@ def run_strategy(
             evaluation returns (common random numbers across strategies).
         budget: The budget.
     """
-    space = benchmark.space
-    key = crn_key(seed, benchmark.name)
-    values, costs = benchmark.values, benchmark.costs
-    n_seeds = benchmark.n_seeds.tolist()
+    lookup = Lookup(benchmark, seed)
     seconds_limit = budget.amount if budget.kind == "seconds" else math.inf
     max_evaluations = budget.evaluations
-    strides = space._strides  # the loop's only hot index arithmetic, kept local
-    sizes = space.sizes
-    n_dims = len(sizes)
     perf = time.perf_counter
 
     indices: list[int] = []
     observed: list[float] = []
     spent: list[float] = []
-    counts: dict[int, int] = {}
     total = 0.0
     overhead = 0.0
     status: Literal["finished", "failed"] = "finished"
@@ -150,24 +139,9 @@ def run_strategy(
             t0 = perf()
             config = strategy.ask()
             overhead += perf() - t0
-            if type(config) is not tuple or len(config) != n_dims:
-                raise InvalidConfigError(f"ask() returned {config!r}, not a config of the space")
-            index = 0
-            for c, s, n in zip(config, strides, sizes, strict=True):
-                if type(c) is not int or not 0 <= c < n:
-                    # numpy integers are accepted; anything else is a strategy bug.
-                    if isinstance(c, bool) or not isinstance(c, np.integer) or not 0 <= c < n:
-                        raise InvalidConfigError(
-                            f"ask() returned {config!r}, not a config of the space"
-                        )
-                index += int(c) * s
-            occurrence = counts.get(index, 0)
-            slot = recorded_slot(key, index, occurrence, n_seeds[index])
-            cost = float(costs[index, slot])
+            index, value, cost = lookup.evaluate(config, max_cost=seconds_limit - total)
             if total + cost > seconds_limit:
                 break  # design.md #2: an evaluation that would overshoot is not run
-            value = float(values[index, slot])
-            counts[index] = occurrence + 1
             total += cost
             indices.append(index)
             observed.append(value)

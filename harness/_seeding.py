@@ -3,7 +3,8 @@
 Invariant (design.md #3): which recorded training seed an evaluation returns depends only on
 (run seed, space, config, how many times this run evaluated that config), never on the
 strategy. We derive one 64-bit run key from `numpy.random.SeedSequence` and mix it with the
-config's row number through SplitMix64, a fast stateless integer hash; no global RNG is used.
+config's row number by Fibonacci (multiplicative) hashing, keeping the well-mixed top 32
+bits; it costs about 0.1 us in Python, a quarter of SplitMix64. No global RNG is used.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 import numpy as np
 
 _MASK = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15  # 2**64 / golden ratio, Knuth's multiplicative-hashing constant
 
 
 def stable_hash(text: str) -> int:
@@ -25,7 +27,7 @@ def crn_key(seed: int, space_name: str) -> int:
     state = np.random.SeedSequence([seed, stable_hash(space_name), 0xC0FFEE]).generate_state(
         2, np.uint64
     )
-    return (int(state[0]) << 1 | 1) & _MASK
+    return splitmix64(int(state[0]))
 
 
 def strategy_seed(seed: int, strategy: str) -> int:
@@ -49,4 +51,4 @@ def recorded_slot(key: int, index: int, occurrence: int, n_seeds: int) -> int:
     turn, so a repeated config returns another recorded seed until all have been seen, as
     retraining it would.
     """
-    return (splitmix64(key ^ (index * 0xD1B54A32D192ED03 & _MASK)) + occurrence) % n_seeds
+    return (((((key ^ index) * _GOLDEN) & _MASK) >> 32) + occurrence) % n_seeds

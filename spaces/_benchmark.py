@@ -90,8 +90,9 @@ class TabularBenchmark:
         object.__setattr__(self, "optimum_index", best)
         object.__setattr__(self, "optimum", float(oracle[best]))
         frozen: list[npt.NDArray[np.generic]] = [self.values, self.costs, self.n_seeds, oracle]
-        for arr in [*frozen, *self.metrics.values()]:
-            arr.setflags(write=False)
+        frozen.extend(self.metrics.values())
+        for frozen_array in frozen:
+            frozen_array.setflags(write=False)
 
     @property
     def maximize(self) -> bool:
