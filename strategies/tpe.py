@@ -1,0 +1,131 @@
+"""Tree-structured Parzen estimator through Optuna's ask-and-tell interface.
+
+Follows Bergstra et al., NeurIPS 2011, "Algorithms for Hyper-Parameter Optimization", as
+implemented by Optuna's `TPESampler` (Akiba et al., KDD 2019; Watanabe, 2023, "Tree-Structured
+Parzen Estimator: Understanding Its Algorithm Components"). Categorical dimensions are
+categorical parameters over the choice indices; ordinal dimensions are integer parameters over
+the choice's rank, the right scale because the built-in ordinal grids are log-spaced. A NaN
+observation (a diverged training run) is told as a failed trial, which TPE leaves out of both
+of its densities. Optuna is imported only when a TPE strategy is built, so that listing the
+strategies stays fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from typing import TYPE_CHECKING
+
+from spaces import Config, Space
+from strategies._base import Observation, Strategy
+
+if TYPE_CHECKING:
+    import optuna
+
+
+class TPE(Strategy):
+    """Optuna's TPE sampler driven by the harness's ask/tell loop.
+
+    Args:
+        space: The space to suggest configs from.
+        seed: Seed of this instance's random generator; the sampler's seed is drawn from it.
+        maximize: Whether larger objective values are better.
+        budget: The run's number of evaluations, if counted in evaluations (unused).
+        n_startup_trials: Number of uniform random suggestions before TPE takes over.
+        multivariate: Whether to model the dimensions jointly (multivariate TPE) instead of
+            one independent density per dimension.
+    """
+
+    name = "tpe"
+    description = "Tree-structured Parzen estimator via Optuna's TPESampler (Bergstra et al. 2011)."
+
+    def __init__(
+        self,
+        space: Space,
+        *,
+        seed: int,
+        maximize: bool = True,
+        budget: int | None = None,
+        n_startup_trials: int = 10,
+        multivariate: bool = False,
+    ) -> None:
+        super().__init__(space, seed=seed, maximize=maximize, budget=budget)
+        if (
+            isinstance(n_startup_trials, bool)
+            or not isinstance(n_startup_trials, int)
+            or n_startup_trials < 0
+        ):
+            raise ValueError(
+                f"{self.name}: option n_startup_trials={n_startup_trials!r} must be an integer >= 0"
+            )
+        if not isinstance(multivariate, bool):
+            raise ValueError(
+                f"{self.name}: option multivariate={multivariate!r} must be True or False"
+            )
+        self.n_startup_trials = n_startup_trials
+        self.multivariate = multivariate
+
+        import optuna
+        from optuna.distributions import CategoricalDistribution, IntDistribution
+
+        self._distributions: dict[str, optuna.distributions.BaseDistribution] = {
+            d.name: (
+                CategoricalDistribution(tuple(range(d.size)))
+                if d.kind == "categorical"
+                else IntDistribution(0, d.size - 1)
+            )
+            for d in space.dimensions
+        }
+        logger = logging.getLogger("optuna")
+        level = logger.level
+        with warnings.catch_warnings():
+            # multivariate is flagged experimental in some Optuna versions; that is not news
+            # for a benchmark run. The study's "created in memory" INFO line is not either.
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            logger.setLevel(max(level, logging.WARNING))
+            try:
+                sampler = optuna.samplers.TPESampler(
+                    seed=int(self.rng.integers(2**32)),
+                    n_startup_trials=n_startup_trials,
+                    multivariate=multivariate,
+                )
+                self._study = optuna.create_study(
+                    sampler=sampler, direction="maximize" if maximize else "minimize"
+                )
+            finally:
+                logger.setLevel(level)
+        self._pending: tuple[Config, optuna.trial.Trial] | None = None
+
+    def ask(self) -> Config:
+        """The config of a new trial that TPE suggests."""
+        trial = self._study.ask(self._distributions)
+        config = tuple(int(trial.params[d.name]) for d in self.space.dimensions)
+        self._pending = (config, trial)
+        return config
+
+    def tell(self, config: Config, observation: Observation) -> None:
+        """Finish the trial of ``config``: complete with its value, or failed when NaN."""
+        from optuna.trial import TrialState, create_trial
+
+        failed = math.isnan(observation.value)
+        pending, self._pending = self._pending, None
+        if pending is not None and pending[0] == config:
+            if failed:
+                self._study.tell(pending[1], state=TrialState.FAIL)
+            else:
+                self._study.tell(pending[1], observation.value)
+            return
+        # Not the config just asked for (the harness loop never does this; other callers
+        # may): record it as a finished trial of its own so that TPE still learns from it.
+        if pending is not None:
+            self._study.tell(pending[1], state=TrialState.FAIL)
+        params = {d.name: c for d, c in zip(self.space.dimensions, config, strict=True)}
+        self._study.add_trial(
+            create_trial(
+                params=params,
+                distributions=self._distributions,
+                state=TrialState.FAIL if failed else TrialState.COMPLETE,
+                value=None if failed else observation.value,
+            )
+        )
