@@ -1,4 +1,4 @@
-"""Command line: ``python -m harness compare | list | export``.
+"""Command line: ``python -m harness compare | list | export | report``.
 
 A thin layer over the library: parse, validate everything before touching the disk, call
 `harness.compare`, print. Every user mistake is one line on stderr and exit code 2; runs that
@@ -159,6 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("directory", type=Path, help="the comparison directory")
     exp.add_argument("--format", choices=["parquet", "csv"], default="parquet")
     exp.add_argument("--to", type=Path, metavar="DIR", help="where to write (default: DIR)")
+
+    rep = sub.add_parser("report", help="write a comparison's statistical report into it")
+    rep.add_argument("directory", type=Path, help="the comparison directory")
+    rep.add_argument("--alpha", type=_positive_float, default=0.05, help="significance level")
+    rep.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resamples")
+    rep.add_argument("--log-scale", action="store_true", help="plot regret on a log scale")
     return parser
 
 
@@ -255,6 +261,13 @@ def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> in
     from reports import render_summary
 
     render_summary(runs, console)
+    from reports import ReportError, build_report
+
+    try:
+        report = build_report(args.out)
+        console.print(f"report: {report.directory / 'report.html'} (and report.md, tables.tex)")
+    except ReportError as exc:
+        err.print(f"no report: {exc}", markup=False)
     n_skipped = sum(o.skipped for o in outcomes)
     console.print(
         f"{len(specs)} runs ({len(specs) - n_skipped} run now, {n_skipped} resumed from the "
@@ -328,6 +341,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_compare(args, console, err)
         if args.command == "export":
             return _cmd_export(args, console)
+        if args.command == "report":
+            from reports import build_report, render_report
+
+            render_report(build_report(args.directory, alpha=args.alpha, seed=args.seed,
+                                       log_scale=args.log_scale), console)
+            return EXIT_OK
         return _cmd_list(console)
     except (
         UsageError,

@@ -1,11 +1,40 @@
 """Reports built from the results store.
 
-Public surface: `final_regret_summary` (numbers) and `render_summary` (the rich tables that
-``python -m harness compare`` prints at its end).
+Public surface: `final_regret_summary` and `render_summary` (the short tables that
+``python -m harness compare`` prints), `build_report` (the full statistical report written
+into a comparison directory: Markdown, HTML, LaTeX, figures and ``stats.json``), `Report`,
+`render_report` (its terminal summary) and `ReportError`. Matplotlib is imported only when
+figures are drawn.
 """
 
 from __future__ import annotations
 
+from rich.console import Console
+
+from reports._build import Report, build_report, compute_stats
+from reports._data import ReportError
 from reports._summary import final_regret_summary, render_summary
 
-__all__ = ["final_regret_summary", "render_summary"]
+
+def render_report(report: Report, console: Console) -> None:
+    """Print a built report's tables and notes, and what was written, in the terminal."""
+    from reports._render import terminal
+
+    terminal(report.stats, console)
+    n_figures = sum(f.startswith("figures/") for f in report.files)
+    main_files = ", ".join(f for f in report.files if not f.startswith("figures/"))
+    console.print(
+        f"report written to {report.directory}: {main_files} and {n_figures} figure files",
+        highlight=False,
+    )
+
+
+__all__ = [
+    "Report",
+    "ReportError",
+    "build_report",
+    "compute_stats",
+    "final_regret_summary",
+    "render_report",
+    "render_summary",
+]

@@ -1,0 +1,481 @@
+"""Build a comparison's statistical report: compute, then write every output file.
+
+`compute_stats` turns loaded cells into one JSON-ready tree (``stats.json``) holding every
+number the report shows and how it was computed; the Markdown, HTML, LaTeX and terminal
+renderers read only that tree (and the figures only the cells), so the files cannot disagree
+with ``stats.json``. Randomness (bootstrap resamples) comes from ``numpy.random.SeedSequence``
+keyed by the report seed and a stable hash of what is resampled, so the same store and
+settings give a byte-identical ``stats.json``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import os
+import platform
+import tempfile
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from harness._seeding import stable_hash
+from reports import _stats
+from reports._data import Cell, Loaded, ReportError, load
+
+N_RESAMPLES = 2000
+CONFIDENCE = 0.95
+POWER = 0.8
+N_RANK_POINTS = 50
+
+__all__ = ["Report", "ReportError", "build_report", "compute_stats"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Report:
+    """A written report.
+
+    Attributes:
+        directory: The comparison directory the files were written to.
+        stats: The ``stats.json`` tree.
+        files: Every file written, relative to ``directory``.
+    """
+
+    directory: Path
+    stats: dict[str, Any]
+    files: tuple[str, ...]
+
+
+def _rng(seed: int, *parts: str) -> np.random.Generator:
+    """An independent generator per resampled quantity, whatever order they are computed in."""
+    return np.random.default_rng(
+        np.random.SeedSequence([seed, *(stable_hash(p) for p in parts)])
+    )
+
+
+def _num(x: float | None) -> float | None:
+    """JSON has no NaN or infinity: those become null."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _nums(xs: Any) -> list[float | None]:
+    return [_num(x) for x in np.asarray(xs, dtype=np.float64).tolist()]
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for dist in ("nas-harness", "numpy", "scipy", "statsmodels", "pandas", "matplotlib"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "not installed"
+    return out
+
+
+def _settings(alpha: float, seed: int, zero_method: str, log_scale: bool) -> dict[str, Any]:
+    return {
+        "alpha": alpha,
+        "seed": seed,
+        "log_scale": log_scale,
+        "bootstrap": {
+            "method": "percentile bootstrap of the mean over seeds (scipy.stats.bootstrap)",
+            "confidence": CONFIDENCE,
+            "n_resamples": N_RESAMPLES,
+            "rng": "numpy default_rng(SeedSequence([seed, blake2b hashes of cell and label]))",
+        },
+        "pairwise_test": {
+            "name": "Wilcoxon signed-rank test, paired by seed (scipy.stats.wilcoxon)",
+            "alternative": "two-sided",
+            "zero_method": zero_method,
+            "method": "exact for <= 50 pairs without zero or tied differences, else normal "
+            "approximation with tie correction",
+            "too_few_pairs": "no p-value when all pairs are equal, or when 2 / 2**n_nonzero "
+            "> alpha (the smallest possible p-value cannot reach alpha)",
+            "correction": "Holm step-down over all pairs of a space "
+            "(same values as statsmodels multipletests method='holm')",
+            "effect_sizes": {
+                "a12": "Vargha-Delaney A12 = P(regret of a < regret of b) + 0.5 P(equal): "
+                "> 0.5 means a is better",
+                "rank_biserial": "matched-pairs rank-biserial correlation (Kerby 2014) of "
+                "regret(b) - regret(a), zero differences left out: > 0 means a is better",
+            },
+        },
+        "best": "lowest mean final regret (ties: lower median, then label)",
+        "not_significantly_worse": "Holm-adjusted p-value against the best >= alpha",
+        "average_rank": "rank of final regret among strategies within each seed (1 = best, "
+        "ties averaged), averaged over seeds",
+        "auc": "mean incumbent regret over the budget axis grid (evaluations 1..budget, or "
+        f"{'the simulated-seconds grid'} under a seconds budget): area / length",
+        "fixed_target": "target = median final regret of all compared runs of the space; "
+        "a run reaches it at the first grid point with regret <= target; runs that never do "
+        "count as not reached in the ECDF (it tops out below 1)",
+        "power": f"seeds for {POWER:.0%} power to detect the mean paired difference of the "
+        "two best strategies: paired t-test sample size for the observed dz "
+        "(statsmodels TTestPower), divided by 3/pi (Wilcoxon ARE), rounded up",
+        "cross_space": {
+            "scores": "mean final regret of each strategy per space, over the space's "
+            "compared seeds",
+            "friedman": "scipy.stats.friedmanchisquare over spaces (blocks), with "
+            "Iman-Davenport F",
+            "nemenyi": "critical difference q_alpha * sqrt(k(k+1)/(6N)), q_alpha = "
+            "scipy.stats.studentized_range.ppf(1 - alpha, k, inf) / sqrt(2)",
+            "wilcoxon_holm": "pairwise Wilcoxon signed-rank over spaces with Holm correction "
+            "(Benavoli, Corani & Mangili 2016)",
+            "rank_over_budget": "rank within each (space, seed) at each fraction of the budget, "
+            "averaged over seeds and spaces",
+        },
+        "missing_data": "runs that failed or have no finite regret are listed; each space "
+        "compares only the seeds every strategy finished",
+        "leading_nan": "before a run's first finite observation its regret is undefined; "
+        "the first defined regret is used for those evaluations",
+    }
+
+
+def _pair_entry(a: str, b: str, test: _stats.PairedTest) -> dict[str, Any]:
+    return {
+        "a": a,
+        "b": b,
+        "n_pairs": test.n_pairs,
+        "n_zero_differences": test.n_zero,
+        "n_tied_differences": test.n_tied,
+        "statistic": _num(test.statistic),
+        "r_plus": test.r_plus,
+        "r_minus": test.r_minus,
+        "pvalue": _num(test.pvalue),
+        "method": test.method,
+        "zero_method": test.zero_method,
+        # The test ran on regret(b) - regret(a), so both effect sizes are > 0.5 / > 0
+        # when a (the row strategy) has the lower regret.
+        "a12": _num(test.a12),
+        "rank_biserial": _num(test.rank_biserial),
+        "mean_difference_b_minus_a": _num(test.mean_difference),
+        "note": test.note,
+    }
+
+
+def _pairwise(
+    labels: tuple[str, ...], scores: np.ndarray[Any, Any], alpha: float, zero_method: str
+) -> list[dict[str, Any]]:
+    """Every pair (a, b), a before b in label order; tests on score(b) - score(a)."""
+    entries = []
+    for i, j in itertools.combinations(range(len(labels)), 2):
+        test = _stats.paired_wilcoxon(
+            scores[j], scores[i], alpha=alpha, zero_method=zero_method  # type: ignore[arg-type]
+        )
+        entries.append(_pair_entry(labels[i], labels[j], test))
+    adjusted = _stats.holm([e["pvalue"] for e in entries])
+    for entry, p in zip(entries, adjusted, strict=True):
+        entry["pvalue_holm"] = p
+        entry["significant"] = None if p is None else bool(p < alpha)
+    return entries
+
+
+def _find_pair(pairs: list[dict[str, Any]], a: str, b: str) -> dict[str, Any] | None:
+    for p in pairs:
+        if {p["a"], p["b"]} == {a, b}:
+            return p
+    return None
+
+
+def _cell_stats(
+    cell: Cell, *, alpha: float, seed: int, zero_method: str
+) -> dict[str, Any]:
+    k, n = len(cell.labels), len(cell.seeds)
+    notes: list[str] = list(cell.excluded)
+    out: dict[str, Any] = {
+        "name": cell.name,
+        "space": cell.space,
+        "table_checksum": cell.table_checksum,
+        "budget": {"kind": cell.budget_kind, "amount": cell.budget},
+        "objective": cell.space_info.get("objective"),
+        "direction": cell.space_info.get("direction"),
+        "optimum": _num(cell.space_info.get("optimum")),
+        "n_configs": cell.space_info.get("n_configs"),
+        "strategies": [{"label": lab, **cell.strategies[lab]} for lab in cell.labels],
+        "seeds": list(cell.seeds),
+        "failed_runs": list(cell.failed),
+    }
+    if not cell.space_info:
+        notes.append("the store has no record of this space's table (optimum, provenance)")
+    if k == 0 or n == 0:
+        notes.append("no seed was finished by every strategy: nothing to compare")
+        out.update(final_regret={}, pairwise=[], best=None, not_significantly_worse=[],
+                   auc={}, fixed_target={}, anytime={}, power=None, notes=notes)
+        return out
+    if k == 1:
+        notes.append(f"only one strategy ({cell.labels[0]}): nothing to compare it with")
+    if n == 1:
+        notes.append("a single seed: no intervals and no tests (they need spread over seeds)")
+    elif n < 6:
+        notes.append(
+            f"{n} seeds: a Wilcoxon test needs at least 6 pairs that differ to reach "
+            f"alpha={alpha:g}; use more seeds (--seeds) for significance statements"
+        )
+    ranks = np.asarray(
+        [np.nan] * k if k == 0 else _stats.average_ranks(cell.final.T), dtype=np.float64
+    )
+    final: dict[str, Any] = {}
+    for i, lab in enumerate(cell.labels):
+        d = _stats.describe(cell.final[i])
+        ci = _stats.bootstrap_interval(
+            cell.final[i], rng=_rng(seed, "final", cell.name, lab),
+            confidence=CONFIDENCE, n_resamples=N_RESAMPLES,
+        )
+        final[lab] = {
+            "n": d.n, "mean": _num(d.mean), "sd": _num(d.sd), "median": _num(d.median),
+            "q1": _num(d.q1), "q3": _num(d.q3), "ci_low": _num(ci.low), "ci_high": _num(ci.high),
+            "average_rank": _num(ranks[i]),
+            "n_found_optimum": int(np.count_nonzero(cell.final[i] <= 0.0)),
+            "per_seed": _nums(cell.final[i]),
+        }
+    order = sorted(
+        cell.labels, key=lambda lab: (final[lab]["mean"], final[lab]["median"], lab)
+    )
+    best = order[0]
+    pairs = _pairwise(cell.labels, cell.final, alpha, zero_method)
+    tied_with_best = []
+    for lab in order[1:]:
+        pair = _find_pair(pairs, best, lab)
+        if pair is not None and pair["pvalue_holm"] is not None and not pair["significant"]:
+            tied_with_best.append(lab)
+    power = None
+    if k >= 2:
+        i0, i1 = cell.labels.index(order[0]), cell.labels.index(order[1])
+        est = _stats.seeds_for_power(cell.final[i1], cell.final[i0], alpha=alpha, power=POWER)
+        power = {"a": order[0], "b": order[1], "n_seeds_now": n, **asdict(est)}
+        power["effect_size"] = _num(est.effect_size)
+        power["n_t_test"] = _num(est.n_t_test)
+    use_time = cell.budget_kind == "seconds"
+    auc_grid = cell.time_curves if use_time else cell.eval_curves
+    auc: dict[str, Any] = {"axis": "seconds" if use_time else "evaluations"}
+    for i, lab in enumerate(cell.labels):
+        areas = _stats.normalized_area(auc_grid[i])
+        d = _stats.describe(areas)
+        ci = _stats.bootstrap_interval(
+            areas, rng=_rng(seed, "auc", cell.name, lab),
+            confidence=CONFIDENCE, n_resamples=N_RESAMPLES,
+        )
+        auc[lab] = {"mean": _num(d.mean), "sd": _num(d.sd), "ci_low": _num(ci.low),
+                    "ci_high": _num(ci.high), "per_seed": _nums(areas)}
+    target = float(np.median(cell.final))
+    fixed: dict[str, Any] = {"target": target, "evaluations": {}, "seconds": {}}
+    for axis, grid, curves in (
+        ("evaluations", cell.eval_grid, cell.eval_curves),
+        ("seconds", cell.time_grid, cell.time_curves),
+    ):
+        for i, lab in enumerate(cell.labels):
+            hits = _stats.hitting_points(curves[i], grid, target)
+            reached = hits[np.isfinite(hits)]
+            # The median exists only if at least half the runs reached the target.
+            median = float(np.sort(hits)[(n - 1) // 2]) if reached.size * 2 >= n else None
+            fixed[axis][lab] = {
+                "n_reached": int(reached.size), "n": n, "median": _num(median),
+                "per_seed": _nums(hits),
+            }
+    anytime: dict[str, Any] = {}
+    for axis, grid, curves in (
+        ("evaluations", cell.eval_grid, cell.eval_curves),
+        ("seconds", cell.time_grid, cell.time_curves),
+    ):
+        entry: dict[str, Any] = {"grid": _nums(grid)}
+        for i, lab in enumerate(cell.labels):
+            low, high = _stats.bootstrap_mean_ci(
+                curves[i], rng=_rng(seed, "anytime", axis, cell.name, lab),
+                confidence=CONFIDENCE, n_resamples=N_RESAMPLES,
+            )
+            entry[lab] = {"mean": _nums(curves[i].mean(axis=0)), "ci_low": _nums(low),
+                          "ci_high": _nums(high)}
+        anytime[axis] = entry
+    out.update(
+        final_regret=final, best=best, order=order, not_significantly_worse=tied_with_best,
+        pairwise=pairs, power=power, auc=auc, fixed_target=fixed, anytime=anytime, notes=notes,
+    )
+    return out
+
+
+def _rank_over_budget(cells: list[Cell], labels: list[str]) -> dict[str, Any]:
+    """Average rank of each strategy at each fraction of the budget, over spaces and seeds."""
+    fractions = np.arange(1, N_RANK_POINTS + 1) / N_RANK_POINTS
+    total = np.zeros((len(labels), fractions.size))
+    count = 0
+    same_budget = len({(c.budget_kind, c.budget) for c in cells}) == 1
+    for cell in cells:
+        use_time = cell.budget_kind == "seconds"
+        grid = cell.time_grid if use_time else cell.eval_grid
+        curves = cell.time_curves if use_time else cell.eval_curves
+        idx = np.clip(np.ceil(fractions * grid.size).astype(int) - 1, 0, grid.size - 1)
+        rows = [cell.labels.index(lab) for lab in labels]
+        sub = curves[rows][:, :, idx]  # (k, n, P)
+        from scipy.stats import rankdata
+
+        ranks = rankdata(sub, axis=0)
+        total += ranks.sum(axis=1)
+        count += sub.shape[1]
+    cell0 = cells[0]
+    axis = "fraction of the budget"
+    x = fractions
+    if same_budget and cell0.budget_kind == "evaluations":
+        axis = "evaluations"
+        x = np.ceil(fractions * cell0.budget)
+    return {
+        "axis": axis,
+        "grid": _nums(x),
+        "ranks": {lab: _nums(total[i] / count) for i, lab in enumerate(labels)},
+    }
+
+
+def _cross_stats(
+    cells: list[Cell], per_cell: list[dict[str, Any]], *, alpha: float, zero_method: str
+) -> dict[str, Any] | None:
+    usable = [(c, s) for c, s in zip(cells, per_cell, strict=True) if s.get("final_regret")]
+    if len(cells) < 2:
+        return None
+    notes: list[str] = []
+    if len(usable) < len(cells):
+        notes.append(f"{len(cells) - len(usable)} space(s) without comparable seeds left out")
+    label_sets = [set(c.labels) for c, _ in usable]
+    labels = sorted(set.intersection(*label_sets)) if label_sets else []
+    every = sorted(set.union(*label_sets)) if label_sets else []
+    if len(labels) < len(every):
+        notes.append(
+            "strategies not compared on every space are left out of the cross-space "
+            f"analysis: {', '.join(sorted(set(every) - set(labels)))}"
+        )
+    out: dict[str, Any] = {
+        "spaces": [c.name for c, _ in usable], "strategies": labels, "notes": notes,
+    }
+    if len(usable) < 2 or len(labels) < 2:
+        notes.append("the cross-space analysis needs at least 2 spaces and 2 strategies")
+        return out
+    scores = np.array(
+        [[s["final_regret"][lab]["mean"] for lab in labels] for _, s in usable], dtype=float
+    )
+    ranks = _stats.average_ranks(scores)
+    out["scores"] = {lab: _nums(scores[:, i]) for i, lab in enumerate(labels)}
+    out["average_ranks"] = {lab: float(ranks[i]) for i, lab in enumerate(labels)}
+    n, k = scores.shape
+    if k >= 3:
+        fr = _stats.friedman(scores, alpha=alpha)
+        cd = fr.critical_difference
+        out["friedman"] = {
+            "chi2": fr.chi2, "pvalue": fr.pvalue, "iman_davenport_f": _num(fr.iman_davenport_f),
+            "iman_davenport_pvalue": _num(fr.iman_davenport_pvalue), "n_spaces": n, "k": k,
+            "significant": bool(fr.pvalue < alpha), "note": fr.note,
+        }
+    else:
+        cd = _stats.nemenyi_cd(k, n, alpha=alpha)
+        out["friedman"] = None
+        notes.append("the Friedman test needs at least 3 strategies; see the Wilcoxon test")
+    nemenyi_pairs = [
+        {"a": labels[i], "b": labels[j], "rank_difference": abs(float(ranks[i] - ranks[j])),
+         "significant": bool(abs(ranks[i] - ranks[j]) > cd)}
+        for i, j in itertools.combinations(range(k), 2)
+    ]
+    out["nemenyi"] = {
+        "alpha": alpha, "q_alpha": _stats.nemenyi_q(k, alpha=alpha), "critical_difference": cd,
+        "pairs": nemenyi_pairs,
+    }
+    out["wilcoxon_holm"] = _pairwise(tuple(labels), scores.T, alpha, zero_method)
+    out["rank_over_budget"] = _rank_over_budget([c for c, _ in usable], labels)
+    return out
+
+
+def compute_stats(
+    loaded: Loaded, *, alpha: float = 0.05, seed: int = 0, zero_method: str = "zsplit",
+    log_scale: bool = False,
+) -> dict[str, Any]:
+    """Every number of the report, and how it was computed, as a JSON-ready tree."""
+    if not 0 < alpha < 1:
+        raise ReportError(f"alpha {alpha!r} must be between 0 and 1")
+    if zero_method not in ("zsplit", "pratt", "wilcox"):
+        raise ReportError(f"zero method {zero_method!r} is not one of zsplit, pratt, wilcox")
+    cells = list(loaded.cells)
+    per_cell = [_cell_stats(c, alpha=alpha, seed=seed, zero_method=zero_method) for c in cells]
+    notes = []
+    if loaded.n_failed:
+        notes.append(f"{loaded.n_failed} of {loaded.n_runs} runs failed; see each space")
+    return {
+        "format": "nas-harness report stats, version 1",
+        "settings": _settings(alpha, seed, zero_method, log_scale),
+        "versions": _versions(),
+        "source": {
+            "schema_version": loaded.schema_version,
+            "harness_versions_of_runs": list(loaded.harness_versions),
+            "n_runs": loaded.n_runs,
+            "n_failed": loaded.n_failed,
+        },
+        "notes": notes,
+        "spaces": per_cell,
+        "cross_space": _cross_stats(cells, per_cell, alpha=alpha, zero_method=zero_method),
+    }
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def build_report(
+    directory: str | Path,
+    *,
+    alpha: float = 0.05,
+    seed: int = 0,
+    log_scale: bool = False,
+    zero_method: str = "zsplit",
+    figures: bool = True,
+) -> Report:
+    """Compute the statistics of a comparison directory and write the report into it.
+
+    Writes ``report.md``, ``report.html`` (figures embedded), ``tables.tex``, ``stats.json``
+    and ``figures/*.png|pdf``.
+
+    Args:
+        directory: The comparison directory (holding ``results.sqlite``).
+        alpha: Significance level of every test and of the critical difference.
+        seed: Seed of the bootstrap resamples.
+        log_scale: Plot regret on a (symmetric) log scale.
+        zero_method: Zero-difference handling of the Wilcoxon tests.
+        figures: Whether to draw figures (off for quick, text-only reports).
+
+    Raises:
+        StoreError: Missing, unreadable or incompatible results store.
+        ReportError: Nothing to report, or bad settings.
+    """
+    from reports import _figures, _render
+
+    root = Path(directory)
+    loaded = load(root)
+    if not os.access(root, os.W_OK | os.X_OK):
+        raise ReportError(f"{root}: not writable, so the report cannot be written there")
+    stats = compute_stats(
+        loaded, alpha=alpha, seed=seed, zero_method=zero_method, log_scale=log_scale
+    )
+    written: list[str] = []
+    figure_files: dict[str, list[str]] = {}
+    if figures:
+        figure_files = _figures.draw_all(root, loaded.cells, stats, log_scale=log_scale)
+        written += [f for files in figure_files.values() for f in files]
+    text = json.dumps(stats, indent=1, sort_keys=True, allow_nan=False) + "\n"
+    outputs = {
+        "stats.json": text.encode(),
+        "report.md": _render.markdown(stats, figure_files).encode(),
+        "report.html": _render.html(stats, figure_files, root).encode(),
+        "tables.tex": _render.latex(stats).encode(),
+    }
+    for name, data in outputs.items():
+        _write_atomic(root / name, data)
+        written.append(name)
+    return Report(directory=root, stats=stats, files=tuple(written))

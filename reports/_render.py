@@ -1,0 +1,479 @@
+r"""Render the ``stats.json`` tree as Markdown, self-contained HTML, LaTeX and terminal tables.
+
+Each renderer reads only the stats tree, so every number shown is one of ``stats.json``.
+Tables are first built as plain `TextTable` values (cells of text plus which are bold or
+marked) and then written in each format; LaTeX goes through pandas' ``Styler.to_latex``
+(booktabs rules, bold as ``\bfseries``).
+"""
+
+from __future__ import annotations
+
+import base64
+import html as html_lib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+DAGGER = "†"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextTable:
+    """A rendered-format-neutral table.
+
+    Attributes:
+        title: Caption.
+        columns: Column headers.
+        rows: Cell text, one list per row.
+        bold: ``(row, column)`` cells to set in bold.
+        marked: ``(row, column)`` cells that get the dagger mark.
+        legend: Text under the table (what marks mean).
+    """
+
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+    bold: set[tuple[int, int]] = field(default_factory=set)
+    marked: set[tuple[int, int]] = field(default_factory=set)
+    legend: str = ""
+
+
+def fmt(x: float | None, digits: int = 4) -> str:
+    """Compact number, ``-`` for missing."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "-"
+    if isinstance(x, int) or (float(x).is_integer() and abs(x) < 1e6):
+        return str(int(x))
+    return f"{x:.{digits}g}"
+
+
+def _p(p: float | None) -> str:
+    if p is None:
+        return "n/a"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def final_table(space: dict[str, Any], alpha: float) -> TextTable:
+    """Final-regret table of one space, strategies in order of mean final regret."""
+    best = space["best"]
+    cols = [
+        "strategy", "mean ± sd", "median [IQR]", "95% CI of mean", "avg rank",
+        "found optimum", "p vs best (Holm)", "A12 vs best",
+    ]
+    rows: list[list[str]] = []
+    bold: set[tuple[int, int]] = set()
+    marked: set[tuple[int, int]] = set()
+    for r, lab in enumerate(space["order"]):
+        f = space["final_regret"][lab]
+        pair = next(
+            (p for p in space["pairwise"] if {p["a"], p["b"]} == {best, lab}), None
+        )
+        if lab == best or pair is None:
+            p_text, a12 = "-", "-"
+        else:
+            p_text = _p(pair["pvalue_holm"])
+            # a12 in stats is P(a better than b); show P(best better than lab).
+            a12_val = pair["a12"] if pair["a"] == best else (
+                None if pair["a12"] is None else 1 - pair["a12"]
+            )
+            a12 = fmt(a12_val, 3)
+        rows.append([
+            lab,
+            f"{fmt(f['mean'])} ± {fmt(f['sd'], 3)}",
+            f"{fmt(f['median'])} [{fmt(f['q1'], 3)}, {fmt(f['q3'], 3)}]",
+            f"[{fmt(f['ci_low'])}, {fmt(f['ci_high'])}]",
+            fmt(f["average_rank"], 3),
+            f"{f['n_found_optimum']}/{f['n']}",
+            p_text,
+            a12,
+        ])
+        if lab == best:
+            bold.update({(r, 0), (r, 1)})
+        if lab in space["not_significantly_worse"]:
+            marked.add((r, 0))
+    n = len(space["seeds"])
+    legend = (
+        f"Final regret over {n} seed(s), lower is better. Bold: best mean. {DAGGER}: not "
+        f"significantly worse than the best (paired Wilcoxon signed-rank, Holm-corrected, "
+        f"alpha={alpha:g}). A12: probability that the best beats the strategy on a seed "
+        "(0.5 = no difference). n/a: too few differing pairs for a test."
+    )
+    return TextTable(
+        title=f"{space['name']}: final regret after {_budget(space)}", columns=cols,
+        rows=rows, bold=bold, marked=marked, legend=legend,
+    )
+
+
+def _budget(space: dict[str, Any]) -> str:
+    b = space["budget"]
+    return f"{int(b['amount'])} evaluations" if b["kind"] == "evaluations" else (
+        f"{b['amount']:g} simulated seconds"
+    )
+
+
+def pairwise_table(title: str, pairs: list[dict[str, Any]], alpha: float) -> TextTable:
+    """All pairwise Wilcoxon tests of one family."""
+    cols = ["a", "b", "pairs", "zero diffs", "p", "p (Holm)", "A12 (a better)",
+            "rank-biserial", "method", "note"]
+    rows = []
+    bold = set()
+    for r, p in enumerate(pairs):
+        rows.append([
+            p["a"], p["b"], str(p["n_pairs"]), str(p["n_zero_differences"]), _p(p["pvalue"]),
+            _p(p["pvalue_holm"]), fmt(p["a12"], 3), fmt(p["rank_biserial"], 3),
+            p["method"] + ("" if p["method"] == "none" else f", {p['zero_method']}"),
+            p["note"],
+        ])
+        if p["significant"]:
+            bold.add((r, 5))
+    return TextTable(
+        title=title, columns=cols, rows=rows, bold=bold,
+        legend=f"Two-sided paired Wilcoxon signed-rank tests on regret(b) - regret(a); bold: "
+        f"significant at alpha={alpha:g} after Holm's correction. A12 > 0.5 and "
+        "rank-biserial > 0 mean a has the lower regret.",
+    )
+
+
+def auc_target_table(space: dict[str, Any]) -> TextTable:
+    """Area under the anytime curve and the fixed-target view of one space."""
+    auc = space["auc"]
+    ft = space["fixed_target"]
+    cols = ["strategy", f"AUC ({auc['axis']}) mean ± sd", "AUC 95% CI",
+            "reached target", "median evaluations", "median seconds"]
+    rows = []
+    for lab in space["order"]:
+        a = auc[lab]
+        fe, fs = ft["evaluations"][lab], ft["seconds"][lab]
+        rows.append([
+            lab, f"{fmt(a['mean'])} ± {fmt(a['sd'], 3)}",
+            f"[{fmt(a['ci_low'])}, {fmt(a['ci_high'])}]",
+            f"{fe['n_reached']}/{fe['n']}",
+            fmt(fe["median"]) if fe["median"] is not None else "not reached by half",
+            fmt(fs["median"]) if fs["median"] is not None else "not reached by half",
+        ])
+    return TextTable(
+        title=f"{space['name']}: area under the anytime curve and budget to reach regret <= "
+        f"{fmt(ft['target'])}",
+        columns=cols, rows=rows,
+        legend="AUC: mean regret of the incumbent over the budget (lower is better). Target: "
+        "median final regret of all compared runs; medians count runs that never reach it "
+        "as not reached.",
+    )
+
+
+def cross_table(cross: dict[str, Any]) -> TextTable:
+    """Average ranks across spaces."""
+    ranks = cross["average_ranks"]
+    order = sorted(ranks, key=lambda lab: (ranks[lab], lab))
+    rows = [[lab, fmt(ranks[lab], 3)] for lab in order]
+    cd = cross["nemenyi"]["critical_difference"]
+    return TextTable(
+        title=f"Average rank over {len(cross['spaces'])} spaces",
+        columns=["strategy", "average rank"], rows=rows, bold={(0, 0), (0, 1)},
+        legend=f"Rank of each strategy's mean final regret per space (1 = best), averaged. "
+        f"Nemenyi critical difference at alpha={cross['nemenyi']['alpha']:g}: {cd:.3f}.",
+    )
+
+
+def _cross_lines(cross: dict[str, Any]) -> list[str]:
+    lines = []
+    fr = cross.get("friedman")
+    if fr:
+        lines.append(
+            f"Friedman test over {fr['n_spaces']} spaces and {fr['k']} strategies: "
+            f"chi2 = {fr['chi2']:.3f}, p = {_p(fr['pvalue'])}; Iman-Davenport F = "
+            f"{fmt(fr['iman_davenport_f'])}, p = {_p(fr['iman_davenport_pvalue'])}."
+            + (f" Note: {fr['note']}." if fr["note"] else "")
+        )
+    nem = cross["nemenyi"]
+    sig = [f"{p['a']} vs {p['b']}" for p in nem["pairs"] if p["significant"]]
+    lines.append(
+        f"Nemenyi critical difference (alpha={nem['alpha']:g}, q = {nem['q_alpha']:.3f}): "
+        f"{nem['critical_difference']:.3f}; pairs differing by more: "
+        + (", ".join(sig) if sig else "none") + "."
+    )
+    return lines
+
+
+def _space_lines(space: dict[str, Any]) -> list[str]:
+    lines = []
+    pw = space.get("power")
+    if pw:
+        if pw["n_seeds"] is not None:
+            lines.append(
+                f"Seeds needed to detect the difference between {pw['a']} and {pw['b']} with "
+                f"{pw['power']:.0%} power at alpha={pw['alpha']:g}: about {pw['n_seeds']} "
+                f"(observed dz = {pw['effect_size']:.3g}, {pw['n_seeds_now']} seeds now; "
+                "paired t-test size / (3/pi)); a rough estimate."
+            )
+        else:
+            lines.append(f"Seeds for {pw['power']:.0%} power ({pw['a']} vs {pw['b']}): "
+                         f"{pw['note']}.")
+    return lines
+
+
+# ---------------------------------------------------------------------------- Markdown
+
+
+def _md_cell(t: TextTable, r: int, c: int) -> str:
+    text = t.rows[r][c].replace("|", "\\|")
+    if (r, c) in t.marked:
+        text += f" {DAGGER}"
+    return f"**{text}**" if (r, c) in t.bold else text
+
+
+def md_table(t: TextTable) -> str:
+    """A GitHub-flavoured Markdown table with caption and legend."""
+    lines = [f"**{t.title}**", "", "| " + " | ".join(t.columns) + " |",
+             "|" + "|".join("---" for _ in t.columns) + "|"]
+    for r in range(len(t.rows)):
+        lines.append("| " + " | ".join(_md_cell(t, r, c) for c in range(len(t.columns))) + " |")
+    if t.legend:
+        lines += ["", f"*{t.legend}*"]
+    return "\n".join(lines) + "\n"
+
+
+def _header(stats: dict[str, Any]) -> list[str]:
+    s = stats["settings"]
+    v = stats["versions"]
+    src = stats["source"]
+    return [
+        f"{src['n_runs']} runs ({src['n_failed']} failed) on {len(stats['spaces'])} space(s). "
+        f"alpha = {s['alpha']:g}; bootstrap: {s['bootstrap']['n_resamples']} resamples, "
+        f"seed {s['seed']}; Wilcoxon zero_method = {s['pairwise_test']['zero_method']}; "
+        "Holm correction per family.",
+        "Versions: " + ", ".join(f"{k} {val}" for k, val in sorted(v.items())) + ".",
+        "Every number below, and how it was computed, is in `stats.json`.",
+    ]
+
+
+def _space_meta(space: dict[str, Any]) -> str:
+    parts = [f"budget {_budget(space)}", f"{len(space['seeds'])} paired seeds"]
+    if space.get("objective"):
+        parts.append(f"objective {space['objective']} ({space['direction']}), optimum "
+                     f"{fmt(space['optimum'], 6)}")
+    parts.append(f"table checksum `{space['table_checksum'][:16]}`")
+    return "; ".join(parts)
+
+
+def markdown(stats: dict[str, Any], figures: dict[str, list[str]]) -> str:
+    """``report.md``: the whole report, figures linked as PNG files."""
+    alpha = stats["settings"]["alpha"]
+    out = ["# Comparison report", "", *_header(stats), ""]
+    out += [f"> {n}" for n in stats["notes"]]
+    cross = stats.get("cross_space")
+    if cross:
+        out += ["", "## Across spaces", ""]
+        out += [f"> {n}" for n in cross["notes"]]
+        if "nemenyi" in cross:
+            out += ["", md_table(cross_table(cross)), *_cross_lines(cross), ""]
+            for key in ("critical_difference", "rank_over_budget"):
+                if key in figures:
+                    out += [f"![{key}]({figures[key][0]})", ""]
+            out += [md_table(pairwise_table(
+                "Wilcoxon signed-rank tests over spaces (Benavoli et al. 2016)",
+                cross["wilcoxon_holm"], alpha))]
+    for space in stats["spaces"]:
+        out += ["", f"## {space['name']}", "", _space_meta(space), ""]
+        out += [f"> {n}" for n in space["notes"]]
+        if space["failed_runs"]:
+            out += ["", "Failed runs:", ""]
+            out += [f"- {f['label']} seed {f['seed']}: {f['error']}" for f in space["failed_runs"]]
+        if not space.get("final_regret"):
+            continue
+        out += ["", md_table(final_table(space, alpha)), *_space_lines(space), ""]
+        if space["name"] in figures:
+            out += [f"![{space['name']}]({figures[space['name']][0]})", ""]
+        out += [md_table(auc_target_table(space))]
+        if space["pairwise"]:
+            out += [md_table(pairwise_table(f"{space['name']}: pairwise tests",
+                                            space["pairwise"], alpha))]
+    return "\n".join(out).rstrip() + "\n"
+
+
+# ---------------------------------------------------------------------------- HTML
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1100px;margin:2em auto;
+padding:0 1em;color:#222;line-height:1.45}
+table{border-collapse:collapse;margin:.6em 0;font-size:.9em}
+th,td{padding:.25em .6em;text-align:right;border-bottom:1px solid #ddd}
+th{border-bottom:2px solid #444} td:first-child,th:first-child{text-align:left}
+caption{caption-side:top;text-align:left;font-weight:600;padding:.3em 0}
+.legend{font-size:.85em;color:#555;margin-top:0} .note{background:#fff6dd;padding:.4em .8em;
+border-left:4px solid #e0b000;margin:.4em 0} img{max-width:100%} code{font-size:.9em}
+"""
+
+
+def html_table(t: TextTable) -> str:
+    """An HTML table with caption and legend."""
+    esc = html_lib.escape
+    head = "".join(f"<th>{esc(c)}</th>" for c in t.columns)
+    body = []
+    for r, row in enumerate(t.rows):
+        cells = []
+        for c, text in enumerate(row):
+            v = esc(text) + (f" {DAGGER}" if (r, c) in t.marked else "")
+            cells.append(f"<td><b>{v}</b></td>" if (r, c) in t.bold else f"<td>{v}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    legend = f'<p class="legend">{esc(t.legend)}</p>' if t.legend else ""
+    return (f"<table><caption>{esc(t.title)}</caption><thead><tr>{head}</tr></thead><tbody>"
+            + "".join(body) + f"</tbody></table>{legend}\n")
+
+
+def _img(root: Path, rel: str, alt: str) -> str:
+    data = base64.b64encode((root / rel).read_bytes()).decode("ascii")
+    return f'<p><img alt="{html_lib.escape(alt)}" src="data:image/png;base64,{data}"></p>\n'
+
+
+def html(stats: dict[str, Any], figures: dict[str, list[str]], root: Path) -> str:
+    """``report.html``: the whole report in one file, figures embedded as PNG data URIs."""
+    esc = html_lib.escape
+    alpha = stats["settings"]["alpha"]
+    parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+             "<title>Comparison report</title>", f"<style>{_CSS}</style></head><body>",
+             "<h1>Comparison report</h1>"]
+    parts += [f"<p>{esc(line)}</p>" for line in _header(stats)]
+    parts += [f'<p class="note">{esc(n)}</p>' for n in stats["notes"]]
+    cross = stats.get("cross_space")
+    if cross:
+        parts.append("<h2>Across spaces</h2>")
+        parts += [f'<p class="note">{esc(n)}</p>' for n in cross["notes"]]
+        if "nemenyi" in cross:
+            parts.append(html_table(cross_table(cross)))
+            parts += [f"<p>{esc(line)}</p>" for line in _cross_lines(cross)]
+            for key in ("critical_difference", "rank_over_budget"):
+                if key in figures:
+                    parts.append(_img(root, figures[key][0], key))
+            parts.append(html_table(pairwise_table(
+                "Wilcoxon signed-rank tests over spaces (Benavoli et al. 2016)",
+                cross["wilcoxon_holm"], alpha)))
+    for space in stats["spaces"]:
+        parts.append(f"<h2>{esc(space['name'])}</h2><p>{esc(_space_meta(space))}</p>")
+        parts += [f'<p class="note">{esc(n)}</p>' for n in space["notes"]]
+        if space["failed_runs"]:
+            items = "".join(f"<li>{esc(f['label'])} seed {f['seed']}: {esc(f['error'])}</li>"
+                            for f in space["failed_runs"])
+            parts.append(f"<p>Failed runs:</p><ul>{items}</ul>")
+        if not space.get("final_regret"):
+            continue
+        parts.append(html_table(final_table(space, alpha)))
+        parts += [f"<p>{esc(line)}</p>" for line in _space_lines(space)]
+        if space["name"] in figures:
+            parts.append(_img(root, figures[space["name"]][0], space["name"]))
+        parts.append(html_table(auc_target_table(space)))
+        if space["pairwise"]:
+            parts.append(html_table(pairwise_table(f"{space['name']}: pairwise tests",
+                                                   space["pairwise"], alpha)))
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+# ---------------------------------------------------------------------------- LaTeX
+
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "±": r"$\pm$", "≈": r"$\approx$", "<": r"$<$", ">": r"$>$",
+}
+
+
+def latex_escape(text: str) -> str:
+    """Escape LaTeX specials (and typeset ±, <, >) in plain text."""
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+
+
+def latex_table(t: TextTable, label: str) -> str:
+    r"""A booktabs table via pandas ``Styler.to_latex``, ready for ``\input``."""
+    body = [
+        [latex_escape(text) + (r"$^\dagger$" if (r, c) in t.marked else "")
+         for c, text in enumerate(row)]
+        for r, row in enumerate(t.rows)
+    ]
+    frame = pd.DataFrame(body, columns=[latex_escape(c) for c in t.columns])
+    styles = pd.DataFrame("", index=frame.index, columns=frame.columns)
+    for r, c in t.bold:
+        styles.iloc[r, c] = "font-weight: bold"
+    styler = frame.style.hide(axis="index").apply(lambda _: styles, axis=None)
+    caption = latex_escape(t.title) + (f". {latex_escape(t.legend)}" if t.legend else "")
+    return styler.to_latex(
+        hrules=True,
+        column_format="l" + "r" * (len(t.columns) - 1),
+        caption=caption.replace(DAGGER, r"$^\dagger$"),
+        label=label,
+        position_float="centering",
+        convert_css=True,
+    )
+
+
+def latex(stats: dict[str, Any]) -> str:
+    """``tables.tex``: one final-regret table per space, plus the cross-space ranks."""
+    alpha = stats["settings"]["alpha"]
+    out = ["% Generated by `python -m harness report`; needs \\usepackage{booktabs}.",
+           "% Every number is in stats.json.", ""]
+    from reports._figures import slug
+
+    for space in stats["spaces"]:
+        if space.get("final_regret"):
+            out.append(latex_table(final_table(space, alpha), f"tab:{slug(space['name'])}"))
+    cross = stats.get("cross_space")
+    if cross and "nemenyi" in cross:
+        out.append(latex_table(cross_table(cross), "tab:average-ranks"))
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------- terminal
+
+
+def terminal(stats: dict[str, Any], console: Console) -> None:
+    """Print the report's tables and notes as rich tables."""
+    alpha = stats["settings"]["alpha"]
+    for n in stats["notes"]:
+        console.print(f"[yellow]note:[/] {n}", highlight=False)
+    for space in stats["spaces"]:
+        for n in space["notes"]:
+            console.print(f"[yellow]note ({space['name']}):[/] {n}", highlight=False)
+        for f in space["failed_runs"]:
+            console.print(
+                Text("failed: ", style="red")
+                + Text(f"{space['name']} {f['label']} seed {f['seed']}: {f['error']}"),
+                highlight=False,
+            )
+        if not space.get("final_regret"):
+            continue
+        _print_table(final_table(space, alpha), console)
+        for line in _space_lines(space):
+            console.print(line, highlight=False)
+    cross = stats.get("cross_space")
+    if cross:
+        for n in cross["notes"]:
+            console.print(f"[yellow]note (across spaces):[/] {n}", highlight=False)
+        if "nemenyi" in cross:
+            _print_table(cross_table(cross), console)
+            for line in _cross_lines(cross):
+                console.print(line, highlight=False)
+
+
+def _print_table(t: TextTable, console: Console) -> None:
+    console.print(_rich(t))
+    if t.legend:
+        console.print(Text(t.legend, style="dim"))
+
+
+def _rich(t: TextTable) -> Table:
+    table = Table(title=t.title, title_justify="left")
+    for i, col in enumerate(t.columns):
+        table.add_column(col, justify="left" if i == 0 else "right")
+    for r, row in enumerate(t.rows):
+        cells: list[Text] = []
+        for c, text in enumerate(row):
+            v = text + (f" {DAGGER}" if (r, c) in t.marked else "")
+            cells.append(Text(v, style="bold" if (r, c) in t.bold else ""))
+        table.add_row(*cells)
+    return table

@@ -1,0 +1,188 @@
+"""Statistics against published worked examples and SciPy / statsmodels reference values."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats as sst
+from statsmodels.stats.multitest import multipletests
+
+from reports import _stats
+
+# Demšar (2006), Table 2: AUC of C4.5 and C4.5+m on 14 data sets; his worked Wilcoxon test
+# (zero differences split evenly) gives R+ = 93 and R- = 12.
+C45 = [0.763, 0.599, 0.954, 0.628, 0.882, 0.936, 0.661, 0.583, 0.775, 1.000, 0.940, 0.619,
+       0.972, 0.957]
+C45M = [0.768, 0.591, 0.971, 0.661, 0.888, 0.931, 0.668, 0.583, 0.838, 1.000, 0.962, 0.666,
+        0.981, 0.978]
+
+
+def test_wilcoxon_reproduces_demsar_worked_example() -> None:
+    # Rounded to the table's 3 decimals so that equal |differences| tie as in the paper.
+    x = np.round(np.array(C45M) - np.array(C45), 3)
+    res = _stats.paired_wilcoxon(x, np.zeros_like(x), zero_method="zsplit")
+    assert (res.r_plus, res.r_minus) == (93.0, 12.0)
+    assert res.statistic == 12.0
+    assert res.n_zero == 2
+    assert res.n_tied > 0
+    assert res.method.startswith("normal approximation")
+    assert res.zero_method == "zsplit"
+    ref = sst.wilcoxon(x, zero_method="zsplit", method="approx")
+    assert res.pvalue == pytest.approx(ref.pvalue)
+    assert res.pvalue < 0.05  # Demšar: C4.5+m is significantly better at alpha = 0.05
+    # Zeros left out and the 12 others re-ranked: R- = 1.5 + 5, R+ = 78 - 6.5 (Kerby 2014).
+    assert res.rank_biserial == pytest.approx((71.5 - 6.5) / 78)
+
+
+def test_wilcoxon_exact_without_ties_matches_scipy() -> None:
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=12), rng.normal(0.8, size=12)
+    res = _stats.paired_wilcoxon(x, y)
+    assert res.method == "exact"
+    assert res.pvalue == pytest.approx(sst.wilcoxon(x, y, method="exact").pvalue)
+
+
+def test_pratt_is_recorded_and_matches_scipy() -> None:
+    x = np.array([0.0, 0.0, 0.1, 0.3, 0.2, 0.5, 0.4, 0.7, 0.6, 0.9])
+    res = _stats.paired_wilcoxon(x, np.zeros_like(x), zero_method="pratt")
+    assert res.zero_method == "pratt"
+    ref = sst.wilcoxon(x, zero_method="pratt", method="approx")
+    assert res.pvalue == pytest.approx(ref.pvalue)
+
+
+def test_too_few_pairs_gives_a_note_not_a_pvalue() -> None:
+    res = _stats.paired_wilcoxon([1, 2, 3, 4, 5], [0, 0, 0, 0, 0])
+    assert res.pvalue is None
+    assert "smallest possible p-value" in res.note
+    six = _stats.paired_wilcoxon([1, 2, 3, 4, 5, 6], [0] * 6)
+    assert six.pvalue == pytest.approx(2 / 64)  # 6 pairs: the exact minimum, below 0.05
+    # Many pairs, but only 4 differ: still nothing to test at 0.05.
+    few = _stats.paired_wilcoxon([0] * 10 + [1, 2, 3, 4], [0] * 14)
+    assert few.pvalue is None
+    assert "only 4 of 14" in few.note
+
+
+def test_all_equal_pairs() -> None:
+    res = _stats.paired_wilcoxon([0.0] * 8, [0.0] * 8)
+    assert res.pvalue is None
+    assert "all 8 pairs are equal" in res.note
+    assert res.rank_biserial == 0.0
+    assert res.a12 == 0.5
+
+
+def test_wilcoxon_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="equal length"):
+        _stats.paired_wilcoxon([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="NaN"):
+        _stats.paired_wilcoxon([1.0, math.nan], [1.0, 2.0])
+
+
+def test_holm_worked_example_and_statsmodels() -> None:
+    raw = [0.01, 0.04, 0.03, 0.005]
+    assert _stats.holm(raw) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert _stats.holm(raw) == pytest.approx(list(multipletests(raw, method="holm")[1]))
+    assert _stats.holm([0.01, None, 0.04]) == [pytest.approx(0.02), None, pytest.approx(0.04)]
+    assert _stats.holm([None, None]) == [None, None]
+
+
+def test_a12_equals_mann_whitney_u_over_nm() -> None:
+    rng = np.random.default_rng(1)
+    x, y = rng.integers(0, 5, 9).astype(float), rng.integers(0, 5, 7).astype(float)
+    u = sst.mannwhitneyu(x, y).statistic
+    assert _stats.vargha_delaney_a12(x, y) == pytest.approx(u / (9 * 7))
+    assert _stats.vargha_delaney_a12([1, 2], [1, 2]) == 0.5
+    assert _stats.vargha_delaney_a12([3, 4], [1, 2]) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("k", "q"),  # Demšar (2006), Table 5(a): Nemenyi q_0.05
+    [(2, 1.960), (3, 2.343), (4, 2.569), (5, 2.728), (6, 2.850), (7, 2.949), (8, 3.031),
+     (9, 3.102), (10, 3.164)],
+)
+def test_nemenyi_q_matches_demsar_table(k: int, q: float) -> None:
+    assert _stats.nemenyi_q(k, alpha=0.05) == pytest.approx(q, abs=1e-3)
+
+
+def test_nemenyi_q_at_alpha_010() -> None:
+    # Demšar Table 5(a), alpha = 0.10: k=2: 1.645, k=5: 2.459.
+    assert _stats.nemenyi_q(2, alpha=0.10) == pytest.approx(1.645, abs=1e-3)
+    assert _stats.nemenyi_q(5, alpha=0.10) == pytest.approx(2.459, abs=1e-3)
+
+
+def test_demsar_friedman_example_cd_and_iman_davenport() -> None:
+    # Demšar section 3.2.2: 4 methods on 14 data sets, chi2_F = 9.28, F_F = 3.69, CD = 1.25.
+    assert _stats.nemenyi_cd(4, 14) == pytest.approx(1.25, abs=0.01)
+    f, p = _stats.iman_davenport(9.28, 4, 14)
+    assert f == pytest.approx(3.69, abs=0.01)
+    assert p is not None
+    assert p < 0.05
+
+
+def test_friedman_matches_scipy_and_rank_formula() -> None:
+    rng = np.random.default_rng(5)
+    scores = rng.normal(size=(12, 4)) + np.array([0.0, 0.5, 1.0, 1.5])
+    res = _stats.friedman(scores)
+    ref = sst.friedmanchisquare(*scores.T)
+    assert res.chi2 == pytest.approx(ref.statistic)
+    assert res.pvalue == pytest.approx(ref.pvalue)
+    n, k = scores.shape
+    r = np.asarray(res.average_ranks)
+    by_ranks = 12 * n / (k * (k + 1)) * (np.sum(r**2) - k * (k + 1) ** 2 / 4)
+    assert res.chi2 == pytest.approx(by_ranks)  # no ties: Demšar eq. (2)
+    assert r[0] < r[3]
+    with pytest.raises(ValueError, match="at least 3 strategies"):
+        _stats.friedman(scores[:, :2])
+
+
+def test_friedman_all_tied() -> None:
+    res = _stats.friedman(np.zeros((5, 3)))
+    assert res.chi2 == 0.0
+    assert res.pvalue == 1.0
+    assert res.average_ranks == (2.0, 2.0, 2.0)
+
+
+def test_seed_estimate_matches_statsmodels_reference() -> None:
+    # dz = 0.5 needs 33.37 pairs for a paired t test at 80 % power (Cohen 1988: 34).
+    d = np.array([1.0, 0.0] * 10)  # mean 0.5, sd = 0.513 -> dz = 0.9747
+    est = _stats.seeds_for_power(d, np.zeros_like(d))
+    assert est.effect_size == pytest.approx(0.5 / np.std(d, ddof=1))
+    from statsmodels.stats.power import TTestPower
+
+    n_t = TTestPower().solve_power(effect_size=0.5, alpha=0.05, power=0.8)
+    assert n_t == pytest.approx(33.37, abs=0.01)
+    assert est.n_t_test is not None
+    assert est.n_seeds == math.ceil(est.n_t_test * math.pi / 3)
+    tie = _stats.seeds_for_power([0.0] * 5, [0.0] * 5)
+    assert tie.n_seeds is None
+    assert "tie on every seed" in tie.note
+
+
+def test_bootstrap_is_reproducible_and_covers_the_mean() -> None:
+    x = np.random.default_rng(0).normal(size=(15, 3))
+    a = _stats.bootstrap_mean_ci(x, rng=np.random.default_rng(7))
+    b = _stats.bootstrap_mean_ci(x, rng=np.random.default_rng(7))
+    assert np.array_equal(a[0], b[0])
+    assert np.array_equal(a[1], b[1])
+    assert np.all(a[0] <= x.mean(axis=0))
+    assert np.all(x.mean(axis=0) <= a[1])
+    const = _stats.bootstrap_interval(np.zeros(6), rng=np.random.default_rng(0))
+    assert (const.low, const.high) == (0.0, 0.0)
+    one = _stats.bootstrap_interval([1.0], rng=np.random.default_rng(0))
+    assert math.isnan(one.low)
+
+
+def test_hitting_points_and_ecdf_count_not_reached() -> None:
+    curves = np.array([[3.0, 2.0, 1.0, 0.0], [3.0, 3.0, 3.0, 3.0], [1.0, 1.0, 0.0, 0.0]])
+    hits = _stats.hitting_points(curves, np.array([10.0, 20.0, 30.0, 40.0]), 1.0)
+    assert hits.tolist() == [30.0, math.inf, 10.0]
+    x, frac = _stats.ecdf(hits)
+    assert x.tolist() == [10.0, 30.0]
+    assert frac.tolist() == pytest.approx([1 / 3, 2 / 3])
+    assert _stats.normalized_area(curves).tolist() == [1.5, 3.0, 0.5]
+
+
+def test_average_ranks_ties_are_averaged() -> None:
+    ranks = _stats.average_ranks([[0.0, 0.0, 1.0], [0.2, 0.1, 0.3]])
+    assert ranks.tolist() == [1.75, 1.25, 3.0]
