@@ -229,9 +229,12 @@ def compare(
                 continue
             finish(spec, future.result())
     except BaseException:
+        # Stop runs in flight now (their work is not stored anyway). `_processes` is the only
+        # handle on the workers, and shutdown() clears it, so it is read first.
+        workers_alive = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
-        for proc in list(getattr(pool, "_processes", {}).values()):
-            proc.terminate()  # stop runs in flight now; their work is not stored anyway
+        for proc in workers_alive:
+            proc.terminate()
         raise
     pool.shutdown(wait=True)
     return outcomes

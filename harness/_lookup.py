@@ -61,6 +61,9 @@ class Lookup:
     def index(self, config: Config) -> int:
         """Row number of ``config``.
 
+        A tuple of numbers equal to valid choice indices (numpy integers, ``2.0``) is taken as
+        that config: the row dict that makes lookups fast compares by value.
+
         Raises:
             InvalidConfigError: ``config`` is not a tuple of in-range choice indices.
         """

@@ -331,8 +331,9 @@ def _sigterm(signum: int, frame: FrameType | None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    console = Console()
-    err = Console(stderr=True)
+    # Piped output (files, CI logs, tests) gets wide tables instead of rich's 80 columns.
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
     previous: Any = None
     try:
         args = build_parser().parse_args(argv)
@@ -344,8 +345,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "report":
             from reports import build_report, render_report
 
-            render_report(build_report(args.directory, alpha=args.alpha, seed=args.seed,
-                                       log_scale=args.log_scale), console)
+            render_report(
+                build_report(
+                    args.directory, alpha=args.alpha, seed=args.seed, log_scale=args.log_scale
+                ),
+                console,
+            )
             return EXIT_OK
         return _cmd_list(console)
     except (
@@ -359,6 +364,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ) as exc:
         err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        # Interrupted outside the run loop (while loading, or printing the summary): every
+        # run that finished was already committed.
+        err.print("interrupted; finished runs are stored: run the same command again to resume")
+        return EXIT_INTERRUPTED
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
