@@ -137,7 +137,7 @@ def test_lookup_matches_recorded_slot_and_validates() -> None:
     for bad in [(1, 1), (1, 9, 1), (1, 1.5, 1), (1, -1, 1), [1, 1, 1], (True, 1, 1, 1)]:
         with pytest.raises(InvalidConfigError):
             lookup.index(bad)  # type: ignore[arg-type]
-    i, v, c = lookup.evaluate((0, 0, 0), max_cost=1.0)
+    _, v, c = lookup.evaluate((0, 0, 0), max_cost=1.0)
     assert math.isnan(v)
     assert c > 1.0
     assert lookup.n_unique == 1  # an evaluation that would overshoot is not counted
