@@ -21,7 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from harness._store import ResultsStore
-from reports._summary import options_label
+from reports._summary import strategy_labels
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -86,16 +86,6 @@ class Loaded:
     schema_version: int
 
 
-def _labels(runs: pd.DataFrame) -> pd.Series:
-    """Strategy label of each run: the name, plus options where a name has several."""
-    n_options = runs.groupby("strategy")["options"].nunique()
-    labels = [
-        f"{s}({options_label(o) or 'defaults'})" if n_options[s] > 1 else str(s)
-        for s, o in zip(runs["strategy"], runs["options"], strict=True)
-    ]
-    return pd.Series(labels, index=runs.index)
-
-
 def _backfill_leading_nan(regret: FloatArray) -> FloatArray:
     """Regret is NaN until the first finite observation; use the first defined value."""
     if regret.size == 0 or not np.isnan(regret[0]):
@@ -123,7 +113,7 @@ def load(directory: str | Path) -> Loaded:
         spaces = store.spaces()
         schema = int(store._db.execute("SELECT value FROM meta WHERE key='schema_version'")
                      .fetchone()[0])
-    runs = runs.assign(label=_labels(runs))
+    runs = runs.assign(label=strategy_labels(runs))
     per_run: dict[str, tuple[FloatArray, FloatArray]] = {}
     if not evaluations.empty:
         evaluations = evaluations.sort_values(["run_key", "step"], kind="stable")

@@ -14,6 +14,16 @@ from rich.console import Console
 from rich.table import Table
 
 
+def strategy_labels(runs: pd.DataFrame) -> pd.Series:
+    """Strategy label of each run: the name, plus options where a name ran with several."""
+    n_options = runs.groupby("strategy")["options"].nunique()
+    labels = [
+        f"{s}({options_label(o) or 'defaults'})" if n_options[s] > 1 else str(s)
+        for s, o in zip(runs["strategy"], runs["options"], strict=True)
+    ]
+    return pd.Series(labels, index=runs.index, dtype=object)
+
+
 def final_regret_summary(runs: pd.DataFrame) -> pd.DataFrame:
     """Per space and strategy: finished runs, final regret statistics and overhead.
 
@@ -26,7 +36,8 @@ def final_regret_summary(runs: pd.DataFrame) -> pd.DataFrame:
         distinct configs) and ``overhead_ms`` (mean strategy wall time per evaluation).
     """
     rows = []
-    for (space, strategy), group in runs.groupby(["space", "strategy"], sort=False):
+    runs = runs.assign(label=strategy_labels(runs))
+    for (space, strategy), group in runs.groupby(["space", "label"], sort=False):
         ok = group[group["status"] == "finished"]
         regret = ok["final_regret"].to_numpy(dtype=float)
         n_eval = ok["n_evaluations"].to_numpy(dtype=float)
