@@ -164,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("directory", type=Path, help="the comparison directory")
     rep.add_argument("--alpha", type=_positive_float, default=0.05, help="significance level")
     rep.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resamples")
-    rep.add_argument("--log-scale", action="store_true", help="plot regret on a log scale")
+    rep.add_argument(
+        "--linear-scale", action="store_true", help="plot regret on a linear axis (default: log)"
+    )
     return parser
 
 
@@ -347,7 +349,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             render_report(
                 build_report(
-                    args.directory, alpha=args.alpha, seed=args.seed, log_scale=args.log_scale
+                    args.directory,
+                    alpha=args.alpha,
+                    seed=args.seed,
+                    log_scale=not args.linear_scale,
                 ),
                 console,
             )

@@ -52,9 +52,7 @@ class Report:
 
 def _rng(seed: int, *parts: str) -> np.random.Generator:
     """An independent generator per resampled quantity, whatever order they are computed in."""
-    return np.random.default_rng(
-        np.random.SeedSequence([seed, *(stable_hash(p) for p in parts)])
-    )
+    return np.random.default_rng(np.random.SeedSequence([seed, *(stable_hash(p) for p in parts)]))
 
 
 def _num(x: float | None) -> float | None:
@@ -122,8 +120,7 @@ def _settings(alpha: float, seed: int, zero_method: str, log_scale: bool) -> dic
         "cross_space": {
             "scores": "mean final regret of each strategy per space, over the space's "
             "compared seeds",
-            "friedman": "scipy.stats.friedmanchisquare over spaces (blocks), with "
-            "Iman-Davenport F",
+            "friedman": "scipy.stats.friedmanchisquare over spaces (blocks), with Iman-Davenport F",
             "nemenyi": "critical difference q_alpha * sqrt(k(k+1)/(6N)), q_alpha = "
             "scipy.stats.studentized_range.ppf(1 - alpha, k, inf) / sqrt(2)",
             "wilcoxon_holm": "pairwise Wilcoxon signed-rank over spaces with Holm correction "
@@ -167,7 +164,10 @@ def _pairwise(
     entries = []
     for i, j in itertools.combinations(range(len(labels)), 2):
         test = _stats.paired_wilcoxon(
-            scores[j], scores[i], alpha=alpha, zero_method=zero_method  # type: ignore[arg-type]
+            scores[j],
+            scores[i],
+            alpha=alpha,
+            zero_method=zero_method,  # type: ignore[arg-type]
         )
         entries.append(_pair_entry(labels[i], labels[j], test))
     adjusted = _stats.holm([e["pvalue"] for e in entries])
@@ -184,9 +184,7 @@ def _find_pair(pairs: list[dict[str, Any]], a: str, b: str) -> dict[str, Any] | 
     return None
 
 
-def _cell_stats(
-    cell: Cell, *, alpha: float, seed: int, zero_method: str
-) -> dict[str, Any]:
+def _cell_stats(cell: Cell, *, alpha: float, seed: int, zero_method: str) -> dict[str, Any]:
     k, n = len(cell.labels), len(cell.seeds)
     notes: list[str] = list(cell.excluded)
     out: dict[str, Any] = {
@@ -206,8 +204,17 @@ def _cell_stats(
         notes.append("the store has no record of this space's table (optimum, provenance)")
     if k == 0 or n == 0:
         notes.append("no seed was finished by every strategy: nothing to compare")
-        out.update(final_regret={}, pairwise=[], best=None, not_significantly_worse=[],
-                   auc={}, fixed_target={}, anytime={}, power=None, notes=notes)
+        out.update(
+            final_regret={},
+            pairwise=[],
+            best=None,
+            not_significantly_worse=[],
+            auc={},
+            fixed_target={},
+            anytime={},
+            power=None,
+            notes=notes,
+        )
         return out
     if k == 1:
         notes.append(f"only one strategy ({cell.labels[0]}): nothing to compare it with")
@@ -225,19 +232,25 @@ def _cell_stats(
     for i, lab in enumerate(cell.labels):
         d = _stats.describe(cell.final[i])
         ci = _stats.bootstrap_interval(
-            cell.final[i], rng=_rng(seed, "final", cell.name, lab),
-            confidence=CONFIDENCE, n_resamples=N_RESAMPLES,
+            cell.final[i],
+            rng=_rng(seed, "final", cell.name, lab),
+            confidence=CONFIDENCE,
+            n_resamples=N_RESAMPLES,
         )
         final[lab] = {
-            "n": d.n, "mean": _num(d.mean), "sd": _num(d.sd), "median": _num(d.median),
-            "q1": _num(d.q1), "q3": _num(d.q3), "ci_low": _num(ci.low), "ci_high": _num(ci.high),
+            "n": d.n,
+            "mean": _num(d.mean),
+            "sd": _num(d.sd),
+            "median": _num(d.median),
+            "q1": _num(d.q1),
+            "q3": _num(d.q3),
+            "ci_low": _num(ci.low),
+            "ci_high": _num(ci.high),
             "average_rank": _num(ranks[i]),
             "n_found_optimum": int(np.count_nonzero(cell.final[i] <= 0.0)),
             "per_seed": _nums(cell.final[i]),
         }
-    order = sorted(
-        cell.labels, key=lambda lab: (final[lab]["mean"], final[lab]["median"], lab)
-    )
+    order = sorted(cell.labels, key=lambda lab: (final[lab]["mean"], final[lab]["median"], lab))
     best = order[0]
     pairs = _pairwise(cell.labels, cell.final, alpha, zero_method)
     tied_with_best = []
@@ -259,11 +272,18 @@ def _cell_stats(
         areas = _stats.normalized_area(auc_grid[i])
         d = _stats.describe(areas)
         ci = _stats.bootstrap_interval(
-            areas, rng=_rng(seed, "auc", cell.name, lab),
-            confidence=CONFIDENCE, n_resamples=N_RESAMPLES,
+            areas,
+            rng=_rng(seed, "auc", cell.name, lab),
+            confidence=CONFIDENCE,
+            n_resamples=N_RESAMPLES,
         )
-        auc[lab] = {"mean": _num(d.mean), "sd": _num(d.sd), "ci_low": _num(ci.low),
-                    "ci_high": _num(ci.high), "per_seed": _nums(areas)}
+        auc[lab] = {
+            "mean": _num(d.mean),
+            "sd": _num(d.sd),
+            "ci_low": _num(ci.low),
+            "ci_high": _num(ci.high),
+            "per_seed": _nums(areas),
+        }
     target = float(np.median(cell.final))
     fixed: dict[str, Any] = {"target": target, "evaluations": {}, "seconds": {}}
     for axis, grid, curves in (
@@ -276,7 +296,9 @@ def _cell_stats(
             # The median exists only if at least half the runs reached the target.
             median = float(np.sort(hits)[(n - 1) // 2]) if reached.size * 2 >= n else None
             fixed[axis][lab] = {
-                "n_reached": int(reached.size), "n": n, "median": _num(median),
+                "n_reached": int(reached.size),
+                "n": n,
+                "median": _num(median),
                 "per_seed": _nums(hits),
             }
     anytime: dict[str, Any] = {}
@@ -287,15 +309,28 @@ def _cell_stats(
         entry: dict[str, Any] = {"grid": _nums(grid)}
         for i, lab in enumerate(cell.labels):
             low, high = _stats.bootstrap_mean_ci(
-                curves[i], rng=_rng(seed, "anytime", axis, cell.name, lab),
-                confidence=CONFIDENCE, n_resamples=N_RESAMPLES,
+                curves[i],
+                rng=_rng(seed, "anytime", axis, cell.name, lab),
+                confidence=CONFIDENCE,
+                n_resamples=N_RESAMPLES,
             )
-            entry[lab] = {"mean": _nums(curves[i].mean(axis=0)), "ci_low": _nums(low),
-                          "ci_high": _nums(high)}
+            entry[lab] = {
+                "mean": _nums(curves[i].mean(axis=0)),
+                "ci_low": _nums(low),
+                "ci_high": _nums(high),
+            }
         anytime[axis] = entry
     out.update(
-        final_regret=final, best=best, order=order, not_significantly_worse=tied_with_best,
-        pairwise=pairs, power=power, auc=auc, fixed_target=fixed, anytime=anytime, notes=notes,
+        final_regret=final,
+        best=best,
+        order=order,
+        not_significantly_worse=tied_with_best,
+        pairwise=pairs,
+        power=power,
+        auc=auc,
+        fixed_target=fixed,
+        anytime=anytime,
+        notes=notes,
     )
     return out
 
@@ -349,7 +384,9 @@ def _cross_stats(
             f"analysis: {', '.join(sorted(set(every) - set(labels)))}"
         )
     out: dict[str, Any] = {
-        "spaces": [c.name for c, _ in usable], "strategies": labels, "notes": notes,
+        "spaces": [c.name for c, _ in usable],
+        "strategies": labels,
+        "notes": notes,
     }
     if len(usable) < 2 or len(labels) < 2:
         notes.append("the cross-space analysis needs at least 2 spaces and 2 strategies")
@@ -365,21 +402,32 @@ def _cross_stats(
         fr = _stats.friedman(scores, alpha=alpha)
         cd = fr.critical_difference
         out["friedman"] = {
-            "chi2": fr.chi2, "pvalue": fr.pvalue, "iman_davenport_f": _num(fr.iman_davenport_f),
-            "iman_davenport_pvalue": _num(fr.iman_davenport_pvalue), "n_spaces": n, "k": k,
-            "significant": bool(fr.pvalue < alpha), "note": fr.note,
+            "chi2": fr.chi2,
+            "pvalue": fr.pvalue,
+            "iman_davenport_f": _num(fr.iman_davenport_f),
+            "iman_davenport_pvalue": _num(fr.iman_davenport_pvalue),
+            "n_spaces": n,
+            "k": k,
+            "significant": bool(fr.pvalue < alpha),
+            "note": fr.note,
         }
     else:
         cd = _stats.nemenyi_cd(k, n, alpha=alpha)
         out["friedman"] = None
         notes.append("the Friedman test needs at least 3 strategies; see the Wilcoxon test")
     nemenyi_pairs = [
-        {"a": labels[i], "b": labels[j], "rank_difference": abs(float(ranks[i] - ranks[j])),
-         "significant": bool(abs(ranks[i] - ranks[j]) > cd)}
+        {
+            "a": labels[i],
+            "b": labels[j],
+            "rank_difference": abs(float(ranks[i] - ranks[j])),
+            "significant": bool(abs(ranks[i] - ranks[j]) > cd),
+        }
         for i, j in itertools.combinations(range(k), 2)
     ]
     out["nemenyi"] = {
-        "alpha": alpha, "q_alpha": _stats.nemenyi_q(k, alpha=alpha), "critical_difference": cd,
+        "alpha": alpha,
+        "q_alpha": _stats.nemenyi_q(k, alpha=alpha),
+        "critical_difference": cd,
         "pairs": nemenyi_pairs,
     }
     out["wilcoxon_holm"] = _pairwise(tuple(labels), scores.T, alpha, zero_method)
@@ -388,8 +436,12 @@ def _cross_stats(
 
 
 def compute_stats(
-    loaded: Loaded, *, alpha: float = 0.05, seed: int = 0, zero_method: str = "zsplit",
-    log_scale: bool = False,
+    loaded: Loaded,
+    *,
+    alpha: float = 0.05,
+    seed: int = 0,
+    zero_method: str = "zsplit",
+    log_scale: bool = True,
 ) -> dict[str, Any]:
     """Every number of the report, and how it was computed, as a JSON-ready tree."""
     if not 0 < alpha < 1:
@@ -433,7 +485,7 @@ def build_report(
     *,
     alpha: float = 0.05,
     seed: int = 0,
-    log_scale: bool = False,
+    log_scale: bool = True,
     zero_method: str = "zsplit",
     figures: bool = True,
 ) -> Report:
@@ -446,7 +498,8 @@ def build_report(
         directory: The comparison directory (holding ``results.sqlite``).
         alpha: Significance level of every test and of the critical difference.
         seed: Seed of the bootstrap resamples.
-        log_scale: Plot regret on a (symmetric) log scale.
+        log_scale: Plot regret on a (symmetric) log scale, the default: on a linear axis
+            the first evaluations dwarf everything after them.
         zero_method: Zero-difference handling of the Wilcoxon tests.
         figures: Whether to draw figures (off for quick, text-only reports).
 
