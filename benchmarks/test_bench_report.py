@@ -19,14 +19,18 @@ from reports._synthetic import write_synthetic_store
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_synthetic_store(
-        tmp_path_factory.mktemp("bench"), n_strategies=5, n_spaces=15, n_seeds=20,
+        tmp_path_factory.mktemp("bench"),
+        n_strategies=5,
+        n_spaces=15,
+        n_seeds=20,
         n_evaluations=100,
     )
 
 
 def test_full_report_5x15x20x100(benchmark: BenchmarkFixture, store: Path) -> None:
-    report = benchmark.pedantic(build_report, args=(store,), rounds=2, iterations=1,
-                                warmup_rounds=0)
+    report = benchmark.pedantic(
+        build_report, args=(store,), rounds=2, iterations=1, warmup_rounds=0
+    )
     stats = json.loads((store / "stats.json").read_text())
     assert len(stats["spaces"]) == 15
     assert stats["cross_space"]["friedman"]["k"] == 5

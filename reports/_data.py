@@ -111,8 +111,9 @@ def load(directory: str | Path) -> Loaded:
             raise ReportError(f"{directory}: the results store holds no runs yet")
         evaluations = store.evaluations()
         spaces = store.spaces()
-        schema = int(store._db.execute("SELECT value FROM meta WHERE key='schema_version'")
-                     .fetchone()[0])
+        schema = int(
+            store._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+        )
     runs = runs.assign(label=strategy_labels(runs))
     per_run: dict[str, tuple[FloatArray, FloatArray]] = {}
     if not evaluations.empty:
@@ -142,7 +143,10 @@ def load(directory: str | Path) -> Loaded:
     cells = []
     for group_key, group in groups:
         space, checksum, kind, amount = (
-            str(group_key[0]), str(group_key[1]), str(group_key[2]), float(group_key[3])  # type: ignore[arg-type]
+            str(group_key[0]),
+            str(group_key[1]),
+            str(group_key[2]),
+            float(group_key[3]),  # type: ignore[arg-type]
         )
         name = space
         if n_per_space[space] > 1:
@@ -198,8 +202,10 @@ def _cell(
     key_of = {(str(r["label"]), int(r["seed"])): str(r["run_key"]) for _, r in ok.iterrows()}
     runs = [[per_run[key_of[(lab, s)]] for s in common] for lab in labels]
     k, n = len(labels), len(common)
-    n_steps = int(amount) if kind == "evaluations" else max(
-        (len(r[0]) for row in runs for r in row), default=1
+    n_steps = (
+        int(amount)
+        if kind == "evaluations"
+        else max((len(r[0]) for row in runs for r in row), default=1)
     )
     n_steps = max(n_steps, 1)
     eval_grid = np.arange(1, n_steps + 1, dtype=np.float64)

@@ -72,7 +72,11 @@ def _regret_scale(ax: Axes, values: np.ndarray[Any, Any], log_scale: bool) -> No
 
 
 def _anytime(
-    ax: Axes, entry: dict[str, Any], labels: list[str], colors: dict[str, Any], xlabel: str,
+    ax: Axes,
+    entry: dict[str, Any],
+    labels: list[str],
+    colors: dict[str, Any],
+    xlabel: str,
     log_scale: bool,
 ) -> None:
     grid = np.asarray(entry["grid"], dtype=float)
@@ -90,13 +94,15 @@ def _anytime(
 
 
 def _ecdf_panel(
-    ax: Axes, entry: dict[str, Any], labels: list[str], colors: dict[str, Any], xlabel: str,
+    ax: Axes,
+    entry: dict[str, Any],
+    labels: list[str],
+    colors: dict[str, Any],
+    xlabel: str,
     xmax: float,
 ) -> None:
     for lab in labels:
-        hits = np.asarray(
-            [np.inf if v is None else v for v in entry[lab]["per_seed"]], dtype=float
-        )
+        hits = np.asarray([np.inf if v is None else v for v in entry[lab]["per_seed"]], dtype=float)
         x, frac = ecdf(hits)
         xs = np.concatenate(([0.0], x, [xmax]))
         ys = np.concatenate(([0.0], frac, [frac[-1] if frac.size else 0.0]))
@@ -112,19 +118,37 @@ def draw_cell(root: Path, cell: Cell, stats: dict[str, Any], *, log_scale: bool)
     colors = _colors(labels)
     with plt.rc_context(_STYLE):
         fig, axes = plt.subplots(2, 2, figsize=(10, 7))
-        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.07, top=0.91, wspace=0.2,
-                            hspace=0.32)
-        _anytime(axes[0, 0], stats["anytime"]["evaluations"], labels, colors, "evaluations",
-                 log_scale)
-        _anytime(axes[0, 1], stats["anytime"]["seconds"], labels, colors,
-                 "simulated training seconds", log_scale)
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.07, top=0.91, wspace=0.2, hspace=0.32)
+        _anytime(
+            axes[0, 0], stats["anytime"]["evaluations"], labels, colors, "evaluations", log_scale
+        )
+        _anytime(
+            axes[0, 1],
+            stats["anytime"]["seconds"],
+            labels,
+            colors,
+            "simulated training seconds",
+            log_scale,
+        )
         target = stats["fixed_target"]["target"]
         axes[0, 0].set_title("anytime regret (mean, 95% bootstrap CI)")
         axes[0, 1].set_title("anytime regret against simulated time")
-        _ecdf_panel(axes[1, 0], stats["fixed_target"]["evaluations"], labels, colors,
-                    "evaluations", float(cell.eval_grid[-1]))
-        _ecdf_panel(axes[1, 1], stats["fixed_target"]["seconds"], labels, colors,
-                    "simulated training seconds", float(cell.time_grid[-1]))
+        _ecdf_panel(
+            axes[1, 0],
+            stats["fixed_target"]["evaluations"],
+            labels,
+            colors,
+            "evaluations",
+            float(cell.eval_grid[-1]),
+        )
+        _ecdf_panel(
+            axes[1, 1],
+            stats["fixed_target"]["seconds"],
+            labels,
+            colors,
+            "simulated training seconds",
+            float(cell.time_grid[-1]),
+        )
         axes[1, 0].set_title(f"evaluations to reach regret <= {target:.4g}")
         axes[1, 1].set_title(f"seconds to reach regret <= {target:.4g}")
         axes[0, 0].legend(loc="upper right", fontsize=8)
@@ -181,7 +205,8 @@ def draw_cd(root: Path, cross: dict[str, Any]) -> list[str]:
         alpha = cross["nemenyi"]["alpha"]
         ax.set_title(
             f"average rank over {len(cross['spaces'])} spaces (Nemenyi, alpha={alpha:g}); "
-            "bars join strategies not significantly different", fontsize=8
+            "bars join strategies not significantly different",
+            fontsize=8,
         )
         return _save(fig, root, "critical_difference", tight=True)
 

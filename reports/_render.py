@@ -63,36 +63,44 @@ def final_table(space: dict[str, Any], alpha: float) -> TextTable:
     """Final-regret table of one space, strategies in order of mean final regret."""
     best = space["best"]
     cols = [
-        "strategy", "mean ± sd", "median [IQR]", "95% CI of mean", "avg rank",
-        "found optimum", "p vs best (Holm)", "A12 vs best",
+        "strategy",
+        "mean ± sd",
+        "median [IQR]",
+        "95% CI of mean",
+        "avg rank",
+        "found optimum",
+        "p vs best (Holm)",
+        "A12 vs best",
     ]
     rows: list[list[str]] = []
     bold: set[tuple[int, int]] = set()
     marked: set[tuple[int, int]] = set()
     for r, lab in enumerate(space["order"]):
         f = space["final_regret"][lab]
-        pair = next(
-            (p for p in space["pairwise"] if {p["a"], p["b"]} == {best, lab}), None
-        )
+        pair = next((p for p in space["pairwise"] if {p["a"], p["b"]} == {best, lab}), None)
         if lab == best or pair is None:
             p_text, a12 = "-", "-"
         else:
             p_text = _p(pair["pvalue_holm"])
             # a12 in stats is P(a better than b); show P(best better than lab).
-            a12_val = pair["a12"] if pair["a"] == best else (
-                None if pair["a12"] is None else 1 - pair["a12"]
+            a12_val = (
+                pair["a12"]
+                if pair["a"] == best
+                else (None if pair["a12"] is None else 1 - pair["a12"])
             )
             a12 = fmt(a12_val, 3)
-        rows.append([
-            lab,
-            f"{fmt(f['mean'])} ± {fmt(f['sd'], 3)}",
-            f"{fmt(f['median'])} [{fmt(f['q1'], 3)}, {fmt(f['q3'], 3)}]",
-            f"[{fmt(f['ci_low'])}, {fmt(f['ci_high'])}]",
-            fmt(f["average_rank"], 3),
-            f"{f['n_found_optimum']}/{f['n']}",
-            p_text,
-            a12,
-        ])
+        rows.append(
+            [
+                lab,
+                f"{fmt(f['mean'])} ± {fmt(f['sd'], 3)}",
+                f"{fmt(f['median'])} [{fmt(f['q1'], 3)}, {fmt(f['q3'], 3)}]",
+                f"[{fmt(f['ci_low'])}, {fmt(f['ci_high'])}]",
+                fmt(f["average_rank"], 3),
+                f"{f['n_found_optimum']}/{f['n']}",
+                p_text,
+                a12,
+            ]
+        )
         if lab == best:
             bold.update({(r, 0), (r, 1)})
         if lab in space["not_significantly_worse"]:
@@ -105,35 +113,62 @@ def final_table(space: dict[str, Any], alpha: float) -> TextTable:
         "(0.5 = no difference). n/a: too few differing pairs for a test."
     )
     return TextTable(
-        title=f"{space['name']}: final regret after {_budget(space)}", columns=cols,
-        rows=rows, bold=bold, marked=marked, legend=legend,
+        title=f"{space['name']}: final regret after {_budget(space)}",
+        columns=cols,
+        rows=rows,
+        bold=bold,
+        marked=marked,
+        legend=legend,
     )
 
 
 def _budget(space: dict[str, Any]) -> str:
     b = space["budget"]
-    return f"{int(b['amount'])} evaluations" if b["kind"] == "evaluations" else (
-        f"{b['amount']:g} simulated seconds"
+    return (
+        f"{int(b['amount'])} evaluations"
+        if b["kind"] == "evaluations"
+        else (f"{b['amount']:g} simulated seconds")
     )
 
 
 def pairwise_table(title: str, pairs: list[dict[str, Any]], alpha: float) -> TextTable:
     """All pairwise Wilcoxon tests of one family."""
-    cols = ["a", "b", "pairs", "zero diffs", "p", "p (Holm)", "A12 (a better)",
-            "rank-biserial", "method", "note"]
+    cols = [
+        "a",
+        "b",
+        "pairs",
+        "zero diffs",
+        "p",
+        "p (Holm)",
+        "A12 (a better)",
+        "rank-biserial",
+        "method",
+        "note",
+    ]
     rows = []
     bold = set()
     for r, p in enumerate(pairs):
-        rows.append([
-            p["a"], p["b"], str(p["n_pairs"]), str(p["n_zero_differences"]), _p(p["pvalue"]),
-            _p(p["pvalue_holm"]), fmt(p["a12"], 3), fmt(p["rank_biserial"], 3),
-            p["method"] + ("" if p["method"] == "none" else f", {p['zero_method']}"),
-            p["note"],
-        ])
+        rows.append(
+            [
+                p["a"],
+                p["b"],
+                str(p["n_pairs"]),
+                str(p["n_zero_differences"]),
+                _p(p["pvalue"]),
+                _p(p["pvalue_holm"]),
+                fmt(p["a12"], 3),
+                fmt(p["rank_biserial"], 3),
+                p["method"] + ("" if p["method"] == "none" else f", {p['zero_method']}"),
+                p["note"],
+            ]
+        )
         if p["significant"]:
             bold.add((r, 5))
     return TextTable(
-        title=title, columns=cols, rows=rows, bold=bold,
+        title=title,
+        columns=cols,
+        rows=rows,
+        bold=bold,
         legend=f"Two-sided paired Wilcoxon signed-rank tests on regret(b) - regret(a); bold: "
         f"significant at alpha={alpha:g} after Holm's correction. A12 > 0.5 and "
         "rank-biserial > 0 mean a has the lower regret.",
@@ -144,23 +179,33 @@ def auc_target_table(space: dict[str, Any]) -> TextTable:
     """Area under the anytime curve and the fixed-target view of one space."""
     auc = space["auc"]
     ft = space["fixed_target"]
-    cols = ["strategy", f"AUC ({auc['axis']}) mean ± sd", "AUC 95% CI",
-            "reached target", "median evaluations", "median seconds"]
+    cols = [
+        "strategy",
+        f"AUC ({auc['axis']}) mean ± sd",
+        "AUC 95% CI",
+        "reached target",
+        "median evaluations",
+        "median seconds",
+    ]
     rows = []
     for lab in space["order"]:
         a = auc[lab]
         fe, fs = ft["evaluations"][lab], ft["seconds"][lab]
-        rows.append([
-            lab, f"{fmt(a['mean'])} ± {fmt(a['sd'], 3)}",
-            f"[{fmt(a['ci_low'])}, {fmt(a['ci_high'])}]",
-            f"{fe['n_reached']}/{fe['n']}",
-            fmt(fe["median"]) if fe["median"] is not None else "not reached by half",
-            fmt(fs["median"]) if fs["median"] is not None else "not reached by half",
-        ])
+        rows.append(
+            [
+                lab,
+                f"{fmt(a['mean'])} ± {fmt(a['sd'], 3)}",
+                f"[{fmt(a['ci_low'])}, {fmt(a['ci_high'])}]",
+                f"{fe['n_reached']}/{fe['n']}",
+                fmt(fe["median"]) if fe["median"] is not None else "not reached by half",
+                fmt(fs["median"]) if fs["median"] is not None else "not reached by half",
+            ]
+        )
     return TextTable(
         title=f"{space['name']}: area under the anytime curve and budget to reach regret <= "
         f"{fmt(ft['target'])}",
-        columns=cols, rows=rows,
+        columns=cols,
+        rows=rows,
         legend="AUC: mean regret of the incumbent over the budget (lower is better). Target: "
         "median final regret of all compared runs; medians count runs that never reach it "
         "as not reached.",
@@ -175,7 +220,9 @@ def cross_table(cross: dict[str, Any]) -> TextTable:
     cd = cross["nemenyi"]["critical_difference"]
     return TextTable(
         title=f"Average rank over {len(cross['spaces'])} spaces",
-        columns=["strategy", "average rank"], rows=rows, bold={(0, 0), (0, 1)},
+        columns=["strategy", "average rank"],
+        rows=rows,
+        bold={(0, 0), (0, 1)},
         legend=f"Rank of each strategy's mean final regret per space (1 = best), averaged. "
         f"Nemenyi critical difference at alpha={cross['nemenyi']['alpha']:g}: {cd:.3f}.",
     )
@@ -196,7 +243,8 @@ def _cross_lines(cross: dict[str, Any]) -> list[str]:
     lines.append(
         f"Nemenyi critical difference (alpha={nem['alpha']:g}, q = {nem['q_alpha']:.3f}): "
         f"{nem['critical_difference']:.3f}; pairs differing by more: "
-        + (", ".join(sig) if sig else "none") + "."
+        + (", ".join(sig) if sig else "none")
+        + "."
     )
     return lines
 
@@ -213,8 +261,9 @@ def _space_lines(space: dict[str, Any]) -> list[str]:
                 "paired t-test size / (3/pi)); a rough estimate."
             )
         else:
-            lines.append(f"Seeds for {pw['power']:.0%} power ({pw['a']} vs {pw['b']}): "
-                         f"{pw['note']}.")
+            lines.append(
+                f"Seeds for {pw['power']:.0%} power ({pw['a']} vs {pw['b']}): {pw['note']}."
+            )
     return lines
 
 
@@ -230,8 +279,12 @@ def _md_cell(t: TextTable, r: int, c: int) -> str:
 
 def md_table(t: TextTable) -> str:
     """A GitHub-flavoured Markdown table with caption and legend."""
-    lines = [f"**{t.title}**", "", "| " + " | ".join(t.columns) + " |",
-             "|" + "|".join("---" for _ in t.columns) + "|"]
+    lines = [
+        f"**{t.title}**",
+        "",
+        "| " + " | ".join(t.columns) + " |",
+        "|" + "|".join("---" for _ in t.columns) + "|",
+    ]
     for r in range(len(t.rows)):
         lines.append("| " + " | ".join(_md_cell(t, r, c) for c in range(len(t.columns))) + " |")
     if t.legend:
@@ -256,8 +309,10 @@ def _header(stats: dict[str, Any]) -> list[str]:
 def _space_meta(space: dict[str, Any]) -> str:
     parts = [f"budget {_budget(space)}", f"{len(space['seeds'])} paired seeds"]
     if space.get("objective"):
-        parts.append(f"objective {space['objective']} ({space['direction']}), optimum "
-                     f"{fmt(space['optimum'], 6)}")
+        parts.append(
+            f"objective {space['objective']} ({space['direction']}), optimum "
+            f"{fmt(space['optimum'], 6)}"
+        )
     parts.append(f"table checksum `{space['table_checksum'][:16]}`")
     return "; ".join(parts)
 
@@ -276,9 +331,15 @@ def markdown(stats: dict[str, Any], figures: dict[str, list[str]]) -> str:
             for key in ("critical_difference", "rank_over_budget"):
                 if key in figures:
                     out += [f"![{key}]({figures[key][0]})", ""]
-            out += [md_table(pairwise_table(
-                "Wilcoxon signed-rank tests over spaces (Benavoli et al. 2016)",
-                cross["wilcoxon_holm"], alpha))]
+            out += [
+                md_table(
+                    pairwise_table(
+                        "Wilcoxon signed-rank tests over spaces (Benavoli et al. 2016)",
+                        cross["wilcoxon_holm"],
+                        alpha,
+                    )
+                )
+            ]
     for space in stats["spaces"]:
         out += ["", f"## {space['name']}", "", _space_meta(space), ""]
         out += [f"> {n}" for n in space["notes"]]
@@ -292,8 +353,11 @@ def markdown(stats: dict[str, Any], figures: dict[str, list[str]]) -> str:
             out += [f"![{space['name']}]({figures[space['name']][0]})", ""]
         out += [md_table(auc_target_table(space))]
         if space["pairwise"]:
-            out += [md_table(pairwise_table(f"{space['name']}: pairwise tests",
-                                            space["pairwise"], alpha))]
+            out += [
+                md_table(
+                    pairwise_table(f"{space['name']}: pairwise tests", space["pairwise"], alpha)
+                )
+            ]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -323,8 +387,11 @@ def html_table(t: TextTable) -> str:
             cells.append(f"<td><b>{v}</b></td>" if (r, c) in t.bold else f"<td>{v}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     legend = f'<p class="legend">{esc(t.legend)}</p>' if t.legend else ""
-    return (f"<table><caption>{esc(t.title)}</caption><thead><tr>{head}</tr></thead><tbody>"
-            + "".join(body) + f"</tbody></table>{legend}\n")
+    return (
+        f"<table><caption>{esc(t.title)}</caption><thead><tr>{head}</tr></thead><tbody>"
+        + "".join(body)
+        + f"</tbody></table>{legend}\n"
+    )
 
 
 def _img(root: Path, rel: str, alt: str) -> str:
@@ -336,9 +403,12 @@ def html(stats: dict[str, Any], figures: dict[str, list[str]], root: Path) -> st
     """``report.html``: the whole report in one file, figures embedded as PNG data URIs."""
     esc = html_lib.escape
     alpha = stats["settings"]["alpha"]
-    parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-             "<title>Comparison report</title>", f"<style>{_CSS}</style></head><body>",
-             "<h1>Comparison report</h1>"]
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<title>Comparison report</title>",
+        f"<style>{_CSS}</style></head><body>",
+        "<h1>Comparison report</h1>",
+    ]
     parts += [f"<p>{esc(line)}</p>" for line in _header(stats)]
     parts += [f'<p class="note">{esc(n)}</p>' for n in stats["notes"]]
     cross = stats.get("cross_space")
@@ -351,15 +421,23 @@ def html(stats: dict[str, Any], figures: dict[str, list[str]], root: Path) -> st
             for key in ("critical_difference", "rank_over_budget"):
                 if key in figures:
                     parts.append(_img(root, figures[key][0], key))
-            parts.append(html_table(pairwise_table(
-                "Wilcoxon signed-rank tests over spaces (Benavoli et al. 2016)",
-                cross["wilcoxon_holm"], alpha)))
+            parts.append(
+                html_table(
+                    pairwise_table(
+                        "Wilcoxon signed-rank tests over spaces (Benavoli et al. 2016)",
+                        cross["wilcoxon_holm"],
+                        alpha,
+                    )
+                )
+            )
     for space in stats["spaces"]:
         parts.append(f"<h2>{esc(space['name'])}</h2><p>{esc(_space_meta(space))}</p>")
         parts += [f'<p class="note">{esc(n)}</p>' for n in space["notes"]]
         if space["failed_runs"]:
-            items = "".join(f"<li>{esc(f['label'])} seed {f['seed']}: {esc(f['error'])}</li>"
-                            for f in space["failed_runs"])
+            items = "".join(
+                f"<li>{esc(f['label'])} seed {f['seed']}: {esc(f['error'])}</li>"
+                for f in space["failed_runs"]
+            )
             parts.append(f"<p>Failed runs:</p><ul>{items}</ul>")
         if not space.get("final_regret"):
             continue
@@ -369,8 +447,11 @@ def html(stats: dict[str, Any], figures: dict[str, list[str]], root: Path) -> st
             parts.append(_img(root, figures[space["name"]][0], space["name"]))
         parts.append(html_table(auc_target_table(space)))
         if space["pairwise"]:
-            parts.append(html_table(pairwise_table(f"{space['name']}: pairwise tests",
-                                                   space["pairwise"], alpha)))
+            parts.append(
+                html_table(
+                    pairwise_table(f"{space['name']}: pairwise tests", space["pairwise"], alpha)
+                )
+            )
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 
@@ -378,9 +459,20 @@ def html(stats: dict[str, Any], figures: dict[str, list[str]], root: Path) -> st
 # ---------------------------------------------------------------------------- LaTeX
 
 _LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-    "±": r"$\pm$", "≈": r"$\approx$", "<": r"$<$", ">": r"$>$",
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "±": r"$\pm$",
+    "≈": r"$\approx$",
+    "<": r"$<$",
+    ">": r"$>$",
 }
 
 
@@ -392,8 +484,10 @@ def latex_escape(text: str) -> str:
 def latex_table(t: TextTable, label: str) -> str:
     r"""A booktabs table via pandas ``Styler.to_latex``, ready for ``\input``."""
     body = [
-        [latex_escape(text) + (r"$^\dagger$" if (r, c) in t.marked else "")
-         for c, text in enumerate(row)]
+        [
+            latex_escape(text) + (r"$^\dagger$" if (r, c) in t.marked else "")
+            for c, text in enumerate(row)
+        ]
         for r, row in enumerate(t.rows)
     ]
     frame = pd.DataFrame(body, columns=[latex_escape(c) for c in t.columns])
@@ -415,8 +509,11 @@ def latex_table(t: TextTable, label: str) -> str:
 def latex(stats: dict[str, Any]) -> str:
     """``tables.tex``: one final-regret table per space, plus the cross-space ranks."""
     alpha = stats["settings"]["alpha"]
-    out = ["% Generated by `python -m harness report`; needs \\usepackage{booktabs}.",
-           "% Every number is in stats.json.", ""]
+    out = [
+        "% Generated by `python -m harness report`; needs \\usepackage{booktabs}.",
+        "% Every number is in stats.json.",
+        "",
+    ]
     from reports._figures import slug
 
     for space in stats["spaces"]:

@@ -499,18 +499,32 @@ def seeds_for_power(
     d = _as_float(x) - _as_float(y)
     if d.size < 2:
         return SeedEstimate(
-            effect_size=None, n_t_test=None, n_seeds=None, power=power, alpha=alpha,
-            method=method, note="needs at least 2 paired seeds",
+            effect_size=None,
+            n_t_test=None,
+            n_seeds=None,
+            power=power,
+            alpha=alpha,
+            method=method,
+            note="needs at least 2 paired seeds",
         )
     sd = float(d.std(ddof=1))
     mean = float(d.mean())
     if sd == 0.0 or mean == 0.0:
-        why = "the two strategies tie on every seed" if sd == 0.0 and mean == 0.0 else (
-            "the paired differences have no spread" if sd == 0.0 else "the mean difference is 0"
+        why = (
+            "the two strategies tie on every seed"
+            if sd == 0.0 and mean == 0.0
+            else (
+                "the paired differences have no spread" if sd == 0.0 else "the mean difference is 0"
+            )
         )
         return SeedEstimate(
-            effect_size=None if sd == 0.0 else 0.0, n_t_test=None, n_seeds=None, power=power,
-            alpha=alpha, method=method, note=f"no estimate: {why}",
+            effect_size=None if sd == 0.0 else 0.0,
+            n_t_test=None,
+            n_seeds=None,
+            power=power,
+            alpha=alpha,
+            method=method,
+            note=f"no estimate: {why}",
         )
     dz = abs(mean) / sd
     n_t = float(

@@ -56,18 +56,47 @@ def write_synthetic_store(
     for sp in range(n_spaces):
         space = f"toy/{sp}"
         checksum = hashlib.sha256(space.encode()).hexdigest()
-        spaces.append((space, checksum, "accuracy", "maximize", 1.0, 1000,
-                       json.dumps([{"name": "x", "kind": "ordinal", "choices": [0, 1]}]),
-                       json.dumps({"source": "synthetic"})))
+        spaces.append(
+            (
+                space,
+                checksum,
+                "accuracy",
+                "maximize",
+                1.0,
+                1000,
+                json.dumps([{"name": "x", "kind": "ordinal", "choices": [0, 1]}]),
+                json.dumps({"source": "synthetic"}),
+            )
+        )
         for st, name in enumerate(names):
             options = json.dumps({"variant": st} if names.count(name) > 1 else {})
             for sd in range(n_seeds):
                 key = hashlib.sha256(f"{space}|{st}|{sd}".encode()).hexdigest()[:32]
                 if (st, sp, sd) in failed_set:
-                    runs.append((key, name, options, space, sd, "evaluations",
-                                 float(n_evaluations), checksum, "failed",
-                                 "RuntimeError: synthetic failure", None, 0, 0, 0.0, 0.0, 0.0,
-                                 None, None, __version__, "2024-01-01T00:00:00"))
+                    runs.append(
+                        (
+                            key,
+                            name,
+                            options,
+                            space,
+                            sd,
+                            "evaluations",
+                            float(n_evaluations),
+                            checksum,
+                            "failed",
+                            "RuntimeError: synthetic failure",
+                            None,
+                            0,
+                            0,
+                            0.0,
+                            0.0,
+                            0.0,
+                            None,
+                            None,
+                            __version__,
+                            "2024-01-01T00:00:00",
+                        )
+                    )
                     continue
                 draws = rng.random(n_evaluations) ** (1.0 + 0.6 * st) * 0.2
                 draws[rng.random(n_evaluations) < 0.004 * (st + 1)] = 0.0
@@ -75,14 +104,44 @@ def write_synthetic_store(
                 cost = rng.lognormal(3.0, 0.5, n_evaluations)
                 cum = np.cumsum(cost)
                 for step in range(n_evaluations):
-                    evals.append((key, step, step, f"x={step}", 1.0 - float(draws[step]),
-                                  float(cost[step]), float(cum[step]), step,
-                                  1.0 - float(regret[step]), float(regret[step])))
-                runs.append((key, name, options, space, sd, "evaluations",
-                             float(n_evaluations), checksum, "finished", None, None,
-                             n_evaluations, n_evaluations, float(cum[-1]), 0.01, 0.02,
-                             float(regret[-1]), 1.0 - float(regret[-1]), __version__,
-                             "2024-01-01T00:00:00"))
+                    evals.append(
+                        (
+                            key,
+                            step,
+                            step,
+                            f"x={step}",
+                            1.0 - float(draws[step]),
+                            float(cost[step]),
+                            float(cum[step]),
+                            step,
+                            1.0 - float(regret[step]),
+                            float(regret[step]),
+                        )
+                    )
+                runs.append(
+                    (
+                        key,
+                        name,
+                        options,
+                        space,
+                        sd,
+                        "evaluations",
+                        float(n_evaluations),
+                        checksum,
+                        "finished",
+                        None,
+                        None,
+                        n_evaluations,
+                        n_evaluations,
+                        float(cum[-1]),
+                        0.01,
+                        0.02,
+                        float(regret[-1]),
+                        1.0 - float(regret[-1]),
+                        __version__,
+                        "2024-01-01T00:00:00",
+                    )
+                )
     db = sqlite3.connect(root / "results.sqlite")
     with db:
         db.executemany("INSERT INTO spaces VALUES (?, ?, ?, ?, ?, ?, ?, ?)", spaces)
