@@ -1,0 +1,118 @@
+"""REINFORCE: the policy-gradient controller of Zoph & Le, as simplified in NAS-Bench-201.
+
+Follows Zoph & Le, "Neural Architecture Search with Reinforcement Learning" (ICLR 2017), in the
+form Dong & Yang used as a baseline in "NAS-Bench-201: Extending the Scope of Reproducible
+Neural Architecture Search" (ICLR 2020). Instead of an RNN controller the policy is one
+independent categorical distribution per dimension (ordinal dimensions are treated as
+categories), parameterised by logits that start at zero (uniform). Each evaluated config is one
+episode: its score is the reward, the baseline is an exponential moving average of the rewards
+(updated before use, as in Dong & Yang's code), and the logits take one Adam step along
+``(reward - baseline) * grad log p(config)``. The gradient of a categorical log-probability is
+``onehot - probabilities``, so everything is a few numpy operations: no neural network is
+involved.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from spaces import Config, Space
+from strategies._base import Observation, Strategy
+
+_BETA1, _BETA2, _EPS = 0.9, 0.999, 1e-8  # Adam's defaults, as in Dong & Yang's torch code
+
+
+class Reinforce(Strategy):
+    """Independent categorical policies per dimension, trained by REINFORCE with Adam.
+
+    Args:
+        space: The space to suggest configs from.
+        seed: Seed of the strategy's random generator.
+        maximize: Whether larger objective values are better.
+        budget: The number of evaluations of the run, if known (unused).
+        learning_rate: Adam's step size on the logits.
+        baseline_momentum: Momentum of the exponential moving average of rewards used as the
+            baseline (0 makes the baseline the last reward, so no update happens).
+    """
+
+    name = "reinforce"
+    description = "REINFORCE with per-dimension categorical policies (Zoph & Le 2017; NB201)."
+
+    def __init__(
+        self,
+        space: Space,
+        *,
+        seed: int,
+        maximize: bool = True,
+        budget: int | None = None,
+        learning_rate: float = 0.01,
+        baseline_momentum: float = 0.9,
+    ) -> None:
+        super().__init__(space, seed=seed, maximize=maximize, budget=budget)
+        self.learning_rate = learning_rate
+        self.baseline_momentum = baseline_momentum
+        if not (isinstance(learning_rate, int | float) and 0.0 < learning_rate < math.inf):
+            raise ValueError(f"learning_rate={learning_rate!r} must be a finite number > 0")
+        if not (isinstance(baseline_momentum, int | float) and 0.0 <= baseline_momentum < 1.0):
+            raise ValueError(f"baseline_momentum={baseline_momentum!r} must be in [0, 1)")
+
+        sizes = np.asarray(space.sizes)
+        # All dimensions' logits in one flat vector; dimension j owns [starts[j], starts[j+1]).
+        self._starts = np.concatenate(([0], np.cumsum(sizes)))
+        self._logits = np.zeros(int(self._starts[-1]))
+        self._m = np.zeros_like(self._logits)
+        self._v = np.zeros_like(self._logits)
+        self._n_steps = 0
+        # Dong & Yang's bias-corrected moving average: numerator / denominator.
+        self._baseline_numerator = 0.0
+        self._baseline_denominator = 0.0
+        self._worst_reward = math.inf
+
+    def _probabilities(self) -> list[np.ndarray]:
+        out = []
+        for a, b in zip(self._starts[:-1], self._starts[1:], strict=True):
+            z = self._logits[a:b]
+            e = np.exp(z - z.max())
+            out.append(e / e.sum())
+        return out
+
+    def ask(self) -> Config:
+        """A config drawn from the current policy (uniform at first)."""
+        u = self.rng.random(len(self.space.sizes))
+        config = []
+        for p, uj in zip(self._probabilities(), u, strict=True):
+            # Inverse-CDF draw; min() guards against the cumulative sum ending just below 1.
+            config.append(min(int(np.searchsorted(np.cumsum(p), uj, side="right")), len(p) - 1))
+        return tuple(config)
+
+    def tell(self, config: Config, observation: Observation) -> None:
+        """One REINFORCE step with the observed score as the reward.
+
+        A diverged run (NaN) gets the worst reward seen so far; before any finite reward
+        there is nothing to compare with, and the policy is left unchanged.
+        """
+        reward = self.score(observation.value)
+        if math.isinf(reward):
+            if math.isinf(self._worst_reward):
+                return
+            reward = self._worst_reward
+        self._worst_reward = min(self._worst_reward, reward)
+
+        mu = self.baseline_momentum
+        self._baseline_numerator = mu * self._baseline_numerator + (1.0 - mu) * reward
+        self._baseline_denominator = mu * self._baseline_denominator + (1.0 - mu)
+        advantage = reward - self._baseline_numerator / self._baseline_denominator
+
+        # Gradient of the loss -advantage * log p(config): advantage * (p - onehot(config)).
+        grad = np.concatenate(self._probabilities())
+        grad[self._starts[:-1] + np.asarray(config)] -= 1.0
+        grad *= advantage
+
+        self._n_steps += 1
+        self._m = _BETA1 * self._m + (1.0 - _BETA1) * grad
+        self._v = _BETA2 * self._v + (1.0 - _BETA2) * grad * grad
+        m_hat = self._m / (1.0 - _BETA1**self._n_steps)
+        v_hat = self._v / (1.0 - _BETA2**self._n_steps)
+        self._logits -= self.learning_rate * m_hat / (np.sqrt(v_hat) + _EPS)
