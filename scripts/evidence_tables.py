@@ -1,0 +1,139 @@
+"""Markdown tables for docs/ from a comparison's ``stats.json`` (written by the report).
+
+Usage::
+
+    python -m harness report DIR            # writes DIR/stats.json
+    python scripts/evidence_tables.py DIR --pair asnn-plus:asnn --pair asnn:random
+
+Prints (1) mean final regret of every strategy on every space with its within-space rank,
+(2) for each requested pair, per space, which one has the lower regret and the paired
+Wilcoxon p-value after Holm's correction, twice: over all pairs of that space (the report's
+family, strict) and over the spaces for that one pair (the family of a claim such as "A beats
+B on most spaces"), and (3) the
+cross-space average ranks with the Friedman test and Nemenyi critical difference. Every
+number is read from ``stats.json``; only the second Holm correction is computed here (with the report's own `holm`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from reports._stats import holm
+
+
+def _fmt(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return f"{x:.3g}"
+
+
+def _pair_entry(space: dict[str, Any], x: str, y: str) -> dict[str, Any] | None:
+    for p in space["pairwise"]:
+        if {p["a"], p["b"]} == {x, y}:
+            return dict(p)
+    return None
+
+
+def regret_table(stats: dict[str, Any]) -> str:
+    """Space x strategy table of mean final regret (rank in parentheses; best in bold)."""
+    spaces = stats["spaces"]
+    labels = sorted({lab for s in spaces for lab in s["final_regret"]})
+    lines = [
+        "| space | " + " | ".join(labels) + " |",
+        "|---|" + "---|" * len(labels),
+    ]
+    for s in spaces:
+        means = {lab: s["final_regret"][lab]["mean"] for lab in s["final_regret"]}
+        order = sorted(means, key=lambda lab: means[lab])
+        rank = {lab: i + 1 for i, lab in enumerate(order)}
+        cells = []
+        for lab in labels:
+            if lab not in means:
+                cells.append("-")
+                continue
+            text = f"{_fmt(means[lab])} ({rank[lab]})"
+            cells.append(f"**{text}**" if rank[lab] == 1 else text)
+        lines.append(f"| {s['name']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def pair_table(stats: dict[str, Any], pairs: list[tuple[str, str]], alpha: float) -> str:
+    """Per space and pair: which has the lower mean regret, and Holm-corrected p-values.
+
+    Each cell reads ``X lower, p=<Holm over the space's pairs> / <Holm over spaces>``; bold
+    where the second is below alpha.
+    """
+    header = "| space | " + " | ".join(f"{x} vs {y}" for x, y in pairs) + " |"
+    lines = [header, "|---|" + "---|" * len(pairs)]
+    entries = {pair: [_pair_entry(s, *pair) for s in stats["spaces"]] for pair in pairs}
+    over_spaces = {
+        pair: holm([e["pvalue"] if e else None for e in found]) for pair, found in entries.items()
+    }
+    wins = {pair: [0, 0, 0] for pair in pairs}  # significantly lower, higher, neither
+    for i, s in enumerate(stats["spaces"]):
+        cells = []
+        for x, y in pairs:
+            p = entries[(x, y)][i]
+            if p is None:
+                cells.append("-")
+                continue
+            # mean_difference_b_minus_a > 0: a has the lower regret.
+            diff = p["mean_difference_b_minus_a"]
+            x_lower = diff > 0 if p["a"] == x else diff < 0
+            p_spaces = over_spaces[(x, y)][i]
+            sig = p_spaces is not None and p_spaces < alpha
+            verdict = "equal" if diff == 0 else (f"{x} lower" if x_lower else f"{y} lower")
+            wins[(x, y)][2 if not sig else (0 if x_lower else 1)] += 1
+            text = f"{verdict}, p={_fmt(p['pvalue_holm'])} / {_fmt(p_spaces)}"
+            cells.append(f"**{text}**" if sig else text)
+        lines.append(f"| {s['name']} | " + " | ".join(cells) + " |")
+    lines.append(
+        "| **X significantly lower / higher / neither** | "
+        + " | ".join(f"{w} / {lo} / {n}" for w, lo, n in wins.values())
+        + " |"
+    )
+    return "\n".join(lines)
+
+
+def cross_table(stats: dict[str, Any]) -> str:
+    """Average ranks across spaces, Friedman test and Nemenyi critical difference."""
+    cross = stats.get("cross_space")
+    if not cross:
+        return "(single space: no cross-space analysis)"
+    ranks = sorted(cross["average_ranks"].items(), key=lambda kv: kv[1])
+    lines = ["| strategy | average rank |", "|---|---|"]
+    lines += [f"| {lab} | {r:.2f} |" for lab, r in ranks]
+    fr = cross.get("friedman")
+    if fr:
+        lines.append("")
+        lines.append(
+            f"Friedman chi2 = {_fmt(fr['chi2'])}, p = {_fmt(fr['pvalue'])} over "
+            f"{len(stats['spaces'])} spaces; Nemenyi critical difference = "
+            f"{_fmt(cross['nemenyi'].get('critical_difference'))} ranks."
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Print the three tables for the comparison directory given on the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("directory", type=Path)
+    parser.add_argument("--pair", action="append", default=[], metavar="A:B")
+    args = parser.parse_args()
+    stats = json.loads((args.directory / "stats.json").read_text())
+    alpha = float(stats["settings"]["alpha"])
+    pairs = [tuple(p.split(":", 1)) for p in args.pair]
+    print(regret_table(stats))
+    if pairs:
+        print()
+        print(pair_table(stats, pairs, alpha))  # type: ignore[arg-type]
+    print()
+    print(cross_table(stats))
+
+
+if __name__ == "__main__":
+    main()
