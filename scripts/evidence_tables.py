@@ -9,9 +9,9 @@ Prints (1) mean final regret of every strategy on every space with its within-sp
 (2) for each requested pair, per space, which one has the lower regret and the paired
 Wilcoxon p-value after Holm's correction, twice: over all pairs of that space (the report's
 family, strict) and over the spaces for that one pair (the family of a claim such as "A beats
-B on most spaces"), and (3) the
-cross-space average ranks with the Friedman test and Nemenyi critical difference. Every
-number is read from ``stats.json``; only the second Holm correction is computed here (with the report's own `holm`).
+B on most spaces"), and (3) the cross-space average ranks with the Friedman test and
+Nemenyi critical difference. Every number is read from ``stats.json``; only the second Holm
+correction is computed here (with the report's own `holm`).
 """
 
 from __future__ import annotations
