@@ -78,7 +78,7 @@ class AsnnPlus(Strategy):
         contrast: float = 1.0,
         top_weight: float = 2.0,
         n_models: int = 2,
-        p_local: float = 0.5,
+        p_local: float = 0.8,
         hidden: int = 32,
         n_steps: int = 20,
         n_init_steps: int = 200,
