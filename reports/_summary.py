@@ -15,12 +15,25 @@ from rich.table import Table
 
 
 def strategy_labels(runs: pd.DataFrame) -> pd.Series:
-    """Strategy label of each run: the name, plus options where a name ran with several."""
-    n_options = runs.groupby("strategy")["options"].nunique()
-    labels = [
-        f"{s}({options_label(o) or 'defaults'})" if n_options[s] > 1 else str(s)
-        for s, o in zip(runs["strategy"], runs["options"], strict=True)
-    ]
+    """Strategy label of each run: the name, plus options where a name ran with several.
+
+    Only the options whose values differ between a name's option sets are shown, so that
+    ``asnn-plus(p_local=0.5)`` and ``asnn-plus(p_local=0.8)`` stay readable.
+    """
+    varying: dict[str, list[str]] = {}
+    for name, group in runs.groupby("strategy"):
+        sets = [json.loads(o) for o in group["options"].unique()]
+        if len(sets) > 1:
+            keys = sorted({k for opts in sets for k in opts})
+            varying[str(name)] = [k for k in keys if len({repr(o.get(k)) for o in sets}) > 1]
+    labels = []
+    for name, options in zip(runs["strategy"], runs["options"], strict=True):
+        if name not in varying:
+            labels.append(str(name))
+            continue
+        opts = json.loads(options)
+        shown = ", ".join(f"{k}={opts.get(k)}" for k in varying[name])
+        labels.append(f"{name}({shown})")
     return pd.Series(labels, index=runs.index, dtype=object)
 
 
