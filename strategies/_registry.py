@@ -159,4 +159,11 @@ def build_strategy(
 ) -> Strategy:
     """Construct strategy ``name`` with ``options`` for one run."""
     cls = get_strategy(name)
-    return cls(space, seed=seed, maximize=maximize, budget=budget, **options)
+    try:
+        return cls(space, seed=seed, maximize=maximize, budget=budget, **options)
+    except ValueError as exc:
+        message = str(exc)
+        if message.startswith(f"{name}:"):
+            raise
+        # Every option error names its strategy, whichever module raised it.
+        raise StrategyOptionError(f"{name}: {message}") from exc

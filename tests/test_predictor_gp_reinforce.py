@@ -142,7 +142,8 @@ def test_bad_options_fail_at_construction_naming_the_option(
     spec: str, budget: int | None, option: str
 ) -> None:
     name, options = parse_strategy_spec(spec)
-    with pytest.raises(ValueError, match="^" + option.replace(".", r"\.")) as info:
+    prefix = f"^{name}: "
+    with pytest.raises(ValueError, match=prefix + option.replace(".", r"\.")) as info:
         build_strategy(name, options, toy_benchmark().space, seed=0, maximize=True, budget=budget)
     assert "\n" not in str(info.value)
 
