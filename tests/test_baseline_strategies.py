@@ -140,7 +140,9 @@ def test_local_search_never_repeats_while_configs_remain(first_improvement: bool
     for seed in range(3):
         trace = run_strategy(
             _make("local-search", bench, seed=seed, first_improvement=first_improvement),
-            bench, seed=seed, budget=Budget(kind="evaluations", amount=n + 5),
+            bench,
+            seed=seed,
+            budget=Budget(kind="evaluations", amount=n + 5),
         )
         assert trace.status == "finished", trace.traceback
         assert len(set(trace.config_index[:n].tolist())) == n

@@ -16,8 +16,12 @@ from reports._synthetic import write_synthetic_store
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = write_synthetic_store(
-        tmp_path_factory.mktemp("cmp"), n_strategies=4, n_spaces=3, n_seeds=10,
-        n_evaluations=30, failed=[(1, 0, 3)],
+        tmp_path_factory.mktemp("cmp"),
+        n_strategies=4,
+        n_spaces=3,
+        n_seeds=10,
+        n_evaluations=30,
+        failed=[(1, 0, 3)],
     )
     build_report(root)
     return root
@@ -115,14 +119,18 @@ def test_single_strategy_and_single_seed(tmp_path: Path) -> None:
 
 def test_same_strategy_with_two_option_sets_gets_two_labels(tmp_path: Path) -> None:
     root = write_synthetic_store(tmp_path, strategy_names=["evo", "evo", "rnd"], n_spaces=1)
-    labels = [s["label"] for s in build_report(root, figures=False).stats["spaces"][0][
-        "strategies"]]
+    labels = [
+        s["label"] for s in build_report(root, figures=False).stats["spaces"][0]["strategies"]
+    ]
     assert labels == ["evo(variant=0)", "evo(variant=1)", "rnd"]
 
 
 def test_all_runs_of_a_strategy_failed(tmp_path: Path) -> None:
     root = write_synthetic_store(
-        tmp_path, n_strategies=3, n_spaces=1, n_seeds=6,
+        tmp_path,
+        n_strategies=3,
+        n_spaces=1,
+        n_seeds=6,
         failed=[(2, 0, s) for s in range(6)],
     )
     space = build_report(root, figures=False).stats["spaces"][0]
@@ -156,8 +164,7 @@ def test_bad_directories_give_one_line_errors(
 
 
 def test_cli_report_prints_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = write_synthetic_store(tmp_path, n_strategies=3, n_spaces=2, n_seeds=6,
-                                 n_evaluations=10)
+    root = write_synthetic_store(tmp_path, n_strategies=3, n_spaces=2, n_seeds=6, n_evaluations=10)
     assert main(["report", str(root), "--alpha", "0.1", "--seed", "3"]) == 0
     out = capsys.readouterr().out
     assert "toy/1: final regret after 10 evaluations" in out
@@ -169,12 +176,29 @@ def test_cli_report_prints_summary(tmp_path: Path, capsys: pytest.CaptureFixture
 @pytest.mark.slow
 def test_compare_writes_the_report(tmp_path: Path) -> None:
     table = tmp_path / "toy.csv"
-    rows = ["a,b,objective"] + [f"{a},{b},{(a * 7 + b * 3) % 10}" for a in range(4)
-                                for b in range(4)]
+    rows = ["a,b,objective"] + [
+        f"{a},{b},{(a * 7 + b * 3) % 10}" for a in range(4) for b in range(4)
+    ]
     table.write_text("\n".join(rows) + "\n")
     out = tmp_path / "cmp"
-    code = main(["compare", "--space", f"table:{table}", "--strategy", "random", "--seeds", "3",
-                 "--budget", "5", "--workers", "1", "--out", str(out), "--quiet"])
+    code = main(
+        [
+            "compare",
+            "--space",
+            f"table:{table}",
+            "--strategy",
+            "random",
+            "--seeds",
+            "3",
+            "--budget",
+            "5",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert code == 0
     stats = json.loads((out / "stats.json").read_text())
     assert stats["spaces"][0]["seeds"] == [0, 1, 2]

@@ -13,10 +13,38 @@ from reports import _stats
 
 # Demšar (2006), Table 2: AUC of C4.5 and C4.5+m on 14 data sets; his worked Wilcoxon test
 # (zero differences split evenly) gives R+ = 93 and R- = 12.
-C45 = [0.763, 0.599, 0.954, 0.628, 0.882, 0.936, 0.661, 0.583, 0.775, 1.000, 0.940, 0.619,
-       0.972, 0.957]
-C45M = [0.768, 0.591, 0.971, 0.661, 0.888, 0.931, 0.668, 0.583, 0.838, 1.000, 0.962, 0.666,
-        0.981, 0.978]
+C45 = [
+    0.763,
+    0.599,
+    0.954,
+    0.628,
+    0.882,
+    0.936,
+    0.661,
+    0.583,
+    0.775,
+    1.000,
+    0.940,
+    0.619,
+    0.972,
+    0.957,
+]
+C45M = [
+    0.768,
+    0.591,
+    0.971,
+    0.661,
+    0.888,
+    0.931,
+    0.668,
+    0.583,
+    0.838,
+    1.000,
+    0.962,
+    0.666,
+    0.981,
+    0.978,
+]
 
 
 def test_wilcoxon_reproduces_demsar_worked_example() -> None:
@@ -98,8 +126,17 @@ def test_a12_equals_mann_whitney_u_over_nm() -> None:
 
 @pytest.mark.parametrize(
     ("k", "q"),  # Demšar (2006), Table 5(a): Nemenyi q_0.05
-    [(2, 1.960), (3, 2.343), (4, 2.569), (5, 2.728), (6, 2.850), (7, 2.949), (8, 3.031),
-     (9, 3.102), (10, 3.164)],
+    [
+        (2, 1.960),
+        (3, 2.343),
+        (4, 2.569),
+        (5, 2.728),
+        (6, 2.850),
+        (7, 2.949),
+        (8, 3.031),
+        (9, 3.102),
+        (10, 3.164),
+    ],
 )
 def test_nemenyi_q_matches_demsar_table(k: int, q: float) -> None:
     assert _stats.nemenyi_q(k, alpha=0.05) == pytest.approx(q, abs=1e-3)

@@ -14,8 +14,9 @@ from reports import _stats
 # Regret-like values: small grid so that ties and zero differences are common.
 values = st.sampled_from([0.0, 0.0, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0])
 pairs = st.integers(1, 25).flatmap(
-    lambda n: st.tuples(st.lists(values, min_size=n, max_size=n),
-                        st.lists(values, min_size=n, max_size=n))
+    lambda n: st.tuples(
+        st.lists(values, min_size=n, max_size=n), st.lists(values, min_size=n, max_size=n)
+    )
 )
 zero_methods = st.sampled_from(["zsplit", "pratt", "wilcox"])
 
