@@ -23,8 +23,7 @@ import numpy.typing as npt
 from spaces import Config, Space
 from strategies._asnn_model import InverseModel, best_unexcluded, configure_torch
 from strategies._base import Observation, Strategy
-
-DEFAULT_N_INIT = 10
+from strategies._design import initial_design_size
 
 
 def check_common_options(
@@ -32,25 +31,21 @@ def check_common_options(
     space: Space,
     budget: int | None,
     *,
-    n_init: int,
+    n_init: int | None,
     hidden: int,
     n_steps: int,
     n_init_steps: int,
     lr: float,
-) -> None:
-    """Raise a one-line ``ValueError`` for an out-of-range option shared by the ASNN variants."""
-    if isinstance(n_init, bool) or not isinstance(n_init, int) or n_init < 1:
-        raise ValueError(f"{strategy}: n_init={n_init!r} must be an integer >= 1")
-    if budget is not None and n_init > budget:
-        raise ValueError(
-            f"{strategy}: n_init={n_init} is larger than the budget of {budget} evaluations; "
-            f"use n_init <= {budget}"
-        )
-    if n_init > space.n_configs and n_init != DEFAULT_N_INIT:
-        raise ValueError(
-            f"{strategy}: n_init={n_init} is larger than the space ({space.n_configs} configs); "
-            f"use n_init <= {space.n_configs}"
-        )
+) -> int:
+    """Check the options shared by the ASNN variants; returns the initial design size.
+
+    Raises:
+        ValueError: One line naming the strategy and the out-of-range option.
+    """
+    try:
+        design_size = initial_design_size(n_init, space=space, budget=budget)
+    except ValueError as exc:
+        raise ValueError(f"{strategy}: {exc}") from None
     for option, value in (("hidden", hidden), ("n_steps", n_steps)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{strategy}: {option}={value!r} must be an integer >= 1")
@@ -58,6 +53,7 @@ def check_common_options(
         raise ValueError(f"{strategy}: n_init_steps={n_init_steps!r} must be an integer >= 0")
     if not (isinstance(lr, int | float) and math.isfinite(lr) and lr > 0):
         raise ValueError(f"{strategy}: lr={lr!r} must be a positive number")
+    return design_size
 
 
 class InitialDesign:
@@ -92,9 +88,9 @@ class Asnn(Strategy):
         seed: Seed of the numpy generator and of the model's torch generator.
         maximize: Whether larger objective values are better.
         budget: Number of evaluations of the run, or None.
-        n_init: Random configs before the model is used. The default (10) is capped at the
-            space's size so tiny spaces work; any other value larger than the space or the
-            budget is an error.
+        n_init: Random configs before the model is used; ``None`` means 10, capped to the
+            budget and the space (see `strategies._design`); an explicit value that does not
+            fit is an error.
         margin: How far above the best observed value the model is asked to suggest, as a
             fraction of the observed range (values are min-max scaled to [0, 1]); >= 0.
         hidden: Units of the model's hidden layer.
@@ -113,7 +109,7 @@ class Asnn(Strategy):
         seed: int,
         maximize: bool = True,
         budget: int | None = None,
-        n_init: int = DEFAULT_N_INIT,
+        n_init: int | None = None,
         margin: float = 0.05,
         hidden: int = 32,
         n_steps: int = 10,
@@ -121,7 +117,7 @@ class Asnn(Strategy):
         lr: float = 0.01,
     ) -> None:
         super().__init__(space, seed=seed, maximize=maximize, budget=budget)
-        check_common_options(
+        design_size = check_common_options(
             self.name,
             space,
             budget,
@@ -139,7 +135,7 @@ class Asnn(Strategy):
         self.n_steps = n_steps
         self.n_init_steps = n_init_steps
         self.lr = lr
-        self._design = InitialDesign(space, n_init, self.rng)
+        self._design = InitialDesign(space, design_size, self.rng)
         self._configs: list[Config] = []
         self._scores: list[float] = []
         self._evaluated: set[Config] = set()

@@ -37,7 +37,7 @@ from strategies._asnn_model import (
     configure_torch,
 )
 from strategies._base import Observation, Strategy
-from strategies.asnn import DEFAULT_N_INIT, InitialDesign, check_common_options
+from strategies.asnn import InitialDesign, check_common_options
 
 
 class AsnnPlus(Strategy):
@@ -48,8 +48,8 @@ class AsnnPlus(Strategy):
         seed: Seed of the numpy generator and of the models' torch generators.
         maximize: Whether larger objective values are better.
         budget: Number of evaluations of the run, or None.
-        n_init: Random configs before the models are used. The default (10) is capped at the
-            space's size; any other value larger than the space or the budget is an error.
+        n_init: Random configs before the models are used; ``None`` means 10, capped to the
+            budget and the space; an explicit value that does not fit is an error.
         target_quantile: The quantile the models are asked for; observations sit at quantiles
             ``(rank + 0.5) / n``, so 1 asks for slightly more than the best; in (0, 2].
         contrast: Weight of the typical-value likelihood subtracted from the target's; 0 gives
@@ -73,7 +73,7 @@ class AsnnPlus(Strategy):
         seed: int,
         maximize: bool = True,
         budget: int | None = None,
-        n_init: int = DEFAULT_N_INIT,
+        n_init: int | None = None,
         target_quantile: float = 1.0,
         contrast: float = 1.0,
         top_weight: float = 2.0,
@@ -85,7 +85,7 @@ class AsnnPlus(Strategy):
         lr: float = 0.01,
     ) -> None:
         super().__init__(space, seed=seed, maximize=maximize, budget=budget)
-        check_common_options(
+        design_size = check_common_options(
             self.name,
             space,
             budget,
@@ -117,7 +117,7 @@ class AsnnPlus(Strategy):
         self.n_steps = n_steps
         self.n_init_steps = n_init_steps
         self.lr = lr
-        self._design = InitialDesign(space, n_init, self.rng)
+        self._design = InitialDesign(space, design_size, self.rng)
         self._configs: list[Config] = []
         self._scores: list[float] = []
         self._evaluated: set[Config] = set()

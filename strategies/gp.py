@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from spaces import Config, Space
 from strategies._base import Observation, Strategy
-from strategies.predictor import initial_design_size
+from strategies._design import initial_design_size
 
 if TYPE_CHECKING:
     import optuna

@@ -16,6 +16,7 @@ import math
 
 from spaces import Config, Space
 from strategies._base import Observation, Strategy
+from strategies._design import initial_design_size
 
 _MAX_REJECTIONS = 64
 """Random draws to try before listing the unevaluated configs of a nearly exhausted space."""
@@ -32,6 +33,7 @@ class LocalSearch(Strategy):
         maximize: Whether larger objective values are better.
         budget: The run's number of evaluations, if counted in evaluations (unused).
         n_init: Number of random configs evaluated first; the climb starts from their best.
+            ``None`` means 10, capped to the budget and the space (see `strategies._design`).
         first_improvement: Move to the first neighbour that improves (``True``) or to the
             best neighbour after evaluating them all (``False``).
     """
@@ -46,12 +48,14 @@ class LocalSearch(Strategy):
         seed: int,
         maximize: bool = True,
         budget: int | None = None,
-        n_init: int = 10,
+        n_init: int | None = None,
         first_improvement: bool = True,
     ) -> None:
         super().__init__(space, seed=seed, maximize=maximize, budget=budget)
-        if isinstance(n_init, bool) or not isinstance(n_init, int) or n_init < 1:
-            raise ValueError(f"{self.name}: option n_init={n_init!r} must be an integer >= 1")
+        try:
+            self._n_init = initial_design_size(n_init, space=space, budget=budget)
+        except ValueError as exc:
+            raise ValueError(f"{self.name}: option {exc}") from None
         if not isinstance(first_improvement, bool):
             raise ValueError(
                 f"{self.name}: option first_improvement={first_improvement!r} must be True or False"
@@ -89,9 +93,9 @@ class LocalSearch(Strategy):
         self._scores.setdefault(config, score)
         self._n_told += 1
         if self._current is None:
-            if self._n_told < self.n_init:
+            if self._n_told < self._n_init:
                 return
-            if self._n_told == self.n_init:
+            if self._n_told == self._n_init:
                 start = max(self._scores, key=self._scores.__getitem__)
             else:
                 start = config  # a restart climbs from wherever it landed

@@ -29,6 +29,7 @@ from scipy.stats import rankdata
 
 from spaces import Config, Space
 from strategies._base import Observation, Strategy
+from strategies._design import initial_design_size
 from strategies._path_encoding import NB201_OPS, PathEncoder, is_nb201_cell, path_encoder
 
 if TYPE_CHECKING:
@@ -36,27 +37,7 @@ if TYPE_CHECKING:
 
 _ACQUISITIONS = ("its", "ucb")
 _ENCODINGS = ("auto", "path", "generic")
-_DEFAULT_N_INIT = 10
 _LEARNING_RATE = 0.01
-
-
-def initial_design_size(
-    n_init: int | None, *, space: Space, budget: int | None, default: int = _DEFAULT_N_INIT
-) -> int:
-    """The initial design size a strategy uses; ``None`` means ``default`` capped to fit.
-
-    Raises:
-        ValueError: An explicit ``n_init`` is below 1 or larger than the budget or the space.
-    """
-    if n_init is None:
-        return max(1, min(default, space.n_configs, budget if budget is not None else default))
-    if isinstance(n_init, bool) or not isinstance(n_init, int) or n_init < 1:
-        raise ValueError(f"n_init={n_init!r} must be a whole number >= 1 (or None for automatic)")
-    if budget is not None and n_init > budget:
-        raise ValueError(f"n_init={n_init} is larger than the budget of {budget} evaluations")
-    if n_init > space.n_configs:
-        raise ValueError(f"n_init={n_init} is larger than the space ({space.n_configs} configs)")
-    return n_init
 
 
 def copula_targets(scores: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

@@ -44,11 +44,11 @@ def test_bad_options_fail_at_construction(name: str, options: dict[str, object],
 
 
 @pytest.mark.parametrize("name", ["asnn", "asnn-plus"])
-def test_n_init_larger_than_the_space_fails_unless_it_is_the_default(name: str):
+def test_n_init_larger_than_the_space_fails_and_the_default_fits(name: str):
     tiny = toy_benchmark(tiny=True).space
     with pytest.raises(ValueError, match="n_init=5 is larger than the space"):
         build_strategy(name, {"n_init": 5}, tiny, seed=0, maximize=True, budget=None)
-    # The default is capped at the space size: a 2-config table still works.
+    # The default (None: 10 capped to the space) fits: a 2-config table still works.
     build_strategy(name, {}, tiny, seed=0, maximize=True, budget=None)
 
 

@@ -52,6 +52,7 @@ def _n_differences(a: Config, b: Config) -> int:
         ("local-search", {"n_init": 0}, "n_init"),
         ("local-search", {"n_init": -1}, "n_init"),
         ("local-search", {"n_init": 1.0}, "n_init"),
+        ("local-search", {"n_init": 61}, "n_init"),  # the toy space has 60 configs
         ("local-search", {"first_improvement": "yes"}, "first_improvement"),
         ("tpe", {"n_startup_trials": -1}, "n_startup_trials"),
         ("tpe", {"n_startup_trials": "10"}, "n_startup_trials"),
