@@ -72,31 +72,12 @@ def write_synthetic_store(
             options = json.dumps({"variant": st} if names.count(name) > 1 else {})
             for sd in range(n_seeds):
                 key = hashlib.sha256(f"{space}|{st}|{sd}".encode()).hexdigest()[:32]
+                # The fields a run row repeats whatever its outcome; the rest follow in order.
+                head = (key, name, options, space, sd, "evaluations", float(n_evaluations))
+                tail = (__version__, "2024-01-01T00:00:00")
                 if (st, sp, sd) in failed_set:
-                    runs.append(
-                        (
-                            key,
-                            name,
-                            options,
-                            space,
-                            sd,
-                            "evaluations",
-                            float(n_evaluations),
-                            checksum,
-                            "failed",
-                            "RuntimeError: synthetic failure",
-                            None,
-                            0,
-                            0,
-                            0.0,
-                            0.0,
-                            0.0,
-                            None,
-                            None,
-                            __version__,
-                            "2024-01-01T00:00:00",
-                        )
-                    )
+                    failure = ("failed", "RuntimeError: synthetic failure", None, 0, 0)
+                    runs.append((*head, checksum, *failure, 0.0, 0.0, 0.0, None, None, *tail))
                     continue
                 draws = rng.random(n_evaluations) ** (1.0 + 0.6 * st) * 0.2
                 draws[rng.random(n_evaluations) < 0.004 * (st + 1)] = 0.0
@@ -118,30 +99,9 @@ def write_synthetic_store(
                             float(regret[step]),
                         )
                     )
-                runs.append(
-                    (
-                        key,
-                        name,
-                        options,
-                        space,
-                        sd,
-                        "evaluations",
-                        float(n_evaluations),
-                        checksum,
-                        "finished",
-                        None,
-                        None,
-                        n_evaluations,
-                        n_evaluations,
-                        float(cum[-1]),
-                        0.01,
-                        0.02,
-                        float(regret[-1]),
-                        1.0 - float(regret[-1]),
-                        __version__,
-                        "2024-01-01T00:00:00",
-                    )
-                )
+                finished = ("finished", None, None, n_evaluations, n_evaluations)
+                final = (float(regret[-1]), 1.0 - float(regret[-1]))
+                runs.append((*head, checksum, *finished, float(cum[-1]), 0.01, 0.02, *final, *tail))
     db = sqlite3.connect(root / "results.sqlite")
     with db:
         db.executemany("INSERT INTO spaces VALUES (?, ?, ?, ?, ?, ?, ?, ?)", spaces)

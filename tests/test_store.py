@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -34,38 +35,10 @@ def test_run_key_depends_on_everything_that_sets_the_result() -> None:
     assert base.key != spec(seed=1).key
     assert base.key != spec(strategy="evolution").key
     variants = [
-        RunSpec(
-            strategy="random",
-            options={"x": 1},
-            space="toy/mixed",
-            seed=0,
-            budget=base.budget,
-            table_checksum=base.table_checksum,
-        ),
-        RunSpec(
-            strategy="random",
-            options={},
-            space="toy/other",
-            seed=0,
-            budget=base.budget,
-            table_checksum=base.table_checksum,
-        ),
-        RunSpec(
-            strategy="random",
-            options={},
-            space="toy/mixed",
-            seed=0,
-            budget=Budget(kind="seconds", amount=20),
-            table_checksum=base.table_checksum,
-        ),
-        RunSpec(
-            strategy="random",
-            options={},
-            space="toy/mixed",
-            seed=0,
-            budget=base.budget,
-            table_checksum="changed",
-        ),
+        replace(base, options={"x": 1}),
+        replace(base, space="toy/other"),
+        replace(base, budget=Budget(kind="seconds", amount=20)),
+        replace(base, table_checksum="changed"),
     ]
     assert len({v.key for v in variants} | {base.key}) == 5
 
