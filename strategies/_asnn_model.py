@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Container, Sequence
+from collections.abc import Container, Iterator, Sequence
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -232,6 +232,22 @@ class InverseModel:
             out[j] = -0.5 * ((ranks - mu_np[k]) / self._sigma[k]) ** 2
         return out
 
+    def log_scores_grid(self, x: FloatArray) -> list[FloatArray]:
+        """Like `log_scores` for many values at once: per dimension, shape ``(len(x), size)``."""
+        import torch
+
+        with torch.no_grad():
+            logp, mu = self._forward(torch.as_tensor(x, dtype=torch.float32)[:, None])
+        logp_np = logp.numpy().astype(float)
+        mu_np = mu.numpy().astype(float)
+        out: list[FloatArray] = [np.zeros((len(x), 0))] * len(self.space.dimensions)
+        for k, j in enumerate(self._soft):
+            out[j] = logp_np[:, k, : self._soft_sizes[k]]
+        for k, j in enumerate(self._reg):
+            ranks = np.arange(self.space.dimensions[j].size) / self._reg_steps[k]
+            out[j] = -0.5 * ((ranks[None, :] - mu_np[:, k : k + 1]) / self._sigma[k]) ** 2
+        return out
+
     def most_likely(self, x: FloatArray) -> npt.NDArray[np.int64]:
         """The most likely config for each normalised value in ``x`` (batched decoding)."""
         import torch
@@ -255,14 +271,22 @@ def config_score(scores: Sequence[FloatArray], configs: npt.NDArray[np.int64]) -
     return total
 
 
+def config_score_grid(scores: Sequence[FloatArray], configs: npt.NDArray[np.int64]) -> FloatArray:
+    """Joint log-scores for many values at once: ``scores[j]`` has shape ``(n_values, size)``.
+
+    Returns:
+        Shape ``(n_values, len(configs))``.
+    """
+    total = np.zeros((len(scores[0]) if scores else 0, len(configs)))
+    for j, s in enumerate(scores):
+        total += s[:, configs[:, j]]
+    return total
+
+
 def best_unexcluded(
     scores: Sequence[FloatArray], exclude: Container[Config], *, max_pops: int
 ) -> Config | None:
     """The highest-scoring config not in ``exclude``, enumerating configs best first.
-
-    Scores add over dimensions, so configs can be enumerated in order of total score lazily
-    (k-best over a product): each position vector's parent is itself with the last advanced
-    dimension stepped back, which makes the enumeration a tree that a heap walks in order.
 
     Args:
         scores: Per dimension, a score for each choice.
@@ -273,21 +297,31 @@ def best_unexcluded(
     Returns:
         The best unexcluded config, or None if none was found within ``max_pops``.
     """
+    for n, config in enumerate(ranked_configs(scores)):
+        if n >= max_pops:
+            return None
+        if config not in exclude:
+            return config
+    return None
+
+
+def ranked_configs(scores: Sequence[FloatArray]) -> Iterator[Config]:
+    """Every config in order of decreasing total score, generated lazily.
+
+    Scores add over dimensions, so configs can be enumerated in order of total score lazily
+    (k-best over a product): each position vector's parent is itself with the last advanced
+    dimension stepped back, which makes the enumeration a tree that a heap walks in order.
+    """
     orders = [np.argsort(-s, kind="stable") for s in scores]
     ranked = [s[o] for s, o in zip(scores, orders, strict=True)]
     n_dims = len(scores)
     start = (0,) * n_dims
     heap: list[tuple[float, tuple[int, ...], int]] = [(-float(sum(r[0] for r in ranked)), start, 0)]
-    for _ in range(max_pops):
-        if not heap:
-            return None
+    while heap:
         neg, pos, last = heapq.heappop(heap)
-        config = tuple(int(orders[j][p]) for j, p in enumerate(pos))
-        if config not in exclude:
-            return config
+        yield tuple(int(orders[j][p]) for j, p in enumerate(pos))
         for j in range(last, n_dims):
             p = pos[j]
             if p + 1 < len(orders[j]):
                 step = float(ranked[j][p] - ranked[j][p + 1])
                 heapq.heappush(heap, (neg + step, pos[:j] + (p + 1,) + pos[j + 1 :], j))
-    return None

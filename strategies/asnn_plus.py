@@ -8,18 +8,26 @@ each an option so that its effect can be measured (``docs/asnn.md`` has the numb
   (its empirical quantile), not its min-max scaled value, so one outlier (a diverged or
   degenerate architecture) cannot squash every good value together; the model is asked for a
   target quantile instead of a fixed margin above the best.
-- Contrast: a config is scored by how much more likely it is for a top value than for a typical
-  one, ``log p(config | top) - contrast * log p(config | median)`` - the density-ratio idea of
-  TPE (Bergstra et al., NeurIPS 2011) with the inverse model as both densities. The score still
-  adds over dimensions, so the best unevaluated config is found exactly by the same best-first
-  enumeration as in `asnn`. Ordinal dimensions get a softmax over their ranks with smoothed
-  targets here: with regression heads the ratio of two equal-width Gaussians is linear in the
-  rank and would always pick an end of the range.
+- Posterior scoring (``scoring="posterior"``, the default): the inverse model is inverted back
+  with Bayes' rule. Its inputs are quantiles, which are uniform by construction, so over a grid
+  of quantiles the posterior of a config's quantile is ``p(q | config) ~ p(config | q)``, and a
+  candidate's score is its posterior probability of lying in the top ``top_fraction`` - a
+  probability of improvement read off the inverse model, integrating over every quantile
+  instead of comparing two.
+- Contrast: the decodings are ranked by how much more likely a config is for a top value than
+  for a typical one, ``log p(config | top) - contrast * log p(config | median)`` - the
+  density-ratio idea of TPE (Bergstra et al., NeurIPS 2011) with the inverse model as both
+  densities. The score adds over dimensions, so configs are enumerated best-first exactly as in
+  `asnn`. With ``scoring="contrast"`` (the previous default, kept as an ablation) this score
+  also picks the suggestion. Ordinal dimensions get a softmax over their ranks with smoothed
+  targets: with regression heads the ratio of two equal-width Gaussians is linear in the rank
+  and would always pick an end of the range.
 - Top weighting: observations are weighted by ``exp(top_weight * quantile)`` in the loss.
 - Ensemble: several inverse models from different initialisations; each suggestion uses one
   picked at random, which diversifies suggestions like sampling among their decodings.
-- Local moves: with probability ``p_local`` the suggestion is the best-scoring unevaluated
-  one-dimension neighbour of the incumbent.
+- Local moves: with probability ``p_local`` the candidates are the unevaluated one-dimension
+  neighbours of the incumbent; otherwise (or when there are none) the posterior scoring
+  chooses among the best contrast decodings and a uniform sample of unevaluated configs.
 """
 
 from __future__ import annotations
@@ -34,10 +42,20 @@ from strategies._asnn_model import (
     InverseModel,
     best_unexcluded,
     config_score,
+    config_score_grid,
     configure_torch,
+    ranked_configs,
 )
 from strategies._base import Observation, Strategy
 from strategies.asnn import InitialDesign, check_common_options
+
+SCORINGS = ("posterior", "contrast")
+N_GRID = 20
+"""Quantile grid points of the posterior; the top 10 % is then the top two points."""
+N_DECODED = 32
+"""Best contrast decodings in the candidate pool of a global (non-local) move."""
+N_RANDOM = 256
+"""Uniformly drawn configs in the candidate pool of a global move (the evaluated ones dropped)."""
 
 
 class AsnnPlus(Strategy):
@@ -57,6 +75,10 @@ class AsnnPlus(Strategy):
         top_weight: Loss weight exponent on an observation's quantile; 0 weights all equally.
         n_models: Ensemble size.
         p_local: Probability of a local move around the incumbent; in [0, 1].
+        scoring: ``"posterior"`` (probability of the top quantiles by Bayes' rule) or
+            ``"contrast"`` (the density-ratio score, best-first decoding).
+        top_fraction: With posterior scoring, the top share of quantiles a suggestion should
+            reach; in (0, 1].
         hidden: Units of each model's hidden layer.
         n_steps: Adam steps of each model's warm-started retraining after each observation.
         n_init_steps: Adam steps of the first training, right after the initial design.
@@ -83,6 +105,8 @@ class AsnnPlus(Strategy):
         n_steps: int = 20,
         n_init_steps: int = 200,
         lr: float = 0.01,
+        scoring: str = "posterior",
+        top_fraction: float = 0.1,
     ) -> None:
         super().__init__(space, seed=seed, maximize=maximize, budget=budget)
         design_size = check_common_options(
@@ -100,13 +124,17 @@ class AsnnPlus(Strategy):
             ("contrast", contrast, 0.0, 1.0),
             ("p_local", p_local, 0.0, 1.0),
             ("top_weight", top_weight, 0.0, 20.0),
+            ("top_fraction", top_fraction, 0.0, 1.0),
         ):
             ok = isinstance(value, int | float) and math.isfinite(value) and low <= value <= high
-            if not ok or (option == "target_quantile" and value == 0):
-                interval = "(0, 2]" if option == "target_quantile" else f"[{low:g}, {high:g}]"
+            open_low = option in ("target_quantile", "top_fraction")
+            if not ok or (open_low and value == 0):
+                interval = f"({low:g}, {high:g}]" if open_low else f"[{low:g}, {high:g}]"
                 raise ValueError(f"asnn-plus: {option}={value!r} must be in {interval}")
         if isinstance(n_models, bool) or not isinstance(n_models, int) or n_models < 1:
             raise ValueError(f"asnn-plus: n_models={n_models!r} must be an integer >= 1")
+        if scoring not in SCORINGS:
+            raise ValueError(f"asnn-plus: scoring={scoring!r} must be one of {', '.join(SCORINGS)}")
         self.n_init = n_init
         self.target_quantile = target_quantile
         self.contrast = contrast
@@ -117,6 +145,9 @@ class AsnnPlus(Strategy):
         self.n_steps = n_steps
         self.n_init_steps = n_init_steps
         self.lr = lr
+        self.scoring = scoring
+        self.top_fraction = top_fraction
+        self._n_top = max(1, round(top_fraction * N_GRID))
         self._design = InitialDesign(space, design_size, self.rng)
         self._configs: list[Config] = []
         self._scores: list[float] = []
@@ -125,7 +156,7 @@ class AsnnPlus(Strategy):
         configure_torch()  # once per process, outside the measured strategy overhead
 
     def ask(self) -> Config:
-        """An initial-design config, then a contrastive decoding or a local move."""
+        """An initial-design config, then a model-scored local move or global suggestion."""
         if len(self._configs) < self._design.n:
             return self._design.next()
         if not self._models:
@@ -135,6 +166,8 @@ class AsnnPlus(Strategy):
         if self.contrast > 0:
             typical = model.log_scores(0.0)
             scores = [s - self.contrast * t for s, t in zip(scores, typical, strict=True)]
+        if self.scoring == "posterior":
+            return self._posterior_ask(model, scores)
         if self.rng.random() < self.p_local:
             config = self._local_move(scores)
             if config is not None:
@@ -173,6 +206,35 @@ class AsnnPlus(Strategy):
         for model in self._models:
             model.fit(x, configs, steps=steps, weights=weights)
 
+    def _posterior_ask(self, model: InverseModel, scores: list[npt.NDArray[np.float64]]) -> Config:
+        """The candidate most probably in the top quantiles (see the module docstring)."""
+        candidates: list[Config] = []
+        if self.rng.random() < self.p_local:
+            incumbent = self._configs[int(np.argmax(self._scores))]
+            candidates = [c for c in self.space.neighbours(incumbent) if c not in self._evaluated]
+        if not candidates:
+            candidates = self._global_pool(scores)
+        if not candidates:  # every config evaluated: any one is a repeat
+            return self.space.sample(self.rng)
+        probability = _top_log_probability(model, candidates, self._n_top)
+        return candidates[int(np.argmax(probability))]
+
+    def _global_pool(self, scores: list[npt.NDArray[np.float64]]) -> list[Config]:
+        """Unevaluated configs: the best contrast decodings and a uniform sample, sorted."""
+        pool: set[Config] = set()
+        # Enumerating past the evaluated configs is bounded: each pop is either one of them
+        # or a new pool member.
+        for popped, config in enumerate(ranked_configs(scores)):
+            if len(pool) >= N_DECODED or popped > len(self._evaluated) + N_DECODED:
+                break
+            if config not in self._evaluated:
+                pool.add(config)
+        for row in self.space.sample_many(self.rng, N_RANDOM):
+            config = tuple(int(v) for v in row)
+            if config not in self._evaluated:
+                pool.add(config)
+        return sorted(pool)  # a set's order is not reproducible across processes
+
     def _local_move(self, scores: list[npt.NDArray[np.float64]]) -> Config | None:
         """The best-scoring unevaluated one-dimension neighbour of the incumbent, if any."""
         incumbent = self._configs[int(np.argmax(self._scores))]
@@ -181,6 +243,21 @@ class AsnnPlus(Strategy):
             return None
         values = config_score(scores, np.asarray(candidates, dtype=np.int64))
         return candidates[int(np.argmax(values))]
+
+
+def _top_log_probability(
+    model: InverseModel, candidates: list[Config], n_top: int
+) -> npt.NDArray[np.float64]:
+    """Log posterior probability that each candidate's quantile is among the top ``n_top``.
+
+    The model's inputs are quantiles, uniform by construction, so on an even grid of
+    quantiles the prior is flat and ``p(q | config)`` is ``p(config | q)`` normalised over q.
+    """
+    grid = (np.arange(N_GRID) + 0.5) / N_GRID
+    table = model.log_scores_grid(2.0 * grid - 1.0)
+    loglik = config_score_grid(table, np.asarray(candidates, dtype=np.int64))
+    log_posterior = loglik - np.logaddexp.reduce(loglik, axis=0)
+    return np.asarray(np.logaddexp.reduce(log_posterior[-n_top:], axis=0))
 
 
 def _quantiles(scores: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

@@ -11,13 +11,23 @@ from harness import Budget, run_strategy
 from harness.testing import toy_benchmark
 from spaces import Dimension, Space
 from strategies import Observation, build_strategy
-from strategies._asnn_model import InverseModel, best_unexcluded, config_score
+from strategies._asnn_model import (
+    InverseModel,
+    best_unexcluded,
+    config_score,
+    config_score_grid,
+    ranked_configs,
+)
+from strategies._registry import parse_strategy_spec
+from strategies.asnn_plus import N_GRID, _top_log_probability
 
 TOY = toy_benchmark()
 
 
-def make(name: str, budget: int | None = 25, **options: object) -> object:
-    return build_strategy(name, dict(options), TOY.space, seed=0, maximize=True, budget=budget)
+def make(spec: str, budget: int | None = 25, **options: object) -> object:
+    name, parsed = parse_strategy_spec(spec)
+    parsed.update(options)
+    return build_strategy(name, parsed, TOY.space, seed=0, maximize=True, budget=budget)
 
 
 @pytest.mark.parametrize(
@@ -34,6 +44,9 @@ def make(name: str, budget: int | None = 25, **options: object) -> object:
         ("asnn-plus", {"target_quantile": 0.0}, "target_quantile=0.0 must be in (0, 2]"),
         ("asnn-plus", {"p_local": -0.5}, "p_local=-0.5"),
         ("asnn-plus", {"n_models": 0}, "n_models=0"),
+        ("asnn-plus", {"scoring": "ucb"}, "scoring='ucb' must be one of posterior, contrast"),
+        ("asnn-plus", {"top_fraction": 0.0}, "top_fraction=0.0 must be in (0, 1]"),
+        ("asnn-plus", {"top_fraction": 1.5}, "top_fraction=1.5 must be in (0, 1]"),
     ],
 )
 def test_bad_options_fail_at_construction(name: str, options: dict[str, object], message: str):
@@ -76,6 +89,36 @@ def test_best_unexcluded_walks_configs_in_score_order():
     assert best_unexcluded(scores, excluded, max_pops=len(excluded) + 1) is None
 
 
+def test_ranked_configs_enumerates_every_config_once_in_score_order():
+    rng = np.random.default_rng(1)
+    scores = [rng.normal(size=n) for n in (2, 3, 4)]
+    assert list(ranked_configs(scores)) == brute_force_order(scores)
+
+
+def test_config_score_grid_matches_one_value_at_a_time():
+    model = InverseModel(TOY.space, seed=0, ordinal="softmax")
+    configs = TOY.space.sample_many(np.random.default_rng(2), 12)
+    model.fit(np.linspace(-1, 1, 12), configs, steps=5)
+    x = np.array([-0.5, 0.2, 0.9])
+    grid = config_score_grid(model.log_scores_grid(x), configs)
+    assert grid.shape == (3, 12)
+    for row, value in zip(grid, x, strict=True):
+        np.testing.assert_allclose(row, config_score(model.log_scores(value), configs), atol=1e-6)
+
+
+def test_posterior_puts_the_configs_seen_at_the_top_above_those_seen_at_the_bottom():
+    space = TOY.space
+    high, low, unseen = (0, 3, 1), (2, 0, 0), (1, 1, 0)
+    configs = np.array([high] * 20 + [low] * 20)
+    quantiles = np.r_[np.linspace(0.8, 1.0, 20), np.linspace(0.0, 0.2, 20)]
+    model = InverseModel(space, seed=0, ordinal="softmax")
+    model.fit(2 * quantiles - 1, configs, steps=300)
+    log_p = _top_log_probability(model, [low, unseen, high], n_top=2)
+    assert log_p[2] > log_p[1] > log_p[0]
+    # All grid points: every config is certainly somewhere in the quantile range.
+    np.testing.assert_allclose(_top_log_probability(model, [low, high], n_top=N_GRID), 0, atol=1e-9)
+
+
 def test_config_score_adds_per_dimension_scores():
     scores = [np.array([0.0, -1.0]), np.array([-2.0, 0.5, 3.0])]
     got = config_score(scores, np.array([[0, 2], [1, 0]]))
@@ -105,7 +148,10 @@ def test_same_seed_gives_same_model():
     np.testing.assert_array_equal(a.log_scores(1.1)[1], b.log_scores(1.1)[1])
 
 
-@pytest.mark.parametrize("name", ["asnn", "asnn-plus"])
+ALL_VARIANTS = ["asnn", "asnn-plus", "asnn-plus:scoring=contrast"]
+
+
+@pytest.mark.parametrize("name", ALL_VARIANTS)
 def test_never_repeats_a_config_before_the_space_is_exhausted(name: str):
     n = TOY.space.n_configs
     trace = run_strategy(
@@ -118,11 +164,12 @@ def test_never_repeats_a_config_before_the_space_is_exhausted(name: str):
     assert len(set(trace.config_index[:n].tolist())) == n
 
 
-@pytest.mark.parametrize("name", ["asnn", "asnn-plus"])
-def test_minimising_negated_values_is_the_same_run(name: str):
+@pytest.mark.parametrize("spec", ALL_VARIANTS)
+def test_minimising_negated_values_is_the_same_run(spec: str):
+    name, options = parse_strategy_spec(spec)
     runs = []
     for maximize, sign in ((True, 1.0), (False, -1.0)):
-        strategy = build_strategy(name, {}, TOY.space, seed=4, maximize=maximize, budget=20)
+        strategy = build_strategy(name, options, TOY.space, seed=4, maximize=maximize, budget=20)
         seen = []
         for _ in range(20):
             config = strategy.ask()
