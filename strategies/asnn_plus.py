@@ -59,7 +59,7 @@ N_RANDOM = 256
 
 
 class AsnnPlus(Strategy):
-    """ASNN with quantile targets, contrastive scoring, an ensemble and local moves.
+    """ASNN with quantile targets, posterior scoring, an ensemble and local moves.
 
     Args:
         space: The space to suggest configs from.
@@ -86,7 +86,7 @@ class AsnnPlus(Strategy):
     """
 
     name = "asnn-plus"
-    description = "ASNN with quantile targets, contrastive scores, ensemble, local moves."
+    description = "ASNN with quantile targets, posterior scoring, ensemble, local moves."
 
     def __init__(
         self,
