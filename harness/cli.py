@@ -62,6 +62,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number >= 0")
+    return value
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -96,7 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=10,
         metavar="N",
-        help="run seeds 0..N-1 for every strategy (default 10)",
+        help="run N seeds for every strategy, from --first-seed on (default 10)",
+    )
+    cmp.add_argument(
+        "--first-seed",
+        type=_non_negative_int,
+        default=0,
+        metavar="K",
+        help="first run seed (default 0): tune on seeds disjoint from your evidence's, "
+        "e.g. --first-seed 100",
     )
     group = cmp.add_mutually_exclusive_group()
     group.add_argument(
@@ -215,7 +233,7 @@ def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> in
     comparison = Comparison(
         spaces=spaces,
         strategies=tuple(strategies),
-        seeds=tuple(range(args.seeds)),
+        seeds=tuple(range(args.first_seed, args.first_seed + args.seeds)),
         budget=budget,
         table_options=_table_options(args),
     )

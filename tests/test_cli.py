@@ -59,6 +59,20 @@ def test_rerun_resumes_and_is_identical(tmp_path: Path, capsys: pytest.CaptureFi
     pd.testing.assert_frame_equal(first, common)
 
 
+def test_first_seed_shifts_the_seeds_and_shares_runs_with_the_same_seed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "cmp"
+    assert run_cli("compare", *SMALL, "--workers", "1", "--out", out, "--quiet") == 0
+    capsys.readouterr()
+    # Seeds 2 and 3: seed 2 is already stored (same key), seed 3 is new.
+    shifted = ["--first-seed", "2", "--seeds", "2"]
+    assert run_cli("compare", *SMALL, *shifted, "--workers", "1", "--out", out, "--quiet") == 0
+    assert "2 runs (1 run now, 1 resumed" in capsys.readouterr().out
+    with ResultsStore(out, create=False) as store:
+        assert sorted(store.runs()["seed"]) == [0, 1, 2, 3]
+
+
 def test_parallel_workers_give_the_same_results_as_one(tmp_path: Path) -> None:
     args = [
         "compare",
@@ -99,6 +113,7 @@ def test_parallel_workers_give_the_same_results_as_one(tmp_path: Path) -> None:
         (["--budget-seconds", "nan"], "'nan' must be a positive finite number"),
         (["--budget", "5", "--budget-seconds", "9"], "not allowed with argument"),
         (["--seeds", "0"], "argument --seeds: '0' must be a positive whole number"),
+        (["--first-seed", "-1"], "argument --first-seed: '-1' must be a whole number >= 0"),
         (["--workers", "x"], "argument --workers: 'x' is not a whole number"),
         (["--space", "table:/nonexistent/t.csv"], "/nonexistent/t.csv: no such table file"),
     ],
