@@ -52,24 +52,22 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _positive_int(text: str) -> int:
+def _whole_number(text: str, *, minimum: int, allowed: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive whole number")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"{text!r} must be {allowed}")
     return value
+
+
+def _positive_int(text: str) -> int:
+    return _whole_number(text, minimum=1, allowed="a positive whole number")
 
 
 def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number >= 0")
-    return value
+    return _whole_number(text, minimum=0, allowed="a whole number >= 0")
 
 
 def _positive_float(text: str) -> float:

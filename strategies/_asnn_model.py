@@ -265,10 +265,8 @@ class InverseModel:
 
 def config_score(scores: Sequence[FloatArray], configs: npt.NDArray[np.int64]) -> FloatArray:
     """Joint log-score of each config in ``configs`` (shape ``(n, n_dimensions)``)."""
-    total = np.zeros(len(configs))
-    for j, s in enumerate(scores):
-        total += s[configs[:, j]]
-    return total
+    grid = config_score_grid([s[None, :] for s in scores], configs)
+    return np.asarray(grid[0], dtype=np.float64)
 
 
 def config_score_grid(scores: Sequence[FloatArray], configs: npt.NDArray[np.int64]) -> FloatArray:
@@ -277,7 +275,7 @@ def config_score_grid(scores: Sequence[FloatArray], configs: npt.NDArray[np.int6
     Returns:
         Shape ``(n_values, len(configs))``.
     """
-    total = np.zeros((len(scores[0]) if scores else 0, len(configs)))
+    total = np.zeros((len(scores[0]) if scores else 1, len(configs)))
     for j, s in enumerate(scores):
         total += s[:, configs[:, j]]
     return total

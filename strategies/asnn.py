@@ -24,10 +24,10 @@ from spaces import Config, Space
 from strategies._asnn_model import InverseModel, best_unexcluded, configure_torch
 from strategies._base import Observation, Strategy
 from strategies._design import initial_design_size
+from strategies._options import check_whole_number
 
 
 def check_common_options(
-    strategy: str,
     space: Space,
     budget: int | None,
     *,
@@ -40,19 +40,14 @@ def check_common_options(
     """Check the options shared by the ASNN variants; returns the initial design size.
 
     Raises:
-        ValueError: One line naming the strategy and the out-of-range option.
+        ValueError: One line naming the out-of-range option (the registry adds the strategy).
     """
-    try:
-        design_size = initial_design_size(n_init, space=space, budget=budget)
-    except ValueError as exc:
-        raise ValueError(f"{strategy}: {exc}") from None
-    for option, value in (("hidden", hidden), ("n_steps", n_steps)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{strategy}: {option}={value!r} must be an integer >= 1")
-    if isinstance(n_init_steps, bool) or not isinstance(n_init_steps, int) or n_init_steps < 0:
-        raise ValueError(f"{strategy}: n_init_steps={n_init_steps!r} must be an integer >= 0")
+    design_size = initial_design_size(n_init, space=space, budget=budget)
+    check_whole_number("hidden", hidden)
+    check_whole_number("n_steps", n_steps)
+    check_whole_number("n_init_steps", n_init_steps, minimum=0)
     if not (isinstance(lr, int | float) and math.isfinite(lr) and lr > 0):
-        raise ValueError(f"{strategy}: lr={lr!r} must be a positive number")
+        raise ValueError(f"lr={lr!r} must be a positive number")
     return design_size
 
 
@@ -118,7 +113,6 @@ class Asnn(Strategy):
     ) -> None:
         super().__init__(space, seed=seed, maximize=maximize, budget=budget)
         design_size = check_common_options(
-            self.name,
             space,
             budget,
             n_init=n_init,
@@ -128,7 +122,7 @@ class Asnn(Strategy):
             lr=lr,
         )
         if not (isinstance(margin, int | float) and math.isfinite(margin) and margin >= 0):
-            raise ValueError(f"asnn: margin={margin!r} must be a finite number >= 0")
+            raise ValueError(f"margin={margin!r} must be a finite number >= 0")
         self.n_init = n_init
         self.margin = margin
         self.hidden = hidden

@@ -47,6 +47,7 @@ from strategies._asnn_model import (
     ranked_configs,
 )
 from strategies._base import Observation, Strategy
+from strategies._options import check_whole_number
 from strategies.asnn import InitialDesign, check_common_options
 
 SCORINGS = ("posterior", "contrast")
@@ -110,7 +111,6 @@ class AsnnPlus(Strategy):
     ) -> None:
         super().__init__(space, seed=seed, maximize=maximize, budget=budget)
         design_size = check_common_options(
-            self.name,
             space,
             budget,
             n_init=n_init,
@@ -130,11 +130,10 @@ class AsnnPlus(Strategy):
             open_low = option in ("target_quantile", "top_fraction")
             if not ok or (open_low and value == 0):
                 interval = f"({low:g}, {high:g}]" if open_low else f"[{low:g}, {high:g}]"
-                raise ValueError(f"asnn-plus: {option}={value!r} must be in {interval}")
-        if isinstance(n_models, bool) or not isinstance(n_models, int) or n_models < 1:
-            raise ValueError(f"asnn-plus: n_models={n_models!r} must be an integer >= 1")
+                raise ValueError(f"{option}={value!r} must be in {interval}")
+        check_whole_number("n_models", n_models)
         if scoring not in SCORINGS:
-            raise ValueError(f"asnn-plus: scoring={scoring!r} must be one of {', '.join(SCORINGS)}")
+            raise ValueError(f"scoring={scoring!r} must be one of {', '.join(SCORINGS)}")
         self.n_init = n_init
         self.target_quantile = target_quantile
         self.contrast = contrast
@@ -162,12 +161,9 @@ class AsnnPlus(Strategy):
         if not self._models:
             return self.space.sample(self.rng)
         model = self._models[int(self.rng.integers(len(self._models)))]
-        scores = model.log_scores(2.0 * self.target_quantile - 1.0)
-        if self.contrast > 0:
-            typical = model.log_scores(0.0)
-            scores = [s - self.contrast * t for s, t in zip(scores, typical, strict=True)]
         if self.scoring == "posterior":
-            return self._posterior_ask(model, scores)
+            return self._posterior_ask(model)
+        scores = self._contrast_scores(model)
         if self.rng.random() < self.p_local:
             config = self._local_move(scores)
             if config is not None:
@@ -206,14 +202,28 @@ class AsnnPlus(Strategy):
         for model in self._models:
             model.fit(x, configs, steps=steps, weights=weights)
 
-    def _posterior_ask(self, model: InverseModel, scores: list[npt.NDArray[np.float64]]) -> Config:
+    def _contrast_scores(self, model: InverseModel) -> list[npt.NDArray[np.float64]]:
+        """Per dimension, ``log p(choice | top) - contrast * log p(choice | median)``."""
+        scores = model.log_scores(2.0 * self.target_quantile - 1.0)
+        if self.contrast > 0:
+            typical = model.log_scores(0.0)
+            scores = [s - self.contrast * t for s, t in zip(scores, typical, strict=True)]
+        return scores
+
+    def _fresh_neighbours(self) -> list[Config]:
+        """The incumbent's one-dimension neighbours that were not evaluated yet."""
+        incumbent = self._configs[int(np.argmax(self._scores))]
+        return [c for c in self.space.neighbours(incumbent) if c not in self._evaluated]
+
+    def _posterior_ask(self, model: InverseModel) -> Config:
         """The candidate most probably in the top quantiles (see the module docstring)."""
         candidates: list[Config] = []
         if self.rng.random() < self.p_local:
-            incumbent = self._configs[int(np.argmax(self._scores))]
-            candidates = [c for c in self.space.neighbours(incumbent) if c not in self._evaluated]
+            candidates = self._fresh_neighbours()
         if not candidates:
-            candidates = self._global_pool(scores)
+            # Only a global move needs the contrast decodings: two forward passes saved
+            # on every local move.
+            candidates = self._global_pool(self._contrast_scores(model))
         if not candidates:  # every config evaluated: any one is a repeat
             return self.space.sample(self.rng)
         probability = _top_log_probability(model, candidates, self._n_top)
@@ -237,8 +247,7 @@ class AsnnPlus(Strategy):
 
     def _local_move(self, scores: list[npt.NDArray[np.float64]]) -> Config | None:
         """The best-scoring unevaluated one-dimension neighbour of the incumbent, if any."""
-        incumbent = self._configs[int(np.argmax(self._scores))]
-        candidates = [c for c in self.space.neighbours(incumbent) if c not in self._evaluated]
+        candidates = self._fresh_neighbours()
         if not candidates:
             return None
         values = config_score(scores, np.asarray(candidates, dtype=np.int64))

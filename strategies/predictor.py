@@ -30,6 +30,7 @@ from scipy.stats import rankdata
 from spaces import Config, Space
 from strategies._base import Observation, Strategy
 from strategies._design import initial_design_size
+from strategies._options import check_whole_number
 from strategies._path_encoding import NB201_OPS, PathEncoder, is_nb201_cell, path_encoder
 
 if TYPE_CHECKING:
@@ -47,11 +48,6 @@ def copula_targets(scores: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """
     ranks = rankdata(scores, method="average")
     return np.asarray(ndtri((ranks - 0.5) / len(scores)), dtype=np.float64)
-
-
-def _positive_int(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name}={value!r} must be a whole number >= 1")
 
 
 class _Ensemble:
@@ -209,7 +205,7 @@ class Predictor(Strategy):
             "hidden",
             "n_layers",
         ):
-            _positive_int(option, getattr(self, option))
+            check_whole_number(option, getattr(self, option))
         if acquisition not in _ACQUISITIONS:
             raise ValueError(
                 f"acquisition={acquisition!r} is not one of {', '.join(_ACQUISITIONS)}"
