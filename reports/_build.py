@@ -431,8 +431,45 @@ def _cross_stats(
         "pairs": nemenyi_pairs,
     }
     out["wilcoxon_holm"] = _pairwise(tuple(labels), scores.T, alpha, zero_method)
+    out["head_to_head"] = _head_to_head(usable, labels, alpha)
     out["rank_over_budget"] = _rank_over_budget([c for c, _ in usable], labels)
     return out
+
+
+def _head_to_head(
+    usable: list[tuple[Cell, dict[str, Any]]], labels: list[str], alpha: float
+) -> list[dict[str, Any]]:
+    """Per pair, on how many spaces each is significantly better, Holm over the spaces.
+
+    The per-space tests are the report's own (paired Wilcoxon on final regret, before their
+    per-space Holm correction); correcting them over the spaces, one family per pair, is what a
+    claim such as "a beats b on most spaces" needs.
+    """
+    entries = []
+    for a, b in itertools.combinations(labels, 2):
+        found = [_find_pair(stats["pairwise"], a, b) for _, stats in usable]
+        raw = [None if f is None else f["pvalue"] for f in found]
+        per_space: list[dict[str, Any]] = []
+        counts = {"a_better": 0, "b_better": 0, "neither": 0, "untested": 0}
+        for (cell, _), f, p in zip(usable, found, _stats.holm(raw), strict=True):
+            if f is None or p is None:
+                counts["untested"] += 1
+                per_space.append({"space": cell.name, "pvalue": None, "pvalue_holm": None})
+                continue
+            # mean_difference_b_minus_a is regret(second) - regret(first) of the stored pair.
+            diff = (
+                f["mean_difference_b_minus_a"] if f["a"] == a else -f["mean_difference_b_minus_a"]
+            )
+            lower = None if diff is None or diff == 0 else (a if diff > 0 else b)
+            significant = p < alpha and lower is not None
+            counts[
+                "neither" if not significant else ("a_better" if lower == a else "b_better")
+            ] += 1
+            per_space.append(
+                {"space": cell.name, "pvalue": f["pvalue"], "pvalue_holm": p, "lower": lower}
+            )
+        entries.append({"a": a, "b": b, **counts, "spaces": per_space})
+    return entries
 
 
 def compute_stats(

@@ -228,6 +228,27 @@ def cross_table(cross: dict[str, Any]) -> TextTable:
     )
 
 
+def head_to_head_table(cross: dict[str, Any], alpha: float) -> TextTable:
+    """Per pair of strategies: spaces where each is significantly better (Holm over spaces)."""
+    entries = cross.get("head_to_head", [])
+    # The column is shown only when some space could not test some pair (e.g. equal runs).
+    keys = ["a", "b", "a_better", "b_better", "neither"]
+    columns = ["a", "b", "a better", "b better", "neither"]
+    if any(e["untested"] for e in entries):
+        keys.append("untested")
+        columns.append("not testable")
+    rows = [[str(e[k]) for k in keys] for e in entries]
+    n = len(cross["spaces"])
+    return TextTable(
+        title=f"Head-to-head over {n} spaces",
+        columns=columns,
+        rows=rows,
+        legend=f"Spaces where a (or b) has the lower mean final regret and the paired Wilcoxon "
+        f"p-value of that space, Holm-corrected over the {n} spaces for each pair, is below "
+        f"alpha={alpha:g}: the family of a claim such as 'a beats b on most spaces'.",
+    )
+
+
 def _cross_lines(cross: dict[str, Any]) -> list[str]:
     lines = []
     fr = cross.get("friedman")
@@ -340,6 +361,8 @@ def markdown(stats: dict[str, Any], figures: dict[str, list[str]]) -> str:
                     )
                 )
             ]
+            if cross.get("head_to_head"):
+                out += ["", md_table(head_to_head_table(cross, alpha))]
     for space in stats["spaces"]:
         out += ["", f"## {space['name']}", "", _space_meta(space), ""]
         out += [f"> {n}" for n in space["notes"]]
@@ -430,6 +453,8 @@ def html(stats: dict[str, Any], figures: dict[str, list[str]], root: Path) -> st
                     )
                 )
             )
+            if cross.get("head_to_head"):
+                parts.append(html_table(head_to_head_table(cross, alpha)))
     for space in stats["spaces"]:
         parts.append(f"<h2>{esc(space['name'])}</h2><p>{esc(_space_meta(space))}</p>")
         parts += [f'<p class="note">{esc(n)}</p>' for n in space["notes"]]
@@ -522,6 +547,8 @@ def latex(stats: dict[str, Any]) -> str:
     cross = stats.get("cross_space")
     if cross and "nemenyi" in cross:
         out.append(latex_table(cross_table(cross), "tab:average-ranks"))
+        if cross.get("head_to_head"):
+            out.append(latex_table(head_to_head_table(cross, alpha), "tab:head-to-head"))
     return "\n".join(out)
 
 
@@ -555,6 +582,8 @@ def terminal(stats: dict[str, Any], console: Console) -> None:
             _print_table(cross_table(cross), console)
             for line in _cross_lines(cross):
                 console.print(line, highlight=False)
+            if cross.get("head_to_head"):
+                _print_table(head_to_head_table(cross, alpha), console)
 
 
 def _print_table(t: TextTable, console: Console) -> None:

@@ -10,8 +10,8 @@ Prints (1) mean final regret of every strategy on every space with its within-sp
 Wilcoxon p-value after Holm's correction, twice: over all pairs of that space (the report's
 family, strict) and over the spaces for that one pair (the family of a claim such as "A beats
 B on most spaces"), and (3) the cross-space average ranks with the Friedman test and
-Nemenyi critical difference. Every number is read from ``stats.json``; only the second Holm
-correction is computed here (with the report's own `holm`).
+Nemenyi critical difference. Every number is read from ``stats.json`` (the Holm correction
+over spaces from the report's head-to-head section).
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ import json
 import math
 from pathlib import Path
 from typing import Any
-
-from reports._stats import holm
 
 
 def _fmt(x: float | None) -> str:
@@ -70,8 +68,11 @@ def pair_table(stats: dict[str, Any], pairs: list[tuple[str, str]], alpha: float
     header = "| space | " + " | ".join(f"{x} vs {y}" for x, y in pairs) + " |"
     lines = [header, "|---|" + "---|" * len(pairs)]
     entries = {pair: [_pair_entry(s, *pair) for s in stats["spaces"]] for pair in pairs}
+    # The report's head-to-head section holds the Holm correction over spaces, per pair.
+    head_to_head = stats["cross_space"]["head_to_head"]
     over_spaces = {
-        pair: holm([e["pvalue"] if e else None for e in found]) for pair, found in entries.items()
+        pair: [s["pvalue_holm"] for s in _pair_entry({"pairwise": head_to_head}, *pair)["spaces"]]
+        for pair in pairs
     }
     wins = {pair: [0, 0, 0] for pair in pairs}  # significantly lower, higher, neither
     for i, s in enumerate(stats["spaces"]):

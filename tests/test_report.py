@@ -41,8 +41,8 @@ def test_writes_every_output(built: Path) -> None:
     assert html.count("data:image/png;base64,") == 5
     assert "figures/" not in html
     tex = (built / "tables.tex").read_text()
-    assert tex.count(r"\toprule") == 4
-    assert tex.count(r"\begin{table}") == 4
+    assert tex.count(r"\toprule") == 5  # 3 spaces, average ranks, head-to-head
+    assert tex.count(r"\begin{table}") == 5
     assert r"\bfseries s3" in tex  # the best strategy is bold
 
 
@@ -98,6 +98,46 @@ def test_statistics_are_consistent(built: Path) -> None:
     # 3 spaces: too few pairs for any Wilcoxon test across spaces; a note, not a p-value
     assert all(p["pvalue"] is None and p["note"] for p in cross["wilcoxon_holm"])
     assert set(cross["rank_over_budget"]["ranks"]) == {"s0", "s1", "s2", "s3"}
+
+
+def test_head_to_head_counts_spaces_with_holm_over_spaces(built: Path) -> None:
+    """Checked against statsmodels' Holm over the spaces and the stored final regrets."""
+    from statsmodels.stats.multitest import multipletests
+
+    stats = _stats(built)
+    alpha = stats["settings"]["alpha"]
+    con = sqlite3.connect(built / "results.sqlite")
+    regret: dict[tuple[str, str], dict[int, float]] = {}
+    for strategy, space, seed, value in con.execute(
+        "SELECT strategy, space, seed, final_regret FROM runs WHERE status = 'finished'"
+    ):
+        regret.setdefault((strategy, space), {})[seed] = value
+    con.close()
+    entries = stats["cross_space"]["head_to_head"]
+    assert [(e["a"], e["b"]) for e in entries] == [
+        ("s0", "s1"), ("s0", "s2"), ("s0", "s3"), ("s1", "s2"), ("s1", "s3"), ("s2", "s3")
+    ]  # fmt: skip
+    for e in entries:
+        raw, lower = [], []
+        for space in stats["spaces"]:
+            test = next(p for p in space["pairwise"] if (p["a"], p["b"]) == (e["a"], e["b"]))
+            raw.append(test["pvalue"])  # the space's own test, before its Holm correction
+            seeds = space["seeds"]  # the seeds every strategy finished
+            x = sum(regret[(e["a"], space["name"])][sd] for sd in seeds)
+            y = sum(regret[(e["b"], space["name"])][sd] for sd in seeds)
+            lower.append(e["a"] if x < y else e["b"])
+        adjusted = multipletests(raw, method="holm")[1]
+        assert [s["pvalue_holm"] for s in e["spaces"]] == pytest.approx(list(adjusted))
+        assert [s["lower"] for s in e["spaces"]] == lower
+        significant = [lo for lo, p in zip(lower, adjusted, strict=True) if p < alpha]
+        assert e["a_better"] == significant.count(e["a"])
+        assert e["b_better"] == significant.count(e["b"])
+        assert e["a_better"] + e["b_better"] + e["neither"] + e["untested"] == 3
+    # s3 is much better than s0 in the synthetic store: significant on all 3 spaces
+    best = next(e for e in entries if (e["a"], e["b"]) == ("s0", "s3"))
+    assert (best["a_better"], best["b_better"]) == (0, 3)
+    assert "Head-to-head over 3 spaces" in (built / "report.md").read_text()
+    assert "tab:head-to-head" in (built / "tables.tex").read_text()
 
 
 def test_single_strategy_and_single_seed(tmp_path: Path) -> None:
