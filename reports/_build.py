@@ -177,7 +177,8 @@ def _pairwise(
     return entries
 
 
-def _find_pair(pairs: list[dict[str, Any]], a: str, b: str) -> dict[str, Any] | None:
+def find_pair(pairs: list[dict[str, Any]], a: str, b: str) -> dict[str, Any] | None:
+    """The entry of ``pairs`` (pairwise tests or head-to-head rows) for a and b, either order."""
     for p in pairs:
         if {p["a"], p["b"]} == {a, b}:
             return p
@@ -255,7 +256,7 @@ def _cell_stats(cell: Cell, *, alpha: float, seed: int, zero_method: str) -> dic
     pairs = _pairwise(cell.labels, cell.final, alpha, zero_method)
     tied_with_best = []
     for lab in order[1:]:
-        pair = _find_pair(pairs, best, lab)
+        pair = find_pair(pairs, best, lab)
         if pair is not None and pair["pvalue_holm"] is not None and not pair["significant"]:
             tied_with_best.append(lab)
     power = None
@@ -447,24 +448,25 @@ def _head_to_head(
     """
     entries = []
     for a, b in itertools.combinations(labels, 2):
-        found = [_find_pair(stats["pairwise"], a, b) for _, stats in usable]
+        found = [find_pair(stats["pairwise"], a, b) for _, stats in usable]
         raw = [None if f is None else f["pvalue"] for f in found]
         per_space: list[dict[str, Any]] = []
         counts = {"a_better": 0, "b_better": 0, "neither": 0, "untested": 0}
         for (cell, _), f, p in zip(usable, found, _stats.holm(raw), strict=True):
             if f is None or p is None:
                 counts["untested"] += 1
-                per_space.append({"space": cell.name, "pvalue": None, "pvalue_holm": None})
+                per_space.append(
+                    {"space": cell.name, "pvalue": None, "pvalue_holm": None, "lower": None}
+                )
                 continue
             # mean_difference_b_minus_a is regret(second) - regret(first) of the stored pair.
-            diff = (
-                f["mean_difference_b_minus_a"] if f["a"] == a else -f["mean_difference_b_minus_a"]
-            )
-            lower = None if diff is None or diff == 0 else (a if diff > 0 else b)
-            significant = p < alpha and lower is not None
-            counts[
-                "neither" if not significant else ("a_better" if lower == a else "b_better")
-            ] += 1
+            diff = f["mean_difference_b_minus_a"]
+            diff = diff if diff is None or f["a"] == a else -diff
+            lower = None if not diff else (a if diff > 0 else b)
+            if p < alpha and lower is not None:
+                counts["a_better" if lower == a else "b_better"] += 1
+            else:
+                counts["neither"] += 1
             per_space.append(
                 {"space": cell.name, "pvalue": f["pvalue"], "pvalue_holm": p, "lower": lower}
             )

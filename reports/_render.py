@@ -230,7 +230,7 @@ def cross_table(cross: dict[str, Any]) -> TextTable:
 
 def head_to_head_table(cross: dict[str, Any], alpha: float) -> TextTable:
     """Per pair of strategies: spaces where each is significantly better (Holm over spaces)."""
-    entries = cross.get("head_to_head", [])
+    entries = cross["head_to_head"]
     # The column is shown only when some space could not test some pair (e.g. equal runs).
     keys = ["a", "b", "a_better", "b_better", "neither"]
     columns = ["a", "b", "a better", "b better", "neither"]
@@ -361,8 +361,7 @@ def markdown(stats: dict[str, Any], figures: dict[str, list[str]]) -> str:
                     )
                 )
             ]
-            if cross.get("head_to_head"):
-                out += ["", md_table(head_to_head_table(cross, alpha))]
+            out += ["", md_table(head_to_head_table(cross, alpha))]
     for space in stats["spaces"]:
         out += ["", f"## {space['name']}", "", _space_meta(space), ""]
         out += [f"> {n}" for n in space["notes"]]
@@ -453,8 +452,7 @@ def html(stats: dict[str, Any], figures: dict[str, list[str]], root: Path) -> st
                     )
                 )
             )
-            if cross.get("head_to_head"):
-                parts.append(html_table(head_to_head_table(cross, alpha)))
+            parts.append(html_table(head_to_head_table(cross, alpha)))
     for space in stats["spaces"]:
         parts.append(f"<h2>{esc(space['name'])}</h2><p>{esc(_space_meta(space))}</p>")
         parts += [f'<p class="note">{esc(n)}</p>' for n in space["notes"]]
@@ -547,8 +545,7 @@ def latex(stats: dict[str, Any]) -> str:
     cross = stats.get("cross_space")
     if cross and "nemenyi" in cross:
         out.append(latex_table(cross_table(cross), "tab:average-ranks"))
-        if cross.get("head_to_head"):
-            out.append(latex_table(head_to_head_table(cross, alpha), "tab:head-to-head"))
+        out.append(latex_table(head_to_head_table(cross, alpha), "tab:head-to-head"))
     return "\n".join(out)
 
 
@@ -582,8 +579,7 @@ def terminal(stats: dict[str, Any], console: Console) -> None:
             _print_table(cross_table(cross), console)
             for line in _cross_lines(cross):
                 console.print(line, highlight=False)
-            if cross.get("head_to_head"):
-                _print_table(head_to_head_table(cross, alpha), console)
+            _print_table(head_to_head_table(cross, alpha), console)
 
 
 def _print_table(t: TextTable, console: Console) -> None:

@@ -22,18 +22,13 @@ import math
 from pathlib import Path
 from typing import Any
 
+from reports._build import find_pair
+
 
 def _fmt(x: float | None) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
     return f"{x:.3g}"
-
-
-def _pair_entry(space: dict[str, Any], x: str, y: str) -> dict[str, Any] | None:
-    for p in space["pairwise"]:
-        if {p["a"], p["b"]} == {x, y}:
-            return dict(p)
-    return None
 
 
 def regret_table(stats: dict[str, Any]) -> str:
@@ -67,36 +62,33 @@ def pair_table(stats: dict[str, Any], pairs: list[tuple[str, str]], alpha: float
     """
     header = "| space | " + " | ".join(f"{x} vs {y}" for x, y in pairs) + " |"
     lines = [header, "|---|" + "---|" * len(pairs)]
-    entries = {pair: [_pair_entry(s, *pair) for s in stats["spaces"]] for pair in pairs}
-    # The report's head-to-head section holds the Holm correction over spaces, per pair.
-    head_to_head = stats["cross_space"]["head_to_head"]
-    over_spaces = {
-        pair: [s["pvalue_holm"] for s in _pair_entry({"pairwise": head_to_head}, *pair)["spaces"]]
-        for pair in pairs
-    }
-    wins = {pair: [0, 0, 0] for pair in pairs}  # significantly lower, higher, neither
+    # The report's head-to-head rows hold the Holm correction over spaces and the counts.
+    rows = {}
+    for x, y in pairs:
+        row = find_pair(stats["cross_space"]["head_to_head"], x, y)
+        if row is None:
+            raise SystemExit(f"--pair {x}:{y}: not a pair of the compared strategies")
+        rows[(x, y)] = row
     for i, s in enumerate(stats["spaces"]):
         cells = []
         for x, y in pairs:
-            p = entries[(x, y)][i]
+            p = find_pair(s["pairwise"], x, y)
             if p is None:
                 cells.append("-")
                 continue
             # mean_difference_b_minus_a > 0: a has the lower regret.
             diff = p["mean_difference_b_minus_a"]
             x_lower = diff > 0 if p["a"] == x else diff < 0
-            p_spaces = over_spaces[(x, y)][i]
-            sig = p_spaces is not None and p_spaces < alpha
+            p_spaces = rows[(x, y)]["spaces"][i]["pvalue_holm"]
             verdict = "equal" if diff == 0 else (f"{x} lower" if x_lower else f"{y} lower")
-            wins[(x, y)][2 if not sig else (0 if x_lower else 1)] += 1
             text = f"{verdict}, p={_fmt(p['pvalue_holm'])} / {_fmt(p_spaces)}"
-            cells.append(f"**{text}**" if sig else text)
+            cells.append(f"**{text}**" if p_spaces is not None and p_spaces < alpha else text)
         lines.append(f"| {s['name']} | " + " | ".join(cells) + " |")
-    lines.append(
-        "| **X significantly lower / higher / neither** | "
-        + " | ".join(f"{w} / {lo} / {n}" for w, lo, n in wins.values())
-        + " |"
-    )
+    counts = []
+    for (x, _), row in rows.items():
+        better, worse = (row["a_better"], row["b_better"])[:: 1 if row["a"] == x else -1]
+        counts.append(f"{better} / {worse} / {row['neither'] + row['untested']}")
+    lines.append("| **X significantly lower / higher / neither** | " + " | ".join(counts) + " |")
     return "\n".join(lines)
 
 
@@ -127,11 +119,11 @@ def main() -> None:
     args = parser.parse_args()
     stats = json.loads((args.directory / "stats.json").read_text())
     alpha = float(stats["settings"]["alpha"])
-    pairs = [tuple(p.split(":", 1)) for p in args.pair]
+    pairs = [(x, y) for x, _, y in (p.partition(":") for p in args.pair)]
     print(regret_table(stats))
     if pairs:
         print()
-        print(pair_table(stats, pairs, alpha))  # type: ignore[arg-type]
+        print(pair_table(stats, pairs, alpha))
     print()
     print(cross_table(stats))
 
