@@ -13,7 +13,7 @@ import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from reports import build_report
-from reports._synthetic import write_synthetic_store
+from reports.synthetic import write_synthetic_store
 
 
 @pytest.fixture(scope="module")

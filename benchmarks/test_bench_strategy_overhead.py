@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from harness import Budget, run_strategy
-from spaces import load_space
+from spaces import load_objective
 from strategies import available_strategies, build_strategy
 
 N_EVALUATIONS = 100
@@ -28,7 +28,7 @@ SLOW_ROUNDS = {"gp": 1, "asnn": 3, "asnn-plus": 3, "predictor": 3, "tpe": 3}
 @pytest.mark.parametrize("strategy", available_strategies())
 @pytest.mark.parametrize("space", ["nb201/cifar10", "fcnet/protein", "hpobench-mlp/kc1"])
 def test_overhead_per_evaluation(benchmark: Any, strategy: str, space: str) -> None:
-    bench = load_space(space)
+    bench = load_objective(space)
     overheads: list[float] = []
     seeds = iter(range(1000))
 

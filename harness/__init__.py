@@ -1,34 +1,49 @@
-"""The benchmark harness: equal-budget, paired runs of suggestion strategies on tabular spaces.
+"""The benchmark harness: equal-budget, paired runs of suggestion strategies on spaces.
 
-Public surface: `Budget`, `run_strategy` and `RunTrace` (the one loop), `RunSpec` and
-`ResultsStore` (the results store), `Comparison` / `compare` (the grid of runs), and the CLI's
-`main`.
+Public surface: `Budget`, `Evaluator` and `InvalidConfigError` (the one place the budget is
+charged), `run_strategy`, `build_trace` and `RunTrace` (the one loop), `Comparison` /
+`compare` / `plan_comparison` (the grid of runs), the results store (`ResultsStore`,
+`RunSpec`, `SpaceRecord`, `open_results`, `StoreError`; module `harness.results`), the seeding
+rules (`crn_key`, `strategy_seed`, `stable_hash`, `recorded_slot`; module `harness.seeding`),
+the test kit (`harness.testing`) and the CLI (`harness.cli.main`).
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from harness._compare import Comparison, RunOutcome, compare, plan_comparison
-from harness._lookup import InvalidConfigError, Lookup
-from harness._loop import Budget, RunTrace, failed_trace, run_strategy
-from harness._seeding import crn_key, recorded_slot, stable_hash, strategy_seed
-from harness._store import ResultsStore, RunSpec, StoreError
+from harness._evaluator import BUDGET_KINDS, Budget, Evaluator, InvalidConfigError
+from harness._loop import RunTrace, build_trace, failed_trace, incumbents, run_strategy
+from harness._version import __version__
+from harness.results import (
+    SCHEMA_VERSION,
+    ResultsStore,
+    RunSpec,
+    SpaceRecord,
+    StoreError,
+    open_results,
+)
+from harness.seeding import crn_key, recorded_slot, stable_hash, strategy_seed
 
 __all__ = [
+    "BUDGET_KINDS",
+    "SCHEMA_VERSION",
     "Budget",
     "Comparison",
+    "Evaluator",
     "InvalidConfigError",
-    "Lookup",
     "ResultsStore",
     "RunOutcome",
     "RunSpec",
     "RunTrace",
+    "SpaceRecord",
     "StoreError",
     "__version__",
+    "build_trace",
     "compare",
     "crn_key",
     "failed_trace",
+    "incumbents",
+    "open_results",
     "plan_comparison",
     "recorded_slot",
     "run_strategy",

@@ -18,10 +18,11 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness._loop import Budget, RunTrace, failed_trace, run_strategy
-from harness._seeding import strategy_seed
-from harness._store import ResultsStore, RunSpec
-from spaces import TableOptions, TabularBenchmark, load_space
+from harness._evaluator import Budget
+from harness._loop import RunTrace, failed_trace, run_strategy
+from harness.results import ResultsStore, RunSpec
+from harness.seeding import strategy_seed
+from spaces import Objective, TableOptions, load_objective
 from strategies import build_strategy, resolved_options
 
 
@@ -35,6 +36,8 @@ class Comparison:
         seeds: Run seeds; every strategy runs on every seed, which is what pairs the runs.
         budget: The budget of every run.
         table_options: How to read ``table:`` spaces.
+        metric: The search metric of every space (None: each space's own).
+        fidelity: The fidelity of every evaluation (None: each space's own, its largest).
     """
 
     spaces: tuple[str, ...]
@@ -42,6 +45,17 @@ class Comparison:
     seeds: tuple[int, ...]
     budget: Budget
     table_options: TableOptions | None = None
+    metric: str | None = None
+    fidelity: int | None = None
+
+    def objective(self, space: str) -> Objective:
+        """Space ``space`` as this comparison searches it (metric and fidelity selected).
+
+        Raises:
+            UnknownSpaceError, TableError, ObjectiveError: Bad input.
+        """
+        loaded = load_objective(space, table_options=self.table_options)
+        return loaded.select(metric=self.metric, fidelity=self.fidelity)
 
     def __post_init__(self) -> None:
         for label, items in (("spaces", self.spaces), ("strategies", self.strategies)):
@@ -64,32 +78,37 @@ class RunOutcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def plan_comparison(comparison: Comparison) -> tuple[list[RunSpec], dict[str, TabularBenchmark]]:
+def plan_comparison(comparison: Comparison) -> tuple[list[RunSpec], dict[str, Objective]]:
     """Load every space and check every strategy's options; return the grid's runs.
 
     Every strategy is constructed once per space, so bad options and options that do not fit
     the space or budget fail here, before anything is written.
 
     Raises:
-        UnknownSpaceError, TableError, UnknownStrategyError, ValueError: Bad input.
+        UnknownSpaceError, TableError, ObjectiveError, UnknownStrategyError, ValueError: Bad
+            input.
     """
-    benchmarks = {
-        name: load_space(name, table_options=comparison.table_options) for name in comparison.spaces
-    }
+    objectives = {name: comparison.objective(name) for name in comparison.spaces}
     resolved = [(name, resolved_options(name, opts)) for name, opts in comparison.strategies]
-    for bench in benchmarks.values():
-        if comparison.budget.kind == "seconds" and not bool((bench.costs > 0).all()):
+    for objective in objectives.values():
+        costs = getattr(objective, "costs", None)  # known up front for recorded tables only
+        if comparison.budget.kind == "seconds" and costs is not None and not (costs > 0).all():
             raise ValueError(
-                f"space {bench.name!r} records zero training costs; "
+                f"space {objective.name!r} records zero training costs; "
                 "use --budget (evaluations) instead of --budget-seconds"
+            )
+        if comparison.budget.kind == "epochs" and not objective.info.fidelities:
+            raise ValueError(
+                f"space {objective.name!r} states no fidelity in epochs; "
+                "use --budget (evaluations) or --budget-seconds"
             )
         for name, opts in resolved:
             build_strategy(
                 name,
                 opts,
-                bench.space,
+                objective.space,
                 seed=0,
-                maximize=bench.maximize,
+                maximize=objective.maximize,
                 budget=comparison.budget.evaluations,
             )
     specs = [
@@ -99,7 +118,9 @@ def plan_comparison(comparison: Comparison) -> tuple[list[RunSpec], dict[str, Ta
             space=space,
             seed=seed,
             budget=comparison.budget,
-            table_checksum=benchmarks[space].checksum,
+            checksum=objectives[space].checksum,
+            metric=objectives[space].search_metric,
+            fidelity=objectives[space].info.fidelity,
         )
         for space in comparison.spaces
         for name, opts in resolved
@@ -108,7 +129,7 @@ def plan_comparison(comparison: Comparison) -> tuple[list[RunSpec], dict[str, Ta
     keys = [s.key for s in specs]
     if len(set(keys)) != len(keys):
         raise ValueError("the same strategy with the same options is listed twice")
-    return specs, benchmarks
+    return specs, objectives
 
 
 def execute_run(
@@ -119,17 +140,21 @@ def execute_run(
     This is what a worker process executes; it is a plain function so tests can call it.
     """
     start = time.perf_counter()
-    bench = load_space(spec.space, table_options=table_options)
+    objective = load_objective(spec.space, table_options=table_options).select(
+        metric=spec.metric, fidelity=spec.fidelity
+    )
     strategy = build_strategy(
         spec.strategy,
         spec.options,
-        bench.space,
+        objective.space,
         seed=strategy_seed(spec.seed, spec.strategy),
-        maximize=bench.maximize,
+        maximize=objective.maximize,
         budget=spec.budget.evaluations,
     )
-    trace = run_strategy(strategy, bench, seed=spec.seed, budget=spec.budget)
-    space = bench.space
+    trace = run_strategy(
+        strategy, objective, seed=spec.seed, budget=spec.budget, fidelity=spec.fidelity
+    )
+    space = objective.space
     configs = [space.describe(space.config(int(i))) for i in trace.config_index]
     return trace, configs, time.perf_counter() - start
 
@@ -174,13 +199,11 @@ def compare(
         KeyboardInterrupt: Passed on after stopping the workers; finished runs are stored.
     """
     if specs is None:
-        specs, benchmarks = plan_comparison(comparison)
+        specs, objectives = plan_comparison(comparison)
     else:
-        benchmarks = {
-            s: load_space(s, table_options=comparison.table_options) for s in comparison.spaces
-        }
-    for bench in benchmarks.values():
-        store.record_space(bench)
+        objectives = {s: comparison.objective(s) for s in comparison.spaces}
+    for objective in objectives.values():
+        store.record_space(objective)
     done = store.finished_keys()
     outcomes: list[RunOutcome] = []
 

@@ -1,8 +1,9 @@
-"""The one ask -> look up -> tell loop, owned by the harness, and the budget it enforces.
+"""The one ask -> evaluate -> tell loop, owned by the harness.
 
-A strategy gets the space and the `Observation` of each evaluation, never the table.
-Bookkeeping inside the loop is kept to a few integer and list operations per evaluation;
-incumbents, oracle values and regrets are derived afterwards with numpy in one pass.
+A strategy gets the space and the `Observation` of each evaluation, never the objective. The
+evaluator (`harness.Evaluator`) charges the budget; bookkeeping inside the loop is kept to a
+few calls per evaluation, and incumbents, their oracle or observed values, test values and
+regrets are derived afterwards with numpy in one pass.
 """
 
 from __future__ import annotations
@@ -16,44 +17,12 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from harness._lookup import Lookup
-from spaces import TabularBenchmark
+from harness._evaluator import Budget, Evaluator
+from spaces import Objective
 from strategies import Observation, Strategy
 
-BudgetKind = Literal["evaluations", "seconds"]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Budget:
-    """How much a run may spend, counted identically for every strategy.
-
-    Attributes:
-        kind: ``evaluations`` (a number of table queries) or ``seconds`` (simulated training
-            seconds: the recorded training time of each evaluated run).
-        amount: The limit; positive.
-    """
-
-    kind: BudgetKind
-    amount: float
-
-    def __post_init__(self) -> None:
-        if self.kind not in ("evaluations", "seconds"):
-            raise ValueError(f"budget kind {self.kind!r} is not one of evaluations, seconds")
-        if not (self.amount > 0 and math.isfinite(self.amount)):
-            raise ValueError(f"budget {self.amount!r} must be a positive finite number")
-        if self.kind == "evaluations" and self.amount != int(self.amount):
-            raise ValueError(f"an evaluation budget must be a whole number, got {self.amount!r}")
-
-    @property
-    def evaluations(self) -> int | None:
-        """The evaluation count, or None for a seconds budget."""
-        return int(self.amount) if self.kind == "evaluations" else None
-
-    def label(self) -> str:
-        """Short text such as ``100 evaluations`` or ``3600 s``."""
-        if self.kind == "evaluations":
-            return f"{int(self.amount)} evaluations"
-        return f"{self.amount:g} s"
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,25 +31,34 @@ class RunTrace:
 
     Attributes:
         config_index: Row number of each evaluated config.
-        value: Observed value (one recorded training seed) of each evaluation.
+        slot: Training-seed slot of each evaluation (the common-random-numbers draw).
+        value: Observed search metric (one training run) of each evaluation.
         cost_seconds: Recorded training time of each evaluation.
         cumulative_cost_seconds: Running sum of ``cost_seconds``.
+        metrics: Every metric the objective reported, one array per name.
         incumbent_index: Row number of the best observed config so far (-1 before any
             finite observation).
-        incumbent_oracle: The incumbent's oracle value (mean over its recorded seeds).
-        regret: Optimum oracle value minus the incumbent's, sign-adjusted to be >= 0.
+        incumbent_value: The incumbent's search metric as reports score it: its oracle value
+            (mean over recorded seeds) where the objective knows it, else the observed value.
+        incumbent_test: The incumbent's test metric, scored the same way (NaN where the
+            objective has no test metric).
+        regret: Optimum oracle value minus ``incumbent_value``, sign-adjusted to be >= 0
+            (NaN where the optimum is unknown).
         overhead_seconds: Wall time spent inside the strategy's ask and tell.
         status: ``finished`` or ``failed``.
         error: For failed runs, the error (type and message) and its traceback.
     """
 
-    config_index: npt.NDArray[np.int64]
-    value: npt.NDArray[np.float64]
-    cost_seconds: npt.NDArray[np.float64]
-    cumulative_cost_seconds: npt.NDArray[np.float64]
-    incumbent_index: npt.NDArray[np.int64]
-    incumbent_oracle: npt.NDArray[np.float64]
-    regret: npt.NDArray[np.float64]
+    config_index: IntArray
+    slot: IntArray
+    value: FloatArray
+    cost_seconds: FloatArray
+    cumulative_cost_seconds: FloatArray
+    metrics: dict[str, FloatArray]
+    incumbent_index: IntArray
+    incumbent_value: FloatArray
+    incumbent_test: FloatArray
+    regret: FloatArray
     overhead_seconds: float
     status: Literal["finished", "failed"]
     error: str | None = None
@@ -98,65 +76,75 @@ class RunTrace:
 
     @property
     def final_regret(self) -> float:
-        """Regret of the last incumbent (NaN for a run with no finite observation)."""
+        """Regret of the last incumbent (NaN without a finite observation or an optimum)."""
         return float(self.regret[-1]) if len(self.regret) else math.nan
 
     @property
-    def final_oracle(self) -> float:
-        """Oracle value of the last incumbent."""
-        return float(self.incumbent_oracle[-1]) if len(self.incumbent_oracle) else math.nan
+    def final_value(self) -> float:
+        """Search metric of the last incumbent, as reports score it."""
+        return float(self.incumbent_value[-1]) if len(self.incumbent_value) else math.nan
+
+    @property
+    def final_test(self) -> float:
+        """Test metric of the last incumbent (NaN without a test metric)."""
+        return float(self.incumbent_test[-1]) if len(self.incumbent_test) else math.nan
 
 
 def run_strategy(
-    strategy: Strategy, benchmark: TabularBenchmark, *, seed: int, budget: Budget
+    strategy: Strategy,
+    objective: Objective,
+    *,
+    seed: int,
+    budget: Budget,
+    fidelity: int | None = None,
 ) -> RunTrace:
-    """Run ``strategy`` on ``benchmark`` until ``budget`` is spent.
+    """Run ``strategy`` on ``objective`` until ``budget`` is spent.
 
     A strategy that raises, or proposes something that is not a config, ends its run as
     ``failed`` with the error recorded; the evaluations before that are kept.
 
     Args:
         strategy: A freshly constructed strategy for this run.
-        benchmark: The table the harness looks configs up in.
-        seed: The run seed; with the space's name it fixes which recorded seed each
-            evaluation returns (common random numbers across strategies).
+        objective: What answers the evaluations.
+        seed: The run seed; with the space's name it fixes which training-seed slot each
+            evaluation gets (common random numbers across strategies).
         budget: The budget.
+        fidelity: The fidelity of every evaluation (default: the objective's selected one).
     """
-    lookup = Lookup(benchmark, seed)
-    seconds_limit = budget.amount if budget.kind == "seconds" else math.inf
-    max_evaluations = budget.evaluations
+    evaluator = Evaluator(objective, seed=seed, budget=budget, fidelity=fidelity)
     perf = time.perf_counter
-
-    indices: list[int] = []
-    observed: list[float] = []
-    spent: list[float] = []
-    total = 0.0
     overhead = 0.0
     status: Literal["finished", "failed"] = "finished"
     error = tb = None
     try:
-        while max_evaluations is None or len(indices) < max_evaluations:
+        while evaluator.can_afford():
             t0 = perf()
             config = strategy.ask()
             overhead += perf() - t0
-            index, value, cost = lookup.evaluate(config, max_cost=seconds_limit - total)
-            if total + cost > seconds_limit:
-                break  # design.md #2: an evaluation that would overshoot is not run
-            total += cost
-            indices.append(index)
-            observed.append(value)
-            spent.append(cost)
+            result = evaluator.evaluate(config)
+            if result is None:
+                break
             t0 = perf()
-            strategy.tell(config, Observation(value, cost))
+            strategy.tell(config, Observation(*result))
             overhead += perf() - t0
     except Exception as exc:
         status = "failed"
         error = f"{type(exc).__name__}: {exc}".splitlines()[0]
         tb = traceback.format_exc()
-    return _trace(benchmark, indices, observed, spent, overhead, status, error, tb)
+    return build_trace(
+        objective,
+        np.asarray(evaluator.indices, dtype=np.int64),
+        np.asarray(evaluator.slots, dtype=np.int64),
+        np.asarray(evaluator.values, dtype=np.float64),
+        np.asarray(evaluator.costs, dtype=np.float64),
+        overhead_seconds=overhead,
+        status=status,
+        error=error,
+        tb=tb,
+    )
 
 
-def incumbents(values: npt.NDArray[np.float64], *, maximize: bool) -> npt.NDArray[np.int64]:
+def incumbents(values: FloatArray, *, maximize: bool) -> IntArray:
     """Position of the best finite observed value so far at each step (-1 before any)."""
     score = np.where(np.isnan(values), -np.inf, values if maximize else -values)
     best = np.maximum.accumulate(score) if len(score) else score
@@ -166,33 +154,60 @@ def incumbents(values: npt.NDArray[np.float64], *, maximize: bool) -> npt.NDArra
     return np.maximum.accumulate(pos) if len(pos) else pos.astype(np.int64)
 
 
-def _trace(
-    benchmark: TabularBenchmark,
-    indices: list[int],
-    observed: list[float],
-    spent: list[float],
-    overhead: float,
+def _scored(
+    objective: Objective,
+    metric: str | None,
+    observed: FloatArray,
+    pos: IntArray,
+    inc_index: IntArray,
+) -> FloatArray:
+    """The incumbent's ``metric``: its oracle value where known, else what was observed."""
+    if metric is None or len(pos) == 0:
+        return np.full(len(pos), np.nan)
+    oracle = objective.oracle_values(np.maximum(inc_index, 0), metric)
+    source = oracle if oracle is not None else observed[np.maximum(pos, 0)]
+    return np.where(pos >= 0, source, np.nan)
+
+
+def build_trace(
+    objective: Objective,
+    config_index: IntArray,
+    slot: IntArray,
+    value: FloatArray,
+    cost: FloatArray,
+    *,
+    overhead_seconds: float,
     status: Literal["finished", "failed"],
-    error: str | None,
-    tb: str | None,
+    error: str | None = None,
+    tb: str | None = None,
 ) -> RunTrace:
-    config_index = np.asarray(indices, dtype=np.int64)
-    value = np.asarray(observed, dtype=np.float64)
-    cost = np.asarray(spent, dtype=np.float64)
-    pos = incumbents(value, maximize=benchmark.maximize)
+    """Derive incumbents, their scored values and regrets from a run's raw evaluations."""
+    info = objective.info
+    metrics = objective.metric_columns(config_index, slot) if len(config_index) else {}
+    pos = incumbents(value, maximize=objective.maximize)
     inc_index = np.where(pos >= 0, config_index[np.maximum(pos, 0)] if len(pos) else pos, -1)
-    inc_oracle = np.where(pos >= 0, benchmark.oracle[np.maximum(inc_index, 0)], np.nan)
-    sign = 1.0 if benchmark.maximize else -1.0
-    regret = np.maximum(sign * (benchmark.optimum - inc_oracle), 0.0)
+    inc_value = _scored(objective, info.search_metric, value, pos, inc_index)
+    test = info.test_metric
+    observed_test = metrics.get(test, np.full(len(value), np.nan)) if test else value
+    inc_test = _scored(objective, test, observed_test, pos, inc_index)
+    optimum = objective.optimum
+    if optimum is None:
+        regret = np.full(len(value), np.nan)
+    else:
+        sign = 1.0 if objective.maximize else -1.0
+        regret = np.maximum(sign * (optimum - inc_value), 0.0)
     return RunTrace(
         config_index=config_index,
+        slot=slot,
         value=value,
         cost_seconds=cost,
         cumulative_cost_seconds=np.cumsum(cost),
+        metrics=metrics,
         incumbent_index=inc_index.astype(np.int64),
-        incumbent_oracle=inc_oracle,
+        incumbent_value=inc_value,
+        incumbent_test=inc_test,
         regret=regret,
-        overhead_seconds=overhead,
+        overhead_seconds=overhead_seconds,
         status=status,
         error=error,
         traceback=tb,
@@ -205,11 +220,14 @@ def failed_trace(error: str) -> RunTrace:
     empty_i = np.zeros(0, dtype=np.int64)
     return RunTrace(
         config_index=empty_i,
+        slot=empty_i,
         value=empty_f,
         cost_seconds=empty_f,
         cumulative_cost_seconds=empty_f,
+        metrics={},
         incumbent_index=empty_i,
-        incumbent_oracle=empty_f,
+        incumbent_value=empty_f,
+        incumbent_test=empty_f,
         regret=empty_f,
         overhead_seconds=0.0,
         status="failed",

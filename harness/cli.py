@@ -21,13 +21,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from harness._compare import Comparison, RunOutcome, compare, plan_comparison
-from harness._loop import Budget
-from harness._store import ResultsStore, StoreError
+from harness._evaluator import Budget
+from harness.results import ResultsStore, StoreError, open_results
 from spaces import (
+    ObjectiveError,
     TableError,
     TableOptions,
     UnknownSpaceError,
     available_spaces,
+    sources,
     space_info,
 )
 from strategies import (
@@ -124,6 +126,23 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="simulated training seconds per run instead of evaluations",
     )
+    group.add_argument(
+        "--budget-epochs",
+        type=_positive_int,
+        metavar="E",
+        help="training epochs per run (each evaluation costs its fidelity's epochs)",
+    )
+    cmp.add_argument(
+        "--metric",
+        metavar="NAME",
+        help="search metric of every space (default: each space's own; see `list`)",
+    )
+    cmp.add_argument(
+        "--fidelity",
+        type=_positive_int,
+        metavar="N",
+        help="fidelity (e.g. epochs) of every evaluation (default: each space's largest)",
+    )
     cmp.add_argument(
         "--workers",
         type=_positive_int,
@@ -163,6 +182,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="training-seconds column of table: spaces (used if present)",
     )
     cmp.add_argument(
+        "--table-test-column",
+        metavar="COLUMN",
+        help="test-metric column of table: spaces, reported for the incumbent (default: none)",
+    )
+    cmp.add_argument(
         "--table-config-columns",
         metavar="A,B,...",
         help="config columns of table: spaces (default: all other columns)",
@@ -196,6 +220,7 @@ def _table_options(args: argparse.Namespace) -> TableOptions:
         seed_column=args.table_seed_column,
         cost_column=args.table_cost_column,
         config_columns=columns,
+        test_column=args.table_test_column,
     )
 
 
@@ -222,11 +247,12 @@ def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> in
     strategies = []
     for spec in args.strategy or list(registry()):
         strategies.append(parse_strategy_spec(spec))
-    budget = (
-        Budget(kind="seconds", amount=args.budget_seconds)
-        if args.budget_seconds is not None
-        else Budget(kind="evaluations", amount=args.budget or 100)
-    )
+    if args.budget_seconds is not None:
+        budget = Budget(kind="seconds", amount=args.budget_seconds)
+    elif args.budget_epochs is not None:
+        budget = Budget(kind="epochs", amount=args.budget_epochs)
+    else:
+        budget = Budget(kind="evaluations", amount=args.budget or 100)
     spaces = tuple(dict.fromkeys(args.space or [DEFAULT_SPACE]))
     comparison = Comparison(
         spaces=spaces,
@@ -234,6 +260,8 @@ def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> in
         seeds=tuple(range(args.first_seed, args.first_seed + args.seeds)),
         budget=budget,
         table_options=_table_options(args),
+        metric=args.metric,
+        fidelity=args.fidelity,
     )
     _check_out_dir(args.out)
     specs, _ = plan_comparison(comparison)  # every input checked before anything is written
@@ -275,10 +303,11 @@ def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> in
         )
         return EXIT_INTERRUPTED
     runs = store.runs(keys=[s.key for s in specs])
+    recorded_spaces = store.spaces()
     store.close()
     from reports import render_summary
 
-    render_summary(runs, console)
+    render_summary(runs, console, spaces=recorded_spaces)
     from reports import ReportError, build_report
 
     try:
@@ -302,7 +331,7 @@ def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> in
 
 def _cmd_list(console: Console) -> int:
     spaces = Table(title="Spaces", title_justify="left")
-    for col in ("name", "configs", "dimensions", "objective", "source", "licence"):
+    for col in ("name", "configs", "dimensions", "search metric", "metrics", "source", "licence"):
         spaces.add_column(col)
     for name in available_spaces():
         info = space_info(name)
@@ -310,15 +339,26 @@ def _cmd_list(console: Console) -> int:
             f"{d.name}({d.size}{'' if d.kind == 'categorical' else ', ordinal'})"
             for d in info.space.dimensions
         )
+        fidelities = (
+            f"; fidelities {', '.join(map(str, info.fidelities))} epochs" if info.fidelities else ""
+        )
+        prov = info.provenance
         spaces.add_row(
             name,
             f"{info.space.n_configs:,}",
             dims,
-            f"{info.objective} ({info.direction}; {info.objective_units})",
-            f"{info.source}; {info.hardware}",
-            info.licence,
+            f"{info.search_metric} ({info.direction}; {prov.objective_units})",
+            ", ".join(info.metrics)
+            + (f"; test: {info.test_metric}" if info.test_metric else "")
+            + fidelities,
+            f"{prov.source}; {prov.hardware}",
+            prov.licence,
         )
-    spaces.add_row("table:PATH", "-", "your CSV/Parquet columns", "--table-objective", "you", "-")
+    for source in sources():
+        if source.prefix:
+            spaces.add_row(
+                f"{source.prefix}PATH", "-", "your columns", "--table-objective", "-", "you", "-"
+            )
     console.print(spaces)
     strategies = Table(title="Strategies", title_justify="left")
     for col in ("name", "description", "options (defaults)"):
@@ -331,7 +371,7 @@ def _cmd_list(console: Console) -> int:
 
 
 def _cmd_export(args: argparse.Namespace, console: Console) -> int:
-    store = ResultsStore(args.directory, create=False)
+    store = open_results(args.directory)
     try:
         target = args.to or args.directory
         _check_out_dir(target)
@@ -377,6 +417,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (
         UsageError,
         UnknownSpaceError,
+        ObjectiveError,
         UnknownStrategyError,
         StrategyOptionError,
         TableError,
@@ -396,5 +437,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def entry() -> NoReturn:
-    """Console-script entry point."""
-    sys.exit(main())
+    """Console-script entry point (also ``python -m harness``)."""
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        # Every finished run is committed and the store closed. Exit at once: a process-pool
+        # thread may still wait for the rest of a result that a stopped worker was sending,
+        # and the interpreter's exit would join that thread for ever.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

@@ -22,14 +22,15 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from harness._loop import Budget, RunTrace, run_strategy
-from spaces import Dimension, Provenance, Space, TabularBenchmark
+from harness._evaluator import Budget
+from harness._loop import RunTrace, run_strategy
+from spaces import Dimension, Metric, ObjectiveInfo, Provenance, RecordedTable, Space
 from strategies import Observation, Strategy, build_strategy
 
 
 def toy_benchmark(
     *, direction: str = "maximize", tiny: bool = False, n_seeds: int = 3
-) -> TabularBenchmark:
+) -> RecordedTable:
     """A small table with a known structure, for tests.
 
     The default space mixes a categorical (4 choices), an ordinal (5) and a categorical (3)
@@ -58,15 +59,22 @@ def toy_benchmark(
     if direction == "minimize":
         values = -values
     costs = 10.0 + configs[:, -1:] + np.arange(n_seeds)[None, :]
-    return TabularBenchmark(
-        name="toy/tiny" if tiny else "toy/mixed",
+    name = "toy/tiny" if tiny else "toy/mixed"
+    info = ObjectiveInfo(
+        name=name,
         space=space,
-        objective="score",
-        direction="minimize" if direction == "minimize" else "maximize",
-        values=values,
-        costs=costs,
-        n_seeds=np.full(n, n_seeds, dtype=np.int64),
-        metrics={},
+        metrics={
+            "score": Metric(
+                name="score",
+                direction="minimize" if direction == "minimize" else "maximize",
+                units="arbitrary",
+            )
+        },
+        search_metric="score",
+        test_metric=None,
+        fidelities=(),
+        fidelity=0,
+        fully_recorded=True,
         provenance=Provenance(
             source="synthetic test table",
             package="harness.testing",
@@ -74,6 +82,12 @@ def toy_benchmark(
             objective_units="arbitrary",
         ),
         checksum="toy-tiny" if tiny else f"toy-mixed-{direction}",
+    )
+    return RecordedTable(
+        info=info,
+        runs={"score": values},
+        costs=costs,
+        n_seeds=np.full(n, n_seeds, dtype=np.int64),
     )
 
 
@@ -107,7 +121,7 @@ class StrategyContract:
     strategy_options: ClassVar[dict[str, Any]] = {}
     n_evaluations: ClassVar[int] = 25
 
-    def make(self, bench: TabularBenchmark, seed: int, budget: int | None = None) -> Strategy:
+    def make(self, bench: RecordedTable, seed: int, budget: int | None = None) -> Strategy:
         """A fresh strategy for ``bench``."""
         return build_strategy(
             self.strategy_name,
@@ -118,7 +132,7 @@ class StrategyContract:
             budget=budget if budget is not None else self.n_evaluations,
         )
 
-    def run(self, bench: TabularBenchmark, seed: int, n: int | None = None) -> RunTrace:
+    def run(self, bench: RecordedTable, seed: int, n: int | None = None) -> RunTrace:
         """One run of ``n`` evaluations through the harness loop; it must finish."""
         n = n or self.n_evaluations
         trace = run_strategy(

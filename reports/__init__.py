@@ -3,8 +3,12 @@
 Public surface: `final_regret_summary` and `render_summary` (the short tables that
 ``python -m harness compare`` prints), `build_report` (the full statistical report written
 into a comparison directory: Markdown, HTML, LaTeX, figures and ``stats.json``), `Report`,
-`render_report` (its terminal summary) and `ReportError`. Matplotlib is imported only when
-figures are drawn.
+`compute_stats`, `render_report` (its terminal summary) and `ReportError`; for scripts that
+read a written ``stats.json``: `find_pair` (one pair's test or head-to-head row) and
+`final_entries` (a space's per-strategy final results, under ``final_regret`` or, where the
+optimum is unknown, ``final_value``). Module `reports.synthetic` writes made-up stores for
+tests and benchmarks. Reports read the results store only through its public API
+(`harness.results`). Matplotlib is imported only when figures are drawn.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from rich.console import Console
 from reports._build import Report, build_report, compute_stats
 from reports._data import ReportError
 from reports._summary import final_regret_summary, render_summary
+from reports._tree import final_entries, find_pair
 
 
 def render_report(report: Report, console: Console) -> None:
@@ -34,7 +39,9 @@ __all__ = [
     "ReportError",
     "build_report",
     "compute_stats",
+    "final_entries",
     "final_regret_summary",
+    "find_pair",
     "render_report",
     "render_summary",
 ]

@@ -16,6 +16,7 @@ import math
 import os
 import platform
 import tempfile
+import warnings
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
@@ -23,16 +24,17 @@ from typing import Any
 
 import numpy as np
 
-from harness._seeding import stable_hash
+from harness.seeding import stable_hash
 from reports import _stats
-from reports._data import Cell, Loaded, ReportError, load
+from reports._data import Cell, FloatArray, Loaded, ReportError, load
+from reports._tree import final_entries, find_pair
 
 N_RESAMPLES = 2000
 CONFIDENCE = 0.95
 POWER = 0.8
 N_RANK_POINTS = 50
 
-__all__ = ["Report", "ReportError", "build_report", "compute_stats"]
+__all__ = ["Report", "ReportError", "build_report", "compute_stats", "final_entries", "find_pair"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,6 +84,23 @@ def _settings(alpha: float, seed: int, zero_method: str, log_scale: bool) -> dic
         "alpha": alpha,
         "seed": seed,
         "log_scale": log_scale,
+        "measure": {
+            "regret": "where the space's optimum is known: regret of the incumbent, the "
+            "optimum's oracle value minus the incumbent's (sign-adjusted, >= 0); lower is better",
+            "value": "where the optimum is unknown: the incumbent's search metric itself "
+            "(its oracle value where the objective knows it, else the observed value), in "
+            "the metric's units and direction; keys final_value instead of final_regret, "
+            "n_found_optimum null, log_scale not applied",
+            "loss": "tests, effect sizes, ranks, areas and targets are computed on a "
+            "lower-is-better loss: regret, or the value (minimised metric) or -value "
+            "(maximised metric); shown numbers are converted back, so A12 > 0.5 and "
+            "rank_biserial > 0 mean a is better in both measures, r_plus / r_minus / "
+            "statistic are those of loss(b) - loss(a), and cross_space scores are mean "
+            "final losses",
+            "test_metric": "where the space has a test metric: the test value of the "
+            "incumbent chosen on the search metric (never used to choose), mean ± sd over "
+            "the compared seeds, and its anytime curve",
+        },
         "bootstrap": {
             "method": "percentile bootstrap of the mean over seeds (scipy.stats.bootstrap)",
             "confidence": CONFIDENCE,
@@ -135,7 +154,12 @@ def _settings(alpha: float, seed: int, zero_method: str, log_scale: bool) -> dic
     }
 
 
-def _pair_entry(a: str, b: str, test: _stats.PairedTest) -> dict[str, Any]:
+def _pair_entry(a: str, b: str, test: _stats.PairedTest, sign: float) -> dict[str, Any]:
+    # The test ran on loss(b) - loss(a), so both effect sizes are > 0.5 / > 0 when a (the
+    # row strategy) has the lower loss, whatever the measure; the mean difference is shown
+    # in the measure's own units (value(b) - value(a) where no optimum is known).
+    diff = test.mean_difference
+    better = None if not math.isfinite(diff) or diff == 0 else (a if diff > 0 else b)
     return {
         "a": a,
         "b": b,
@@ -148,19 +172,22 @@ def _pair_entry(a: str, b: str, test: _stats.PairedTest) -> dict[str, Any]:
         "pvalue": _num(test.pvalue),
         "method": test.method,
         "zero_method": test.zero_method,
-        # The test ran on regret(b) - regret(a), so both effect sizes are > 0.5 / > 0
-        # when a (the row strategy) has the lower regret.
         "a12": _num(test.a12),
         "rank_biserial": _num(test.rank_biserial),
-        "mean_difference_b_minus_a": _num(test.mean_difference),
+        "mean_difference_b_minus_a": _num(diff if sign > 0 else sign * diff),
+        "better": better,
         "note": test.note,
     }
 
 
 def _pairwise(
-    labels: tuple[str, ...], scores: np.ndarray[Any, Any], alpha: float, zero_method: str
+    labels: tuple[str, ...],
+    scores: np.ndarray[Any, Any],
+    alpha: float,
+    zero_method: str,
+    sign: float = 1.0,
 ) -> list[dict[str, Any]]:
-    """Every pair (a, b), a before b in label order; tests on score(b) - score(a)."""
+    """Every pair (a, b), a before b in label order; tests on loss(b) - loss(a)."""
     entries = []
     for i, j in itertools.combinations(range(len(labels)), 2):
         test = _stats.paired_wilcoxon(
@@ -169,7 +196,7 @@ def _pairwise(
             alpha=alpha,
             zero_method=zero_method,  # type: ignore[arg-type]
         )
-        entries.append(_pair_entry(labels[i], labels[j], test))
+        entries.append(_pair_entry(labels[i], labels[j], test, sign))
     adjusted = _stats.holm([e["pvalue"] for e in entries])
     for entry, p in zip(entries, adjusted, strict=True):
         entry["pvalue_holm"] = p
@@ -177,36 +204,141 @@ def _pairwise(
     return entries
 
 
-def find_pair(pairs: list[dict[str, Any]], a: str, b: str) -> dict[str, Any] | None:
-    """The entry of ``pairs`` (pairwise tests or head-to-head rows) for a and b, either order."""
-    for p in pairs:
-        if {p["a"], p["b"]} == {a, b}:
-            return p
-    return None
+def _location(
+    samples: FloatArray, ci: _stats.Interval, sign: float
+) -> dict[str, float | int | None]:
+    """Mean, sd, quartiles and bootstrap interval of a loss sample, in shown units.
+
+    With ``sign = -1`` (a maximised value) the order statistics swap ends: the first
+    quartile of the value is minus the third quartile of the loss, and so on.
+    """
+    d = _stats.describe(samples)
+    if sign > 0:
+        return {
+            "n": d.n,
+            "mean": _num(d.mean),
+            "sd": _num(d.sd),
+            "median": _num(d.median),
+            "q1": _num(d.q1),
+            "q3": _num(d.q3),
+            "ci_low": _num(ci.low),
+            "ci_high": _num(ci.high),
+        }
+    return {
+        "n": d.n,
+        "mean": _num(-d.mean),
+        "sd": _num(d.sd),
+        "median": _num(-d.median),
+        "q1": _num(-d.q3),
+        "q3": _num(-d.q1),
+        "ci_low": _num(-ci.high),
+        "ci_high": _num(-ci.low),
+    }
+
+
+def _band(
+    curves: FloatArray, sign: float, rng: np.random.Generator
+) -> dict[str, list[float | None]]:
+    """Mean curve over seeds and its bootstrap band, in shown units."""
+    low, high = _stats.bootstrap_mean_ci(
+        curves, rng=rng, confidence=CONFIDENCE, n_resamples=N_RESAMPLES
+    )
+    mean = curves.mean(axis=0)
+    if sign < 0:
+        mean, low, high = -mean, -high, -low
+    return {"mean": _nums(mean), "ci_low": _nums(low), "ci_high": _nums(high)}
+
+
+def _test_stats(cell: Cell, *, seed: int) -> dict[str, Any] | None:
+    """The test-metric block of a space: final test value and anytime curves per strategy.
+
+    Runs can lack a test value (NaN) even where the space has a test metric, so each
+    strategy's numbers are over the seeds that have one (``n``).
+    """
+    track = cell.test
+    if track is None:
+        return None
+    better = "higher" if track.direction == "maximize" else "lower"
+    final: dict[str, Any] = {}
+    for i, lab in enumerate(cell.labels):
+        values = track.final[i][np.isfinite(track.final[i])]
+        ci = _stats.bootstrap_interval(
+            values,
+            rng=_rng(seed, "test", "final", cell.name, lab),
+            confidence=CONFIDENCE,
+            n_resamples=N_RESAMPLES,
+        )
+        final[lab] = {**_location(values, ci, 1.0), "per_seed": _nums(track.final[i])}
+    anytime: dict[str, Any] = {}
+    for axis, grid, curves in (
+        ("evaluations", cell.eval_grid, track.eval_curves),
+        ("seconds", cell.time_grid, track.time_curves),
+    ):
+        entry: dict[str, Any] = {"grid": _nums(grid)}
+        for i, lab in enumerate(cell.labels):
+            if np.isfinite(curves[i]).all():
+                entry[lab] = _band(curves[i], 1.0, _rng(seed, "test", axis, cell.name, lab))
+            else:
+                # A run without test values: the mean of those that have one, no band.
+                with np.errstate(all="ignore"), warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    mean = np.nanmean(curves[i], axis=0)
+                none = [None] * grid.size
+                entry[lab] = {"mean": _nums(mean), "ci_low": none, "ci_high": list(none)}
+        anytime[axis] = entry
+    return {
+        "metric": track.metric,
+        "direction": track.direction,
+        "better": better,
+        "text": f"test metric {track.metric} of the incumbent chosen on {cell.metric} "
+        f"({better} is better; never used to choose)",
+        "final": final,
+        "anytime": anytime,
+    }
 
 
 def _cell_stats(cell: Cell, *, alpha: float, seed: int, zero_method: str) -> dict[str, Any]:
     k, n = len(cell.labels), len(cell.seeds)
-    notes: list[str] = list(cell.excluded)
+    m = cell.measure
+    sign = m.sign
+    notes: list[str] = [*cell.notes, *cell.excluded]
+    final_key = "final_regret" if m.kind == "regret" else "final_value"
     out: dict[str, Any] = {
         "name": cell.name,
         "space": cell.space,
-        "table_checksum": cell.table_checksum,
+        "table_checksum": cell.checksum,
+        "checksum": cell.checksum,
+        "metric": cell.metric,
+        "fidelity": cell.fidelity,
         "budget": {"kind": cell.budget_kind, "amount": cell.budget},
-        "objective": cell.space_info.get("objective"),
+        "objective": cell.space_info.get("metric"),
         "direction": cell.space_info.get("direction"),
         "optimum": _num(cell.space_info.get("optimum")),
         "n_configs": cell.space_info.get("n_configs"),
+        "measure": m.as_dict(),
         "strategies": [{"label": lab, **cell.strategies[lab]} for lab in cell.labels],
         "seeds": list(cell.seeds),
         "failed_runs": list(cell.failed),
     }
     if not cell.space_info:
         notes.append("the store has no record of this space's table (optimum, provenance)")
+    if m.kind == "value":
+        notes.append(
+            f"the optimum of {cell.metric} is unknown: every table and curve shows the best "
+            f"{cell.metric} so far ({m.better} is better) instead of regret"
+        )
     if k == 0 or n == 0:
-        notes.append("no seed was finished by every strategy: nothing to compare")
+        what = "regret" if m.kind == "regret" else cell.metric
+        if len(cell.failed) == cell.n_runs:
+            notes.append(
+                f"no run finished: nothing to compare ({len(cell.failed)} failed, listed below)"
+            )
+        elif k == 0:
+            notes.append(f"no finished run has a finite {what}: nothing to compare")
+        else:
+            notes.append("no seed was finished by every strategy: nothing to compare")
         out.update(
-            final_regret={},
+            {final_key: {}},
             pairwise=[],
             best=None,
             not_significantly_worse=[],
@@ -214,6 +346,7 @@ def _cell_stats(cell: Cell, *, alpha: float, seed: int, zero_method: str) -> dic
             fixed_target={},
             anytime={},
             power=None,
+            test_metric=None,
             notes=notes,
         )
         return out
@@ -231,7 +364,6 @@ def _cell_stats(cell: Cell, *, alpha: float, seed: int, zero_method: str) -> dic
     )
     final: dict[str, Any] = {}
     for i, lab in enumerate(cell.labels):
-        d = _stats.describe(cell.final[i])
         ci = _stats.bootstrap_interval(
             cell.final[i],
             rng=_rng(seed, "final", cell.name, lab),
@@ -239,21 +371,18 @@ def _cell_stats(cell: Cell, *, alpha: float, seed: int, zero_method: str) -> dic
             n_resamples=N_RESAMPLES,
         )
         final[lab] = {
-            "n": d.n,
-            "mean": _num(d.mean),
-            "sd": _num(d.sd),
-            "median": _num(d.median),
-            "q1": _num(d.q1),
-            "q3": _num(d.q3),
-            "ci_low": _num(ci.low),
-            "ci_high": _num(ci.high),
+            **_location(cell.final[i], ci, sign),
             "average_rank": _num(ranks[i]),
-            "n_found_optimum": int(np.count_nonzero(cell.final[i] <= 0.0)),
-            "per_seed": _nums(cell.final[i]),
+            "n_found_optimum": (
+                int(np.count_nonzero(cell.final[i] <= 0.0)) if m.kind == "regret" else None
+            ),
+            "per_seed": _nums(sign * cell.final[i] if sign < 0 else cell.final[i]),
         }
-    order = sorted(cell.labels, key=lambda lab: (final[lab]["mean"], final[lab]["median"], lab))
+    # Order on the loss (lower is better) whatever is shown: mean, then median, then label.
+    described = {lab: _stats.describe(cell.final[i]) for i, lab in enumerate(cell.labels)}
+    order = sorted(cell.labels, key=lambda lab: (described[lab].mean, described[lab].median, lab))
     best = order[0]
-    pairs = _pairwise(cell.labels, cell.final, alpha, zero_method)
+    pairs = _pairwise(cell.labels, cell.final, alpha, zero_method, sign)
     tied_with_best = []
     for lab in order[1:]:
         pair = find_pair(pairs, best, lab)
@@ -271,22 +400,23 @@ def _cell_stats(cell: Cell, *, alpha: float, seed: int, zero_method: str) -> dic
     auc: dict[str, Any] = {"axis": "seconds" if use_time else "evaluations"}
     for i, lab in enumerate(cell.labels):
         areas = _stats.normalized_area(auc_grid[i])
-        d = _stats.describe(areas)
         ci = _stats.bootstrap_interval(
             areas,
             rng=_rng(seed, "auc", cell.name, lab),
             confidence=CONFIDENCE,
             n_resamples=N_RESAMPLES,
         )
+        where = _location(areas, ci, sign)
         auc[lab] = {
-            "mean": _num(d.mean),
-            "sd": _num(d.sd),
-            "ci_low": _num(ci.low),
-            "ci_high": _num(ci.high),
-            "per_seed": _nums(areas),
+            **{key: where[key] for key in ("mean", "sd", "ci_low", "ci_high")},
+            "per_seed": _nums(sign * areas if sign < 0 else areas),
         }
     target = float(np.median(cell.final))
-    fixed: dict[str, Any] = {"target": target, "evaluations": {}, "seconds": {}}
+    fixed: dict[str, Any] = {
+        "target": sign * target if sign < 0 else target,
+        "evaluations": {},
+        "seconds": {},
+    }
     for axis, grid, curves in (
         ("evaluations", cell.eval_grid, cell.eval_curves),
         ("seconds", cell.time_grid, cell.time_curves),
@@ -309,20 +439,10 @@ def _cell_stats(cell: Cell, *, alpha: float, seed: int, zero_method: str) -> dic
     ):
         entry: dict[str, Any] = {"grid": _nums(grid)}
         for i, lab in enumerate(cell.labels):
-            low, high = _stats.bootstrap_mean_ci(
-                curves[i],
-                rng=_rng(seed, "anytime", axis, cell.name, lab),
-                confidence=CONFIDENCE,
-                n_resamples=N_RESAMPLES,
-            )
-            entry[lab] = {
-                "mean": _nums(curves[i].mean(axis=0)),
-                "ci_low": _nums(low),
-                "ci_high": _nums(high),
-            }
+            entry[lab] = _band(curves[i], sign, _rng(seed, "anytime", axis, cell.name, lab))
         anytime[axis] = entry
     out.update(
-        final_regret=final,
+        {final_key: final},
         best=best,
         order=order,
         not_significantly_worse=tied_with_best,
@@ -331,6 +451,7 @@ def _cell_stats(cell: Cell, *, alpha: float, seed: int, zero_method: str) -> dic
         auc=auc,
         fixed_target=fixed,
         anytime=anytime,
+        test_metric=_test_stats(cell, seed=seed),
         notes=notes,
     )
     return out
@@ -338,6 +459,8 @@ def _cell_stats(cell: Cell, *, alpha: float, seed: int, zero_method: str) -> dic
 
 def _rank_over_budget(cells: list[Cell], labels: list[str]) -> dict[str, Any]:
     """Average rank of each strategy at each fraction of the budget, over spaces and seeds."""
+    from scipy.stats import rankdata
+
     fractions = np.arange(1, N_RANK_POINTS + 1) / N_RANK_POINTS
     total = np.zeros((len(labels), fractions.size))
     count = 0
@@ -348,9 +471,7 @@ def _rank_over_budget(cells: list[Cell], labels: list[str]) -> dict[str, Any]:
         curves = cell.time_curves if use_time else cell.eval_curves
         idx = np.clip(np.ceil(fractions * grid.size).astype(int) - 1, 0, grid.size - 1)
         rows = [cell.labels.index(lab) for lab in labels]
-        sub = curves[rows][:, :, idx]  # (k, n, P)
-        from scipy.stats import rankdata
-
+        sub = curves[rows][:, :, idx]  # (k, n, P), losses: rank 1 = lowest = best
         ranks = rankdata(sub, axis=0)
         total += ranks.sum(axis=1)
         count += sub.shape[1]
@@ -370,7 +491,7 @@ def _rank_over_budget(cells: list[Cell], labels: list[str]) -> dict[str, Any]:
 def _cross_stats(
     cells: list[Cell], per_cell: list[dict[str, Any]], *, alpha: float, zero_method: str
 ) -> dict[str, Any] | None:
-    usable = [(c, s) for c, s in zip(cells, per_cell, strict=True) if s.get("final_regret")]
+    usable = [(c, s) for c, s in zip(cells, per_cell, strict=True) if final_entries(s)]
     if len(cells) < 2:
         return None
     notes: list[str] = []
@@ -384,6 +505,12 @@ def _cross_stats(
             "strategies not compared on every space are left out of the cross-space "
             f"analysis: {', '.join(sorted(set(every) - set(labels)))}"
         )
+    if any(c.measure.kind == "value" for c, _ in usable):
+        notes.append(
+            "spaces without a known optimum enter the cross-space analysis with their mean "
+            "final value, oriented so that lower is better (minus the value of a maximised "
+            "metric): ranks and the signs of differences mean the same as for regret"
+        )
     out: dict[str, Any] = {
         "spaces": [c.name for c, _ in usable],
         "strategies": labels,
@@ -392,8 +519,11 @@ def _cross_stats(
     if len(usable) < 2 or len(labels) < 2:
         notes.append("the cross-space analysis needs at least 2 spaces and 2 strategies")
         return out
+    # Mean final loss per space: the same number as the space's mean final regret where the
+    # optimum is known (describe() takes the same mean), the oriented value where it is not.
     scores = np.array(
-        [[s["final_regret"][lab]["mean"] for lab in labels] for _, s in usable], dtype=float
+        [[float(c.final[c.labels.index(lab)].mean()) for lab in labels] for c, _ in usable],
+        dtype=float,
     )
     ranks = _stats.average_ranks(scores)
     out["scores"] = {lab: _nums(scores[:, i]) for i, lab in enumerate(labels)}
@@ -442,9 +572,9 @@ def _head_to_head(
 ) -> list[dict[str, Any]]:
     """Per pair, on how many spaces each is significantly better, Holm over the spaces.
 
-    The per-space tests are the report's own (paired Wilcoxon on final regret, before their
-    per-space Holm correction); correcting them over the spaces, one family per pair, is what a
-    claim such as "a beats b on most spaces" needs.
+    The per-space tests are the report's own (paired Wilcoxon on the final loss, before
+    their per-space Holm correction); correcting them over the spaces, one family per pair,
+    is what a claim such as "a beats b on most spaces" needs.
     """
     entries = []
     for a, b in itertools.combinations(labels, 2):
@@ -456,19 +586,30 @@ def _head_to_head(
             if f is None or p is None:
                 counts["untested"] += 1
                 per_space.append(
-                    {"space": cell.name, "pvalue": None, "pvalue_holm": None, "lower": None}
+                    {
+                        "space": cell.name,
+                        "pvalue": None,
+                        "pvalue_holm": None,
+                        "lower": None,
+                        "better": None,
+                    }
                 )
                 continue
-            # mean_difference_b_minus_a is regret(second) - regret(first) of the stored pair.
-            diff = f["mean_difference_b_minus_a"]
-            diff = diff if diff is None or f["a"] == a else -diff
-            lower = None if not diff else (a if diff > 0 else b)
-            if p < alpha and lower is not None:
-                counts["a_better" if lower == a else "b_better"] += 1
+            # "better" is the one with the lower mean final loss; "lower" (its schema-1
+            # name, when the loss was always regret) is kept for readers of that key.
+            better = f["better"]
+            if p < alpha and better is not None:
+                counts["a_better" if better == a else "b_better"] += 1
             else:
                 counts["neither"] += 1
             per_space.append(
-                {"space": cell.name, "pvalue": f["pvalue"], "pvalue_holm": p, "lower": lower}
+                {
+                    "space": cell.name,
+                    "pvalue": f["pvalue"],
+                    "pvalue_holm": p,
+                    "lower": better,
+                    "better": better,
+                }
             )
         entries.append({"a": a, "b": b, **counts, "spaces": per_space})
     return entries
@@ -490,7 +631,12 @@ def compute_stats(
     cells = list(loaded.cells)
     per_cell = [_cell_stats(c, alpha=alpha, seed=seed, zero_method=zero_method) for c in cells]
     notes = []
-    if loaded.n_failed:
+    if loaded.n_failed == loaded.n_runs:
+        notes.append(
+            f"no run finished: all {loaded.n_runs} runs failed, so there is nothing to "
+            "compare; each space lists its failed runs and their errors"
+        )
+    elif loaded.n_failed:
         notes.append(f"{loaded.n_failed} of {loaded.n_runs} runs failed; see each space")
     return {
         "format": "nas-harness report stats, version 1",

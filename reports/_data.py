@@ -1,11 +1,20 @@
-"""Load a comparison directory into aligned arrays: one `Cell` per space and budget.
+"""Load a comparison directory into aligned arrays: one `Cell` per objective and budget.
 
-A cell holds, for every strategy label and every seed that all its strategies finished, the
-final regret and the regret of the incumbent on two common grids (evaluations and simulated
-training seconds). Runs are grouped by strategy label: a strategy that ran with several
-option sets in the same store gets one label per option set, e.g. ``evolution(population=20)``.
-Failed runs, and seeds or strategies left out of the paired comparison, are recorded with
-the reason so that the report can say what is missing.
+A cell holds the runs that share a space, objective checksum, search metric, fidelity and
+budget. For every strategy label and every seed that all its strategies finished it holds the
+final *loss* and the loss of the incumbent on two common grids (evaluations and simulated
+training seconds). The loss is what the statistics rank and test, always lower-is-better:
+the regret where the space's optimum is known, else the incumbent's search metric itself,
+negated for maximised metrics (`Measure`). Only the report's presentation turns a loss back
+into the metric's units. Where the space has a test metric, the incumbent's test value is
+carried along on the same grids (`TestTrack`); it is shown, never used to choose.
+
+Runs are grouped by strategy label: a strategy that ran with several option sets in the same
+store gets one label per option set, e.g. ``evolution(population=20)``. Failed runs, and seeds
+or strategies left out of the paired comparison, are recorded with the reason so that the
+report can say what is missing.
+
+Everything is read through the store's public API (`harness.results.open_results`).
 """
 
 from __future__ import annotations
@@ -14,14 +23,14 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from harness._store import ResultsStore
-from reports._summary import strategy_labels
+from harness.results import open_results
+from reports._summary import CELL_KEY, cell_names, strategy_labels
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -34,35 +43,120 @@ class ReportError(ValueError):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Cell:
-    """Everything the statistics of one space (at one budget) need, aligned by seed.
+class Measure:
+    """What a cell's statistics rank: regret, or the search metric where no optimum is known.
+
+    The statistics work on a lower-is-better loss: the regret itself, or ``sign * value``
+    with ``sign = -1`` for a maximised metric (``+1`` for a minimised one). `shown` turns a
+    loss back into what the report displays.
 
     Attributes:
-        name: Display name: the space, plus the budget or checksum where a store holds
-            several of them for one space.
+        kind: ``regret`` (the optimum is known) or ``value`` (it is not).
+        metric: The search metric.
+        direction: The search metric's direction, ``maximize`` or ``minimize``.
+    """
+
+    kind: Literal["regret", "value"]
+    metric: str
+    direction: str
+
+    @property
+    def sign(self) -> float:
+        """Loss = sign x shown quantity (and back): -1 only for a maximised value."""
+        return -1.0 if self.kind == "value" and self.direction == "maximize" else 1.0
+
+    @property
+    def better(self) -> str:
+        """``lower`` or ``higher``: which shown values are better."""
+        return "higher" if self.sign < 0 else "lower"
+
+    @property
+    def label(self) -> str:
+        """Short name of the shown quantity, e.g. ``regret`` or ``best val_acc``."""
+        return "regret" if self.kind == "regret" else f"best {self.metric}"
+
+    @property
+    def text(self) -> str:
+        """One line saying what is shown, e.g. ``best val_acc so far (higher is better)``."""
+        if self.kind == "regret":
+            return f"regret of the incumbent's {self.metric} (lower is better)"
+        return f"best {self.metric} so far ({self.better} is better)"
+
+    def shown(self, loss: float) -> float:
+        """The displayed value of a loss (the same number up to sign)."""
+        return self.sign * loss
+
+    def as_dict(self) -> dict[str, Any]:
+        """The measure as ``stats.json`` records it."""
+        return {
+            "kind": self.kind,
+            "metric": self.metric,
+            "direction": self.direction,
+            "better": self.better,
+            "label": self.label,
+            "text": self.text,
+            "loss": "regret" if self.kind == "regret" else ("-value" if self.sign < 0 else "value"),
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TestTrack:
+    """The incumbent's test metric on a cell's grids (chosen on the search metric).
+
+    Attributes:
+        metric: The test metric.
+        direction: Its direction.
+        final: Final test value, shape ``(k, n_seeds)`` (NaN where a run has none).
+        eval_curves: Incumbent test value after each evaluation, shape ``(k, n_seeds, T)``.
+        time_curves: Incumbent test value at each time point, shape ``(k, n_seeds, G)``.
+    """
+
+    metric: str
+    direction: str
+    final: FloatArray
+    eval_curves: FloatArray
+    time_curves: FloatArray
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cell:
+    """Everything the statistics of one objective (at one budget) need, aligned by seed.
+
+    Attributes:
+        name: Display name: the space, plus what tells its cells apart where a store holds
+            several for one space (budget, metric, fidelity, checksum).
         space: Space name.
-        table_checksum: Checksum of the table the runs used.
-        budget_kind: ``evaluations`` or ``seconds``.
+        checksum: Checksum of the objective (table or training recipe) the runs used.
+        metric: The search metric.
+        fidelity: The fidelity searched.
+        budget_kind: ``evaluations``, ``seconds`` or ``epochs``.
         budget: The budget amount.
-        space_info: The store's ``spaces`` row (objective, direction, optimum...), or {}.
+        space_info: The store's ``spaces`` row (direction, optimum, metrics...), or {}.
+        measure: What ``final`` and the curves hold (regret or the oriented value).
         labels: Strategy labels compared, sorted.
         strategies: For each label, the strategy name and its options.
         seeds: Seeds every label finished (the pairing).
-        final: Final regret, shape ``(k, n_seeds)``.
+        final: Final loss, shape ``(k, n_seeds)``.
         eval_grid: Evaluations 1..T.
-        eval_curves: Incumbent regret after each evaluation, shape ``(k, n_seeds, T)``.
+        eval_curves: Incumbent loss after each evaluation, shape ``(k, n_seeds, T)``.
         time_grid: Simulated training seconds, ``N_TIME_POINTS`` equally spaced points.
-        time_curves: Incumbent regret at each time point, shape ``(k, n_seeds, G)``.
+        time_curves: Incumbent loss at each time point, shape ``(k, n_seeds, G)``.
+        test: The incumbent's test metric on the same grids, if the space has one.
         failed: Failed runs: label, seed and error.
+        n_runs: Runs of the cell, failed ones included.
         excluded: Seeds or strategies left out, and why.
+        notes: What else the report should say about this cell.
     """
 
     name: str
     space: str
-    table_checksum: str
+    checksum: str
+    metric: str
+    fidelity: int
     budget_kind: str
     budget: float
     space_info: dict[str, Any]
+    measure: Measure
     labels: tuple[str, ...]
     strategies: dict[str, dict[str, Any]]
     seeds: tuple[int, ...]
@@ -71,8 +165,11 @@ class Cell:
     eval_curves: FloatArray
     time_grid: FloatArray
     time_curves: FloatArray
+    test: TestTrack | None
     failed: tuple[dict[str, Any], ...]
+    n_runs: int
     excluded: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,16 +183,71 @@ class Loaded:
     schema_version: int
 
 
-def _backfill_leading_nan(regret: FloatArray) -> FloatArray:
-    """Regret is NaN until the first finite observation; use the first defined value."""
-    if regret.size == 0 or not np.isnan(regret[0]):
-        return regret
-    finite = np.flatnonzero(~np.isnan(regret))
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """One run's per-evaluation series (leading NaN back-filled) and cumulative cost."""
+
+    regret: FloatArray
+    value: FloatArray
+    test: FloatArray
+    cum: FloatArray
+
+
+def _backfill_leading_nan(series: FloatArray) -> FloatArray:
+    """Undefined (NaN) until the first finite observation; use the first defined value."""
+    if series.size == 0 or not np.isnan(series[0]):
+        return series
+    finite = np.flatnonzero(~np.isnan(series))
     if finite.size == 0:
-        return regret
-    out = regret.copy()
-    out[: finite[0]] = regret[finite[0]]
+        return series
+    out = series.copy()
+    out[: finite[0]] = series[finite[0]]
     return out
+
+
+def _column(frame: pd.DataFrame, name: str) -> FloatArray:
+    return frame[name].to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _per_run(evaluations: pd.DataFrame) -> dict[str, _Run]:
+    """Each run's series, cut from the evaluations table in one pass."""
+    per_run: dict[str, _Run] = {}
+    if evaluations.empty:
+        return per_run
+    evaluations = evaluations.sort_values(["run_key", "step"], kind="stable")
+    keys = evaluations["run_key"].to_numpy()
+    regret = _column(evaluations, "regret")
+    value = _column(evaluations, "incumbent_value")
+    test = _column(evaluations, "incumbent_test")
+    cum = _column(evaluations, "cumulative_cost_seconds")
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+    fill = _backfill_leading_nan
+    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+        per_run[str(keys[s])] = _Run(fill(regret[s:e]), fill(value[s:e]), fill(test[s:e]), cum[s:e])
+    return per_run
+
+
+def optimum_of(row: Any) -> float:
+    """A spaces row's optimum, NaN where unknown (None when no row of the store has one)."""
+    optimum = row["optimum"]
+    return math.nan if optimum is None else float(optimum)
+
+
+def _space_info(row: pd.Series) -> dict[str, Any]:
+    test = row["test_metric"]
+    return {
+        "metric": str(row["metric"]),
+        "direction": str(row["direction"]),
+        "optimum": optimum_of(row),
+        "test_metric": test if isinstance(test, str) and test else None,
+        "n_configs": int(row["n_configs"]),
+        "fully_recorded": bool(row["fully_recorded"]),
+        "dimensions": row["dimensions"],
+        "metrics": row["metrics"],
+        "fidelities": row["fidelities"],
+        "provenance": row["provenance"],
+    }
 
 
 def load(directory: str | Path) -> Loaded:
@@ -105,55 +257,34 @@ def load(directory: str | Path) -> Loaded:
         StoreError: Missing, unreadable or incompatible store.
         ReportError: The store holds no runs.
     """
-    with ResultsStore(directory, create=False) as store:
+    with open_results(directory) as store:
         runs = store.runs()
         if runs.empty:
             raise ReportError(f"{directory}: the results store holds no runs yet")
         evaluations = store.evaluations()
         spaces = store.spaces()
-        schema = int(
-            store._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-        )
-    runs = runs.assign(label=strategy_labels(runs))
-    per_run: dict[str, tuple[FloatArray, FloatArray]] = {}
-    if not evaluations.empty:
-        evaluations = evaluations.sort_values(["run_key", "step"], kind="stable")
-        keys = evaluations["run_key"].to_numpy()
-        regret = evaluations["regret"].to_numpy(dtype=np.float64, na_value=np.nan)
-        cum = evaluations["cumulative_cost_seconds"].to_numpy(dtype=np.float64)
-        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-        ends = np.r_[starts[1:], len(keys)]
-        for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-            per_run[str(keys[s])] = (_backfill_leading_nan(regret[s:e]), cum[s:e])
+        schema = int(store.meta().get("schema_version", store.schema_version))
+    runs = runs.assign(label=strategy_labels(runs), cell=cell_names(runs))
+    per_run = _per_run(evaluations)
     space_rows = {
-        (str(r["name"]), str(r["checksum"])): {
-            "objective": r["objective"],
-            "direction": r["direction"],
-            "optimum": float(r["optimum"]),
-            "n_configs": int(r["n_configs"]),
-            "dimensions": json.loads(r["dimensions"]),
-            "provenance": json.loads(r["provenance"]),
-        }
+        (str(r["name"]), str(r["checksum"]), str(r["metric"]), int(r["fidelity"])): _space_info(r)
         for _, r in spaces.iterrows()
     }
-    groups = runs.groupby(["space", "table_checksum", "budget_kind", "budget"], sort=True)
-    n_per_space = runs.groupby("space")[["table_checksum", "budget_kind", "budget"]].apply(
-        lambda g: len(g.drop_duplicates())
-    )
     cells = []
-    for group_key, group in groups:
-        space, checksum, kind, amount = (
-            str(group_key[0]),
-            str(group_key[1]),
-            str(group_key[2]),
-            float(group_key[3]),  # type: ignore[arg-type]
+    for group_key, group in runs.groupby(list(CELL_KEY), sort=True):
+        space, checksum, metric, fidelity, kind, amount = group_key
+        key = (str(space), str(checksum), str(metric), int(fidelity))  # type: ignore[call-overload]
+        cells.append(
+            _cell(
+                str(group["cell"].iloc[0]),
+                key,
+                str(kind),
+                float(amount),  # type: ignore[arg-type]
+                space_rows.get(key, {}),
+                group,
+                per_run,
+            )
         )
-        name = space
-        if n_per_space[space] > 1:
-            budget_text = f"{int(amount)} evaluations" if kind == "evaluations" else f"{amount:g} s"
-            name = f"{space} [{budget_text}, table {checksum[:8]}]"
-        info = space_rows.get((space, checksum), {})
-        cells.append(_cell(name, space, checksum, kind, amount, info, group, per_run))
     return Loaded(
         cells=tuple(cells),
         n_runs=len(runs),
@@ -163,23 +294,80 @@ def load(directory: str | Path) -> Loaded:
     )
 
 
+def _measure(metric: str, info: dict[str, Any], group: pd.DataFrame, notes: list[str]) -> Measure:
+    """Regret where the optimum is known, else the search metric itself."""
+    if info:
+        kind: Literal["regret", "value"] = "regret" if math.isfinite(info["optimum"]) else "value"
+        return Measure(kind=kind, metric=metric, direction=str(info["direction"]))
+    # No record of the space (a store written outside the harness): regret if runs have one.
+    if np.isfinite(_column(group, "final_regret")).any():
+        return Measure(kind="regret", metric=metric, direction="minimize")
+    notes.append(
+        f"the direction of {metric} is unknown (no record of the space): lower values are "
+        "taken as better"
+    )
+    return Measure(kind="value", metric=metric, direction="minimize")
+
+
+def _on_grids(
+    series: list[list[tuple[FloatArray, FloatArray]]],
+    n_steps: int,
+    time_grid: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Final values and curves on the evaluation and time grids, shape (k, n[, points]).
+
+    Args:
+        series: ``series[i][j]`` is (per-evaluation values, cumulative cost) of label i, seed j.
+        n_steps: Points of the evaluation grid; a shorter run keeps its last value.
+        time_grid: The simulated-seconds grid.
+    """
+    k = len(series)
+    n = len(series[0]) if k else 0
+    final = np.full((k, n), np.nan)
+    eval_curves = np.full((k, n, n_steps), np.nan)
+    time_curves = np.full((k, n, time_grid.size), np.nan)
+    for i, row in enumerate(series):
+        for j, (values, cum) in enumerate(row):
+            m = min(len(values), n_steps)
+            eval_curves[i, j, :m] = values[:m]
+            eval_curves[i, j, m:] = values[m - 1]
+            final[i, j] = values[-1]
+            idx = np.searchsorted(cum, time_grid, side="right") - 1
+            time_curves[i, j] = np.where(idx >= 0, values[np.maximum(idx, 0)], np.nan)
+    return final, eval_curves, time_curves
+
+
 def _cell(
     name: str,
-    space: str,
-    checksum: str,
+    objective: tuple[str, str, str, int],
     kind: str,
     amount: float,
     info: dict[str, Any],
     group: pd.DataFrame,
-    per_run: dict[str, tuple[FloatArray, FloatArray]],
+    per_run: dict[str, _Run],
 ) -> Cell:
+    space, checksum, metric, fidelity = objective
     excluded: list[str] = []
+    notes: list[str] = []
+    measure = _measure(metric, info, group, notes)
+    is_failed = (group["status"] != "finished").to_numpy()
     failed = tuple(
         {"label": str(r["label"]), "seed": int(r["seed"]), "error": str(r["error"] or "")}
-        for _, r in group[group["status"] != "finished"].sort_values(["label", "seed"]).iterrows()
+        for _, r in group[is_failed].sort_values(["label", "seed"]).iterrows()
     )
-    ok = group[(group["status"] == "finished") & group["run_key"].isin(per_run.keys())]
-    ok = ok[[math.isfinite(per_run[k][0][-1]) for k in ok["run_key"]]]
+
+    def loss(run: _Run) -> FloatArray:
+        return run.regret if measure.kind == "regret" else measure.sign * run.value
+
+    # Boolean masks, not lists of rows: an empty list would select no *columns* instead.
+    usable = np.array(
+        [
+            not bad and key in per_run and math.isfinite(float(loss(per_run[key])[-1]))
+            for bad, key in zip(is_failed.tolist(), group["run_key"], strict=True)
+        ],
+        dtype=bool,
+    )
+    ok = group[usable]
     all_labels = sorted(set(group["label"]))
     strategies = {
         str(r["label"]): {"strategy": str(r["strategy"]), "options": json.loads(r["options"])}
@@ -187,9 +375,12 @@ def _cell(
     }
     seeds_of = {lab: set(ok.loc[ok["label"] == lab, "seed"].astype(int)) for lab in all_labels}
     labels = [lab for lab in all_labels if seeds_of[lab]]
+    what = "regret" if measure.kind == "regret" else metric
+    any_finished = not is_failed.all()
     for lab in all_labels:
-        if not seeds_of[lab]:
-            excluded.append(f"strategy {lab}: no finished run with a finite regret; left out")
+        # Where every run failed, the report says so once instead of once per strategy.
+        if not seeds_of[lab] and any_finished:
+            excluded.append(f"strategy {lab}: no finished run with a finite {what}; left out")
     common = sorted(set.intersection(*(seeds_of[lab] for lab in labels))) if labels else []
     all_seeds = sorted(set(group["seed"].astype(int)))
     for seed in all_seeds:
@@ -201,40 +392,42 @@ def _cell(
             )
     key_of = {(str(r["label"]), int(r["seed"])): str(r["run_key"]) for _, r in ok.iterrows()}
     runs = [[per_run[key_of[(lab, s)]] for s in common] for lab in labels]
-    k, n = len(labels), len(common)
-    n_steps = (
-        int(amount)
-        if kind == "evaluations"
-        else max((len(r[0]) for row in runs for r in row), default=1)
-    )
+    flat = [r for row in runs for r in row]
+    n = len(common)
+    n_steps = int(amount) if kind == "evaluations" else max((len(r.cum) for r in flat), default=1)
     n_steps = max(n_steps, 1)
     eval_grid = np.arange(1, n_steps + 1, dtype=np.float64)
-    eval_curves = np.full((k, n, n_steps), np.nan)
-    final = np.full((k, n), np.nan)
-    for i, row in enumerate(runs):
-        for j, (regret, _) in enumerate(row):
-            m = min(len(regret), n_steps)
-            eval_curves[i, j, :m] = regret[:m]
-            eval_curves[i, j, m:] = regret[m - 1]
-            final[i, j] = regret[-1]
-    firsts = [r[1][0] for row in runs for r in row]
-    lasts = [r[1][-1] for row in runs for r in row]
-    t0 = max(firsts, default=0.0)
-    t1 = amount if kind == "seconds" else max(lasts, default=1.0)
+    t0 = max((float(r.cum[0]) for r in flat), default=0.0)
+    t1 = amount if kind == "seconds" else max((float(r.cum[-1]) for r in flat), default=1.0)
     t1 = max(t1, t0)
     time_grid = np.linspace(t0, t1, N_TIME_POINTS) if n else np.zeros(0)
-    time_curves = np.full((k, n, time_grid.size), np.nan)
-    for i, row in enumerate(runs):
-        for j, (regret, cum) in enumerate(row):
-            idx = np.searchsorted(cum, time_grid, side="right") - 1
-            time_curves[i, j] = np.where(idx >= 0, regret[np.maximum(idx, 0)], np.nan)
+    final, eval_curves, time_curves = _on_grids(
+        [[(loss(r), r.cum) for r in row] for row in runs], n_steps, time_grid
+    )
+    test = None
+    test_metric = info.get("test_metric")
+    if test_metric:
+        metric_info = info.get("metrics", {}).get(test_metric, {})
+        t_final, t_eval, t_time = _on_grids(
+            [[(r.test, r.cum) for r in row] for row in runs], n_steps, time_grid
+        )
+        test = TestTrack(
+            metric=str(test_metric),
+            direction=str(metric_info.get("direction", measure.direction)),
+            final=t_final,
+            eval_curves=t_eval,
+            time_curves=t_time,
+        )
     return Cell(
         name=name,
         space=space,
-        table_checksum=checksum,
+        checksum=checksum,
+        metric=metric,
+        fidelity=fidelity,
         budget_kind=kind,
         budget=amount,
         space_info=info,
+        measure=measure,
         labels=tuple(labels),
         strategies=strategies,
         seeds=tuple(common),
@@ -243,6 +436,9 @@ def _cell(
         eval_curves=eval_curves,
         time_grid=time_grid,
         time_curves=time_curves,
+        test=test,
         failed=failed,
+        n_runs=len(group),
         excluded=tuple(excluded),
+        notes=tuple(notes),
     )

@@ -3,9 +3,12 @@
 One figure per space with four panels (anytime regret against evaluations and against
 simulated training seconds, with 95 % bootstrap bands; ECDFs of the budget needed to reach
 the regret target), a critical-difference diagram and an average-rank-over-budget plot across
-spaces. Every plotted number comes from the ``stats.json`` tree. File metadata that would
-change between runs (creation dates, software banner) is fixed, so the same inputs give the
-same files.
+spaces. Where a space's optimum is unknown the panels show the best value of the search
+metric instead, on a linear axis (a log axis suits a regret that shrinks towards zero, not a
+raw metric). Where a space has a test metric, a second figure shows the incumbent's test
+value over the budget. Every plotted number comes from the ``stats.json`` tree. File metadata
+that would change between runs (creation dates, software banner) is fixed, so the same inputs
+give the same files.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from matplotlib.figure import Figure
 
 from reports._data import Cell
 from reports._stats import ecdf
+from reports._tree import measure_of, test_figure_key
 
 _PNG_META: dict[str, str | None] = {"Software": None}
 _PDF_META: dict[str, Any] = {"Creator": None, "Producer": None, "CreationDate": None}
@@ -78,6 +82,7 @@ def _anytime(
     colors: dict[str, Any],
     xlabel: str,
     log_scale: bool,
+    ylabel: str = "regret of the incumbent",
 ) -> None:
     grid = np.asarray(entry["grid"], dtype=float)
     values = []
@@ -89,7 +94,7 @@ def _anytime(
         ax.fill_between(grid, low, high, color=colors[lab], alpha=0.18, lw=0, step="post")
         values.append(mean)
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("regret of the incumbent")
+    ax.set_ylabel(ylabel)
     _regret_scale(ax, np.concatenate(values) if values else np.zeros(0), log_scale)
 
 
@@ -116,11 +121,26 @@ def draw_cell(root: Path, cell: Cell, stats: dict[str, Any], *, log_scale: bool)
     """Draw one space's four-panel figure; returns the written files (relative)."""
     labels = list(cell.labels)
     colors = _colors(labels)
+    m = measure_of(stats)
+    if m["kind"] == "regret":
+        what, ylabel, reach = "regret", "regret of the incumbent", "regret <="
+    else:
+        # Raw metric values: a log axis would distort them, so value mode is always linear.
+        log_scale = False
+        what = f"best {m['metric']}"
+        ylabel = f"best {m['metric']} ({m['better']} is better)"
+        reach = f"{m['metric']} {'>=' if m['better'] == 'higher' else '<='}"
     with plt.rc_context(_STYLE):
         fig, axes = plt.subplots(2, 2, figsize=(10, 7))
         fig.subplots_adjust(left=0.07, right=0.98, bottom=0.07, top=0.91, wspace=0.2, hspace=0.32)
         _anytime(
-            axes[0, 0], stats["anytime"]["evaluations"], labels, colors, "evaluations", log_scale
+            axes[0, 0],
+            stats["anytime"]["evaluations"],
+            labels,
+            colors,
+            "evaluations",
+            log_scale,
+            ylabel,
         )
         _anytime(
             axes[0, 1],
@@ -129,10 +149,11 @@ def draw_cell(root: Path, cell: Cell, stats: dict[str, Any], *, log_scale: bool)
             colors,
             "simulated training seconds",
             log_scale,
+            ylabel,
         )
         target = stats["fixed_target"]["target"]
-        axes[0, 0].set_title("anytime regret (mean, 95% bootstrap CI)")
-        axes[0, 1].set_title("anytime regret against simulated time")
+        axes[0, 0].set_title(f"anytime {what} (mean, 95% bootstrap CI)")
+        axes[0, 1].set_title(f"anytime {what} against simulated time")
         _ecdf_panel(
             axes[1, 0],
             stats["fixed_target"]["evaluations"],
@@ -149,12 +170,35 @@ def draw_cell(root: Path, cell: Cell, stats: dict[str, Any], *, log_scale: bool)
             "simulated training seconds",
             float(cell.time_grid[-1]),
         )
-        axes[1, 0].set_title(f"evaluations to reach regret <= {target:.4g}")
-        axes[1, 1].set_title(f"seconds to reach regret <= {target:.4g}")
-        axes[0, 0].legend(loc="upper right", fontsize=8)
+        axes[1, 0].set_title(f"evaluations to reach {reach} {target:.4g}")
+        axes[1, 1].set_title(f"seconds to reach {reach} {target:.4g}")
+        axes[0, 0].legend(loc="best", fontsize=8)
         n = len(cell.seeds)
         fig.suptitle(f"{cell.name} ({n} seed{'s' if n != 1 else ''})")
         return _save(fig, root, slug(cell.name))
+
+
+def draw_test(root: Path, cell: Cell, stats: dict[str, Any]) -> list[str]:
+    """Draw a space's test-metric figure: the incumbent's test value over the budget."""
+    labels = list(cell.labels)
+    colors = _colors(labels)
+    test = stats["test_metric"]
+    ylabel = f"{test['metric']} ({test['better']} is better)"
+    with plt.rc_context(_STYLE):
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.83, wspace=0.2)
+        for ax, axis, xlabel in (
+            (axes[0], "evaluations", "evaluations"),
+            (axes[1], "seconds", "simulated training seconds"),
+        ):
+            _anytime(ax, test["anytime"][axis], labels, colors, xlabel, False, ylabel)
+        axes[0].set_title(f"{test['metric']} of the incumbent (mean, 95% bootstrap CI)")
+        axes[1].set_title("against simulated time")
+        axes[0].legend(loc="best", fontsize=8)
+        fig.suptitle(
+            f"{cell.name}: test metric {test['metric']} of the incumbent chosen on {cell.metric}"
+        )
+        return _save(fig, root, slug(cell.name) + "_test")
 
 
 def _cd_groups(names: list[str], ranks: list[float], cd: float) -> list[tuple[int, int]]:
@@ -237,6 +281,8 @@ def draw_all(
     for cell, entry in zip(cells, stats["spaces"], strict=True):
         if entry.get("anytime"):
             files[cell.name] = draw_cell(root, cell, entry, log_scale=log_scale)
+        if entry.get("test_metric"):
+            files[test_figure_key(cell.name)] = draw_test(root, cell, entry)
     cross = stats.get("cross_space")
     if cross and "nemenyi" in cross:
         files["critical_difference"] = draw_cd(root, cross)

@@ -20,6 +20,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from reports._tree import final_entries, measure_of, test_figure_key
+
 DAGGER = "†"
 
 
@@ -59,9 +61,30 @@ def _p(p: float | None) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def _final_title(space: dict[str, Any]) -> str:
+    m = measure_of(space)
+    if m["kind"] == "regret":
+        return "final regret"
+    return f"best {m['metric']} ({m['better']} is better)"
+
+
+def _test_text(t: dict[str, Any]) -> str:
+    """``mean ± sd`` of a strategy's final test value."""
+    return f"{fmt(t['mean'])} ± {fmt(t['sd'], 3)}" + (
+        "" if t["n"] == len(t["per_seed"]) else f" (n={t['n']})"
+    )
+
+
 def final_table(space: dict[str, Any], alpha: float) -> TextTable:
-    """Final-regret table of one space, strategies in order of mean final regret."""
+    """Final-result table of one space, strategies from best to worst mean.
+
+    The result is the final regret where the optimum is known and the best search-metric
+    value otherwise (``measure``); where the space has a test metric, a column shows the
+    test value of each strategy's final incumbents.
+    """
     best = space["best"]
+    m = measure_of(space)
+    test = space.get("test_metric")
     cols = [
         "strategy",
         "mean ± sd",
@@ -72,11 +95,14 @@ def final_table(space: dict[str, Any], alpha: float) -> TextTable:
         "p vs best (Holm)",
         "A12 vs best",
     ]
+    if test:
+        cols.append(f"{test['metric']} (test) mean ± sd")
     rows: list[list[str]] = []
     bold: set[tuple[int, int]] = set()
     marked: set[tuple[int, int]] = set()
+    finals = final_entries(space)
     for r, lab in enumerate(space["order"]):
-        f = space["final_regret"][lab]
+        f = finals[lab]
         pair = next((p for p in space["pairwise"] if {p["a"], p["b"]} == {best, lab}), None)
         if lab == best or pair is None:
             p_text, a12 = "-", "-"
@@ -89,31 +115,46 @@ def final_table(space: dict[str, Any], alpha: float) -> TextTable:
                 else (None if pair["a12"] is None else 1 - pair["a12"])
             )
             a12 = fmt(a12_val, 3)
-        rows.append(
-            [
-                lab,
-                f"{fmt(f['mean'])} ± {fmt(f['sd'], 3)}",
-                f"{fmt(f['median'])} [{fmt(f['q1'], 3)}, {fmt(f['q3'], 3)}]",
-                f"[{fmt(f['ci_low'])}, {fmt(f['ci_high'])}]",
-                fmt(f["average_rank"], 3),
-                f"{f['n_found_optimum']}/{f['n']}",
-                p_text,
-                a12,
-            ]
-        )
+        found = f.get("n_found_optimum")
+        row = [
+            lab,
+            f"{fmt(f['mean'])} ± {fmt(f['sd'], 3)}",
+            f"{fmt(f['median'])} [{fmt(f['q1'], 3)}, {fmt(f['q3'], 3)}]",
+            f"[{fmt(f['ci_low'])}, {fmt(f['ci_high'])}]",
+            fmt(f["average_rank"], 3),
+            "-" if found is None else f"{found}/{f['n']}",
+            p_text,
+            a12,
+        ]
+        if test:
+            row.append(_test_text(test["final"][lab]))
+        rows.append(row)
         if lab == best:
             bold.update({(r, 0), (r, 1)})
         if lab in space["not_significantly_worse"]:
             marked.add((r, 0))
     n = len(space["seeds"])
+    if m["kind"] == "regret":
+        what = "Final regret"
+    else:
+        what = (
+            f"Best {m['metric']} found (the final incumbent's; the optimum is unknown, so no "
+            "regret and no 'found optimum')"
+        )
     legend = (
-        f"Final regret over {n} seed(s), lower is better. Bold: best mean. {DAGGER}: not "
+        f"{what} over {n} seed(s), {m['better']} is better. Bold: best mean. {DAGGER}: not "
         f"significantly worse than the best (paired Wilcoxon signed-rank, Holm-corrected, "
         f"alpha={alpha:g}). A12: probability that the best beats the strategy on a seed "
         "(0.5 = no difference). n/a: too few differing pairs for a test."
     )
+    if test:
+        legend += (
+            f" {test['metric']} (test): test value of the final incumbent, chosen on "
+            f"{space.get('metric') or 'the search metric'} ({test['better']} is better; "
+            "shown, never used to choose)."
+        )
     return TextTable(
-        title=f"{space['name']}: final regret after {_budget(space)}",
+        title=f"{space['name']}: {_final_title(space)} after {_budget(space)}",
         columns=cols,
         rows=rows,
         bold=bold,
@@ -124,15 +165,25 @@ def final_table(space: dict[str, Any], alpha: float) -> TextTable:
 
 def _budget(space: dict[str, Any]) -> str:
     b = space["budget"]
-    return (
-        f"{int(b['amount'])} evaluations"
-        if b["kind"] == "evaluations"
-        else (f"{b['amount']:g} simulated seconds")
-    )
+    if b["kind"] == "seconds":
+        return f"{b['amount']:g} simulated seconds"
+    return f"{int(b['amount'])} {b['kind']}"
 
 
-def pairwise_table(title: str, pairs: list[dict[str, Any]], alpha: float) -> TextTable:
-    """All pairwise Wilcoxon tests of one family."""
+def pairwise_table(
+    title: str,
+    pairs: list[dict[str, Any]],
+    alpha: float,
+    measure: dict[str, Any] | None = None,
+) -> TextTable:
+    """All pairwise Wilcoxon tests of one family.
+
+    Args:
+        title: Caption.
+        pairs: The family's entries from ``stats.json``.
+        alpha: Significance level.
+        measure: What was tested (a space's ``measure``); None for the test over spaces.
+    """
     cols = [
         "a",
         "b",
@@ -164,14 +215,24 @@ def pairwise_table(title: str, pairs: list[dict[str, Any]], alpha: float) -> Tex
         )
         if p["significant"]:
             bold.add((r, 5))
+    if measure is None:
+        # Over spaces: each space's mean final loss (regret, or the oriented value).
+        on = "regret(b) - regret(a) (the best value, where a space's optimum is unknown)"
+        better = "a is better"
+    elif measure["kind"] == "regret":
+        on = "regret(b) - regret(a)"
+        better = "a has the lower regret"
+    else:
+        on = f"the best {measure['metric']} of b and a (paired by seed)"
+        better = f"a has the {measure['better']} {measure['metric']}"
     return TextTable(
         title=title,
         columns=cols,
         rows=rows,
         bold=bold,
-        legend=f"Two-sided paired Wilcoxon signed-rank tests on regret(b) - regret(a); bold: "
+        legend=f"Two-sided paired Wilcoxon signed-rank tests on {on}; bold: "
         f"significant at alpha={alpha:g} after Holm's correction. A12 > 0.5 and "
-        "rank-biserial > 0 mean a has the lower regret.",
+        f"rank-biserial > 0 mean {better}.",
     )
 
 
@@ -179,6 +240,7 @@ def auc_target_table(space: dict[str, Any]) -> TextTable:
     """Area under the anytime curve and the fixed-target view of one space."""
     auc = space["auc"]
     ft = space["fixed_target"]
+    m = measure_of(space)
     cols = [
         "strategy",
         f"AUC ({auc['axis']}) mean ± sd",
@@ -201,14 +263,20 @@ def auc_target_table(space: dict[str, Any]) -> TextTable:
                 fmt(fs["median"]) if fs["median"] is not None else "not reached by half",
             ]
         )
+    if m["kind"] == "regret":
+        reach, what = f"regret <= {fmt(ft['target'])}", "regret"
+        curve = "regret of the incumbent"
+    else:
+        op = ">=" if m["better"] == "higher" else "<="
+        reach, what = f"{m['metric']} {op} {fmt(ft['target'])}", f"best {m['metric']}"
+        curve = f"best {m['metric']} so far"
     return TextTable(
-        title=f"{space['name']}: area under the anytime curve and budget to reach regret <= "
-        f"{fmt(ft['target'])}",
+        title=f"{space['name']}: area under the anytime curve and budget to reach {reach}",
         columns=cols,
         rows=rows,
-        legend="AUC: mean regret of the incumbent over the budget (lower is better). Target: "
-        "median final regret of all compared runs; medians count runs that never reach it "
-        "as not reached.",
+        legend=f"AUC: mean {curve} over the budget ({m['better']} is better). "
+        f"Target: median final {what} of all compared runs; medians count runs that never "
+        "reach it as not reached.",
     )
 
 
@@ -223,7 +291,8 @@ def cross_table(cross: dict[str, Any]) -> TextTable:
         columns=["strategy", "average rank"],
         rows=rows,
         bold={(0, 0), (0, 1)},
-        legend=f"Rank of each strategy's mean final regret per space (1 = best), averaged. "
+        legend="Rank of each strategy's mean final regret (the best value where the optimum "
+        f"is unknown) per space (1 = best), averaged. "
         f"Nemenyi critical difference at alpha={cross['nemenyi']['alpha']:g}: {cd:.3f}.",
     )
 
@@ -243,7 +312,8 @@ def head_to_head_table(cross: dict[str, Any], alpha: float) -> TextTable:
         title=f"Head-to-head over {n} spaces",
         columns=columns,
         rows=rows,
-        legend=f"Spaces where a (or b) has the lower mean final regret and the paired Wilcoxon "
+        legend=f"Spaces where a (or b) has the better mean final result (regret, or the value "
+        f"where the optimum is unknown) and the paired Wilcoxon "
         f"p-value of that space, Holm-corrected over the {n} spaces for each pair, is below "
         f"alpha={alpha:g}: the family of a claim such as 'a beats b on most spaces'.",
     )
@@ -330,11 +400,17 @@ def _header(stats: dict[str, Any]) -> list[str]:
 def _space_meta(space: dict[str, Any]) -> str:
     parts = [f"budget {_budget(space)}", f"{len(space['seeds'])} paired seeds"]
     if space.get("objective"):
+        optimum = space.get("optimum")
         parts.append(
-            f"objective {space['objective']} ({space['direction']}), optimum "
-            f"{fmt(space['optimum'], 6)}"
+            f"search metric {space['objective']} ({space['direction']}), "
+            + ("optimum unknown" if optimum is None else f"optimum {fmt(optimum, 6)}")
         )
-    parts.append(f"table checksum `{space['table_checksum'][:16]}`")
+    if space.get("fidelity"):
+        parts.append(f"fidelity {space['fidelity']}")
+    if space.get("test_metric"):
+        parts.append(f"test metric {space['test_metric']['metric']}")
+    parts.append(f"shown: {measure_of(space)['text']}")
+    parts.append(f"checksum `{space['table_checksum'][:16]}`")
     return "; ".join(parts)
 
 
@@ -368,16 +444,22 @@ def markdown(stats: dict[str, Any], figures: dict[str, list[str]]) -> str:
         if space["failed_runs"]:
             out += ["", "Failed runs:", ""]
             out += [f"- {f['label']} seed {f['seed']}: {f['error']}" for f in space["failed_runs"]]
-        if not space.get("final_regret"):
+        if not final_entries(space):
             continue
         out += ["", md_table(final_table(space, alpha)), *_space_lines(space), ""]
-        if space["name"] in figures:
-            out += [f"![{space['name']}]({figures[space['name']][0]})", ""]
+        for key in (space["name"], test_figure_key(space["name"])):
+            if key in figures:
+                out += [f"![{key}]({figures[key][0]})", ""]
         out += [md_table(auc_target_table(space))]
         if space["pairwise"]:
             out += [
                 md_table(
-                    pairwise_table(f"{space['name']}: pairwise tests", space["pairwise"], alpha)
+                    pairwise_table(
+                        f"{space['name']}: pairwise tests",
+                        space["pairwise"],
+                        alpha,
+                        measure_of(space),
+                    )
                 )
             ]
     return "\n".join(out).rstrip() + "\n"
@@ -462,17 +544,23 @@ def html(stats: dict[str, Any], figures: dict[str, list[str]], root: Path) -> st
                 for f in space["failed_runs"]
             )
             parts.append(f"<p>Failed runs:</p><ul>{items}</ul>")
-        if not space.get("final_regret"):
+        if not final_entries(space):
             continue
         parts.append(html_table(final_table(space, alpha)))
         parts += [f"<p>{esc(line)}</p>" for line in _space_lines(space)]
-        if space["name"] in figures:
-            parts.append(_img(root, figures[space["name"]][0], space["name"]))
+        for key in (space["name"], test_figure_key(space["name"])):
+            if key in figures:
+                parts.append(_img(root, figures[key][0], key))
         parts.append(html_table(auc_target_table(space)))
         if space["pairwise"]:
             parts.append(
                 html_table(
-                    pairwise_table(f"{space['name']}: pairwise tests", space["pairwise"], alpha)
+                    pairwise_table(
+                        f"{space['name']}: pairwise tests",
+                        space["pairwise"],
+                        alpha,
+                        measure_of(space),
+                    )
                 )
             )
     parts.append("</body></html>")
@@ -540,12 +628,14 @@ def latex(stats: dict[str, Any]) -> str:
     from reports._figures import slug
 
     for space in stats["spaces"]:
-        if space.get("final_regret"):
+        if final_entries(space):
             out.append(latex_table(final_table(space, alpha), f"tab:{slug(space['name'])}"))
     cross = stats.get("cross_space")
     if cross and "nemenyi" in cross:
         out.append(latex_table(cross_table(cross), "tab:average-ranks"))
         out.append(latex_table(head_to_head_table(cross, alpha), "tab:head-to-head"))
+    if len(out) == 3:
+        out += [f"% {n}" for n in stats["notes"]] or ["% nothing to compare: no tables"]
     return "\n".join(out)
 
 
@@ -566,7 +656,7 @@ def terminal(stats: dict[str, Any], console: Console) -> None:
                 + Text(f"{space['name']} {f['label']} seed {f['seed']}: {f['error']}"),
                 highlight=False,
             )
-        if not space.get("final_regret"):
+        if not final_entries(space):
             continue
         _print_table(final_table(space, alpha), console)
         for line in _space_lines(space):

@@ -1,17 +1,25 @@
-"""The end-of-compare summary: final regret per strategy and space, as numbers and as text.
+"""The end-of-compare summary: final regret (or value) per strategy and space, as numbers and text.
 
 The full statistical report (significance tests, plots, LaTeX) is built on the same stored
-runs; this module only condenses the final-regret column for the terminal.
+runs; this module only condenses the runs table for the terminal. It also holds the two
+naming rules both share: strategy labels (a name, plus the options that differ where a name
+ran with several option sets) and cell names (a space, plus whichever of budget, metric,
+fidelity and checksum differ where a store holds several of those for one space).
 """
 
 from __future__ import annotations
 
 import json
+import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
+
+#: The run columns that make one cell of a report: runs that share them are compared.
+CELL_KEY = ("space", "checksum", "metric", "fidelity", "budget_kind", "budget")
 
 
 def strategy_labels(runs: pd.DataFrame) -> pd.Series:
@@ -37,77 +45,206 @@ def strategy_labels(runs: pd.DataFrame) -> pd.Series:
     return pd.Series(labels, index=runs.index, dtype=object)
 
 
-def final_regret_summary(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per space and strategy: finished runs, final regret statistics and overhead.
+def budget_label(kind: str, amount: float) -> str:
+    """Short text of a budget, e.g. ``100 evaluations``, ``3600 s`` or ``2000 epochs``."""
+    return f"{amount:g} s" if kind == "seconds" else f"{int(amount)} {kind}"
+
+
+def cell_key_columns(runs: pd.DataFrame) -> list[str]:
+    """The `CELL_KEY` columns that ``runs`` has (older or hand-made frames may lack some)."""
+    return [c for c in CELL_KEY if c in runs.columns]
+
+
+def cell_names(runs: pd.DataFrame) -> pd.Series:
+    """Name of each run's cell: its space, or the space plus what tells its cells apart.
+
+    A space keeps its bare name while the store holds one cell for it; with several (another
+    budget, search metric, fidelity or objective checksum), each name says the parts that
+    differ, e.g. ``nb201/cifar10 [200 evaluations, fidelity 12]``.
+    """
+    columns = cell_key_columns(runs)
+    names = pd.Series([str(s) for s in runs["space"]], index=runs.index, dtype=object)
+    for space, group in runs.groupby("space", sort=False):
+        cells = group[columns].drop_duplicates()
+        if len(cells) < 2:
+            continue
+        varies = {c: cells[c].nunique(dropna=False) > 1 for c in columns}
+        for _, cell in cells.iterrows():
+            parts = []
+            if varies.get("budget_kind") or varies.get("budget"):
+                parts.append(budget_label(str(cell["budget_kind"]), float(cell["budget"])))
+            if varies.get("metric"):
+                parts.append(str(cell["metric"]))
+            if varies.get("fidelity"):
+                parts.append(f"fidelity {cell['fidelity']}")
+            if varies.get("checksum"):
+                parts.append(f"checksum {str(cell['checksum'])[:8]}")
+            match = (group[columns] == cell[columns]).all(axis=1)
+            names[match[match].index] = f"{space} [{', '.join(parts)}]"
+    return names
+
+
+def _space_rows(spaces: pd.DataFrame | None) -> dict[tuple[str, str, str, int], dict[str, Any]]:
+    """The store's spaces rows by (name, checksum, metric, fidelity)."""
+    if spaces is None or spaces.empty:
+        return {}
+    return {
+        (str(r["name"]), str(r["checksum"]), str(r["metric"]), int(r["fidelity"])): dict(r)
+        for _, r in spaces.iterrows()
+    }
+
+
+def _is_open(group: pd.DataFrame, row: dict[str, Any] | None) -> bool:
+    """Whether a cell's optimum is unknown, so that it shows values instead of regret."""
+    if row is not None:
+        # A column of only unknown optima reads as None, not NaN.
+        return row["optimum"] is None or not math.isfinite(float(row["optimum"]))
+    ok = group[group["status"] == "finished"]
+    regret = ok["final_regret"].to_numpy(dtype=float, na_value=np.nan)
+    value = ok.get("final_value", pd.Series(dtype=float)).to_numpy(dtype=float, na_value=np.nan)
+    return not np.isfinite(regret).any() and bool(np.isfinite(value).any())
+
+
+def final_regret_summary(runs: pd.DataFrame, spaces: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per cell (space, objective, budget) and strategy: runs, final regret or value, overhead.
+
+    Where the space's optimum is unknown (the ``spaces`` row has no optimum, or without
+    ``spaces`` no finished run has a regret) the row describes the final value of the search
+    metric instead: ``measure`` says which.
 
     Args:
         runs: The store's runs table (`ResultsStore.runs`).
+        spaces: The store's spaces table (`ResultsStore.spaces`), for each open space's
+            direction; without it, the direction of open spaces is unknown.
 
     Returns:
-        One row per (space, strategy) with ``n_runs``, ``n_failed``, ``mean``, ``sd``,
-        ``median``, ``n_optimum`` (runs whose incumbent is the optimum), ``unique`` (mean
-        distinct configs) and ``overhead_ms`` (mean strategy wall time per evaluation).
+        One row per (cell, strategy) with ``space`` (the cell name), ``strategy``,
+        ``measure`` (``regret`` or ``value``), ``metric``, ``direction`` (None if unknown),
+        ``n_runs`` (finished), ``n_failed``, ``mean``, ``sd``, ``median`` (of the final
+        regret or value), ``n_optimum`` (runs whose incumbent is the optimum; None for
+        values), ``test_mean`` and ``test_sd`` (final test metric, NaN without one),
+        ``unique`` (mean distinct configs) and ``overhead_ms`` (mean strategy wall time per
+        evaluation).
     """
-    rows = []
-    runs = runs.assign(label=strategy_labels(runs))
-    for (space, strategy), group in runs.groupby(["space", "label"], sort=False):
-        ok = group[group["status"] == "finished"]
-        regret = ok["final_regret"].to_numpy(dtype=float)
-        n_eval = ok["n_evaluations"].to_numpy(dtype=float)
-        per_eval = ok["overhead_seconds"].to_numpy(dtype=float) / np.maximum(n_eval, 1)
-        finite = regret[np.isfinite(regret)]
-        rows.append(
-            {
-                "space": space,
-                "strategy": strategy,
-                "n_runs": len(ok),
-                "n_failed": int((group["status"] != "finished").sum()),
-                "mean": float(finite.mean()) if len(finite) else np.nan,
-                "sd": float(finite.std(ddof=1)) if len(finite) > 1 else np.nan,
-                "median": float(np.median(finite)) if len(finite) else np.nan,
-                "n_optimum": int(np.count_nonzero(finite <= 0.0)),
-                "unique": float(ok["n_unique"].mean()) if len(ok) else np.nan,
-                "overhead_ms": float(per_eval.mean() * 1e3) if len(ok) else np.nan,
-            }
+    rows: list[dict[str, Any]] = []
+    if runs.empty:
+        return pd.DataFrame(rows)
+    runs = runs.assign(label=strategy_labels(runs), cell=cell_names(runs))
+    known = _space_rows(spaces)
+    columns = cell_key_columns(runs)
+    for _, cell in runs.groupby(columns, sort=False, dropna=False):
+        first = cell.iloc[0]
+        row = known.get(
+            (
+                str(first["space"]),
+                str(first.get("checksum")),
+                str(first.get("metric")),
+                int(first.get("fidelity", 0)),
+            )
         )
+        is_open = _is_open(cell, row)
+        direction = None if row is None else str(row["direction"])
+        metric = str(first["metric"]) if "metric" in cell.columns else None
+        column = "final_value" if is_open else "final_regret"
+        for strategy, group in cell.groupby("label", sort=False):
+            ok = group[group["status"] == "finished"]
+            final = ok[column].to_numpy(dtype=float, na_value=np.nan)
+            test = ok.get("final_test", pd.Series(dtype=float)).to_numpy(
+                dtype=float, na_value=np.nan
+            )
+            n_eval = ok["n_evaluations"].to_numpy(dtype=float)
+            per_eval = ok["overhead_seconds"].to_numpy(dtype=float) / np.maximum(n_eval, 1)
+            finite = final[np.isfinite(final)]
+            test = test[np.isfinite(test)]
+            rows.append(
+                {
+                    "space": str(first["cell"]),
+                    "strategy": strategy,
+                    "measure": "value" if is_open else "regret",
+                    "metric": metric,
+                    "direction": direction,
+                    "n_runs": len(ok),
+                    "n_failed": int((group["status"] != "finished").sum()),
+                    "mean": float(finite.mean()) if len(finite) else np.nan,
+                    "sd": float(finite.std(ddof=1)) if len(finite) > 1 else np.nan,
+                    "median": float(np.median(finite)) if len(finite) else np.nan,
+                    "n_optimum": None if is_open else int(np.count_nonzero(finite <= 0.0)),
+                    "test_mean": float(test.mean()) if len(test) else np.nan,
+                    "test_sd": float(test.std(ddof=1)) if len(test) > 1 else np.nan,
+                    "unique": float(ok["n_unique"].mean()) if len(ok) else np.nan,
+                    "overhead_ms": float(per_eval.mean() * 1e3) if len(ok) else np.nan,
+                    "budget_kind": str(first["budget_kind"]),
+                    "budget": float(first["budget"]),
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def _fmt(x: float, digits: int = 4) -> str:
-    return "-" if not np.isfinite(x) else f"{x:.{digits}g}"
+def _fmt(x: Any, digits: int = 4) -> str:
+    return "-" if x is None or not np.isfinite(x) else f"{x:.{digits}g}"
 
 
-def render_summary(runs: pd.DataFrame, console: Console) -> None:
-    """Print one rich table per space, strategies sorted by mean final regret."""
-    summary = final_regret_summary(runs)
+def render_summary(
+    runs: pd.DataFrame, console: Console, spaces: pd.DataFrame | None = None
+) -> None:
+    """Print one rich table per cell, strategies sorted from best to worst final result.
+
+    Args:
+        runs: The store's runs table (`ResultsStore.runs`).
+        console: Where to print.
+        spaces: The store's spaces table, for the direction of spaces without a known
+            optimum (their strategies are listed by name without it).
+    """
+    summary = final_regret_summary(runs, spaces)
+    if summary.empty:
+        console.print("no runs to summarise", highlight=False)
+        return
     for space, table_rows in summary.groupby("space", sort=False):
-        budget = runs[runs["space"] == space].iloc[0]
-        kind = budget["budget_kind"]
-        amount = budget["budget"]
-        label = f"{int(amount)} evaluations" if kind == "evaluations" else f"{amount:g} s"
-        title = f"{space}: final regret after {label} (lower is better)"
+        first = table_rows.iloc[0]
+        label = budget_label(str(first["budget_kind"]), float(first["budget"]))
+        direction = first["direction"]
+        if first["measure"] == "regret":
+            title = f"{space}: final regret after {label} (lower is better)"
+            ordered = table_rows.sort_values(["mean", "strategy"], na_position="last")
+        else:
+            better = {"maximize": "higher", "minimize": "lower"}.get(str(direction))
+            how = f"{better} is better" if better else "direction unknown"
+            title = f"{space}: best {first['metric']} after {label} ({how}; optimum unknown)"
+            if better is None:
+                ordered = table_rows.sort_values("strategy")
+            else:
+                key = table_rows["mean"] * (-1.0 if better == "higher" else 1.0)
+                ordered = table_rows.assign(_key=key).sort_values(
+                    ["_key", "strategy"], na_position="last"
+                )
+        show_test = bool(np.isfinite(table_rows["test_mean"].to_numpy(dtype=float)).any())
         table = Table(title=title, title_justify="left")
-        for col, justify in (
-            ("strategy", "left"),
-            ("runs", "right"),
-            ("mean ± sd", "right"),
-            ("median", "right"),
-            ("found optimum", "right"),
-            ("unique configs", "right"),
-            ("overhead / eval", "right"),
-        ):
+        columns = [("strategy", "left"), ("runs", "right"), ("mean ± sd", "right")]
+        columns += [("median", "right"), ("found optimum", "right")]
+        if show_test:
+            columns.append(("final test", "right"))
+        columns += [("unique configs", "right"), ("overhead / eval", "right")]
+        for col, justify in columns:
             table.add_column(col, justify=justify)  # type: ignore[arg-type]
-        for _, r in table_rows.sort_values(["mean", "strategy"], na_position="last").iterrows():
+        for _, r in ordered.iterrows():
             runs_text = str(r["n_runs"]) + (f" ({r['n_failed']} failed)" if r["n_failed"] else "")
-            table.add_row(
+            n_optimum = r["n_optimum"]
+            found = (
+                "-"
+                if n_optimum is None or not np.isfinite(n_optimum)
+                else f"{int(n_optimum)}/{r['n_runs']}"
+            )
+            cells = [
                 str(r["strategy"]),
                 runs_text,
                 f"{_fmt(r['mean'])} ± {_fmt(r['sd'], 3)}",
                 _fmt(r["median"]),
-                f"{r['n_optimum']}/{r['n_runs']}",
-                _fmt(r["unique"], 4),
-                f"{_fmt(r['overhead_ms'], 3)} ms",
-            )
+                found,
+            ]
+            if show_test:
+                cells.append(f"{_fmt(r['test_mean'])} ± {_fmt(r['test_sd'], 3)}")
+            cells += [_fmt(r["unique"], 4), f"{_fmt(r['overhead_ms'], 3)} ms"]
+            table.add_row(*cells)
         console.print(table)
 
 

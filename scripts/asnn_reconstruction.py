@@ -1,8 +1,8 @@
 """ASNN's first experiment on the built-in tables: reconstruct configs from their accuracy.
 
 Hong (2025, arXiv 2507.20164) trains the inverse network on every recorded run of a grid and
-checks two things, which this script repeats on any space with the library API (`load_space`
-and `strategies._asnn_model.InverseModel`, the model the `asnn` strategy uses):
+checks two things, which this script repeats on any space with the library API (`load_objective`
+and `strategies.asnn.InverseModel`, the model the `asnn` strategy uses):
 
 1. Reconstruction: asked for a config's own oracle value, how far is the decoded config from
    it? Distance is the mean over dimensions of 0/1 mismatch (categorical) or rank difference
@@ -26,8 +26,8 @@ import time
 import numpy as np
 import numpy.typing as npt
 
-from spaces import Space, TabularBenchmark, load_space
-from strategies._asnn_model import InverseModel, best_unexcluded
+from spaces import RecordedTable, Space, load_objective
+from strategies.asnn import InverseModel, best_unexcluded
 
 
 def distance(
@@ -44,7 +44,7 @@ def distance(
 
 
 def training_runs(
-    bench: TabularBenchmark, max_samples: int, rng: np.random.Generator
+    bench: RecordedTable, max_samples: int, rng: np.random.Generator
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], int]:
     """Every finite recorded run as (config row, larger-is-better score), subsampled."""
     rows, slots = np.nonzero(np.isfinite(bench.values))
@@ -61,7 +61,7 @@ def evaluate(
 ) -> list[str]:
     """One markdown table row per margin for space ``name`` and model seed ``seed``."""
     rng = np.random.default_rng(seed)
-    bench = load_space(name)
+    bench = load_objective(name)
     space = bench.space
     rows, score, total = training_runs(bench, max_samples, rng)
     low, high = float(score.min()), float(score.max())

@@ -25,17 +25,15 @@ import numpy as np
 from scipy.stats import wilcoxon
 from statsmodels.stats.multitest import multipletests
 
-from harness import Budget, run_strategy
-from harness._seeding import strategy_seed
-from spaces import available_spaces, load_space
-from strategies import build_strategy
-from strategies._registry import parse_strategy_spec
+from harness import Budget, run_strategy, strategy_seed
+from spaces import available_spaces, load_objective
+from strategies import build_strategy, parse_strategy_spec
 
 
 def final_regret(job: tuple[str, str, int, int]) -> float:
     """One run's final regret: ``(strategy spec, space, seed, budget)``."""
     spec, space, seed, budget = job
-    bench = load_space(space)
+    bench = load_objective(space)
     name, options = parse_strategy_spec(spec)
     strategy = build_strategy(
         name,

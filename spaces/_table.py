@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spaces._benchmark import Direction, Provenance, TabularBenchmark
 from spaces._cache import file_checksum
+from spaces._objective import Direction, Metric, ObjectiveInfo, Provenance
+from spaces._recorded import RecordedTable
 from spaces._space import Choice, Dimension, Space
 
 
@@ -37,6 +38,8 @@ class TableOptions:
         cost_column: Column with the training cost in seconds; ``None`` for zero cost. The
             default ``cost_seconds`` is used only if present.
         config_columns: The config columns, in order; by default every other column.
+        test_column: Column with a test metric of the same run (same direction as the
+            objective), reported for the incumbent chosen on the objective; ``None`` for none.
     """
 
     objective: str = "objective"
@@ -44,6 +47,7 @@ class TableOptions:
     seed_column: str | None = "seed"
     cost_column: str | None = "cost_seconds"
     config_columns: tuple[str, ...] | None = None
+    test_column: str | None = None
 
 
 def _read(path: Path) -> tuple[pd.DataFrame, int]:
@@ -125,7 +129,7 @@ def _dimension(
     )
 
 
-def load_table(path: str | Path, options: TableOptions | None = None) -> TabularBenchmark:
+def load_table(path: str | Path, options: TableOptions | None = None) -> RecordedTable:
     """Read a user table into a benchmark.
 
     Args:
@@ -155,7 +159,11 @@ def load_table(path: str | Path, options: TableOptions | None = None) -> Tabular
         raise TableError(f"{path}: no seed column {opts.seed_column!r}; columns are {columns}")
     if opts.cost_column not in (None, "cost_seconds") and cost_col is None:
         raise TableError(f"{path}: no cost column {opts.cost_column!r}; columns are {columns}")
-    roles = {opts.objective, seed_col, cost_col}
+    if opts.test_column is not None and opts.test_column not in columns:
+        raise TableError(f"{path}: no test column {opts.test_column!r}; columns are {columns}")
+    if opts.test_column == opts.objective:
+        raise TableError(f"{path}: the test column {opts.test_column!r} is the objective column")
+    roles = {opts.objective, seed_col, cost_col, opts.test_column}
     if opts.config_columns is not None:
         missing = [c for c in opts.config_columns if c not in columns]
         if missing:
@@ -167,6 +175,7 @@ def load_table(path: str | Path, options: TableOptions | None = None) -> Tabular
         raise TableError(f"{path}: no config columns besides the objective, seed and cost")
 
     objective = _numeric_column(path, frame, opts.objective, offset)
+    test = _numeric_column(path, frame, opts.test_column, offset) if opts.test_column else None
     costs = _numeric_column(path, frame, cost_col, offset) if cost_col else np.zeros(len(frame))
     if cost_col and np.any(costs < 0):
         row = int(np.argmax(costs < 0))
@@ -208,15 +217,22 @@ def load_table(path: str | Path, options: TableOptions | None = None) -> Tabular
     slot[order] = np.arange(len(rows)) - np.repeat(starts, present)
     values[rows, slot] = objective
     cost_arr[rows, slot] = costs
-    return TabularBenchmark(
+    runs = {opts.objective: values}
+    metrics = {opts.objective: Metric(name=opts.objective, direction=opts.direction)}
+    if opts.test_column is not None and test is not None:
+        test_arr = np.full((n, max_seeds), np.nan)
+        test_arr[rows, slot] = test
+        runs[opts.test_column] = test_arr
+        metrics[opts.test_column] = Metric(name=opts.test_column, direction=opts.direction)
+    info = ObjectiveInfo(
         name=f"table:{path}",
         space=space,
-        objective=opts.objective,
-        direction=opts.direction,
-        values=values,
-        costs=cost_arr,
-        n_seeds=present.astype(np.int64),
-        metrics={},
+        metrics=metrics,
+        search_metric=opts.objective,
+        test_metric=opts.test_column,
+        fidelities=(),
+        fidelity=0,
+        fully_recorded=True,
         provenance=Provenance(
             source=f"user table {path}",
             package="user-supplied",
@@ -226,3 +242,4 @@ def load_table(path: str | Path, options: TableOptions | None = None) -> Tabular
         ),
         checksum=file_checksum(path),
     )
+    return RecordedTable(info=info, runs=runs, costs=cost_arr, n_seeds=present.astype(np.int64))

@@ -1,15 +1,17 @@
 """Architecture-suggestion strategies, discovered automatically.
 
-Public surface: `Strategy` and `Observation` (the interface), and the registry functions
-`available_strategies`, `get_strategy`, `build_strategy`, `parse_strategy_spec`.
+Public surface: `Strategy` and `Observation` (the interface); `StrategyOptions` and `option`
+(how a strategy declares its options, see `Strategy`); and the registry functions
+`available_strategies`, `get_strategy`, `build_strategy`, `parse_strategy_spec`,
+`resolved_options`, `option_defaults` and `strategy_option_specs`.
 """
 
 from __future__ import annotations
 
 from strategies._base import Observation, Strategy
+from strategies._options import OptionSpec, StrategyOptionError, StrategyOptions, option
 from strategies._registry import (
     ENTRY_POINT_GROUP,
-    StrategyOptionError,
     UnknownStrategyError,
     available_strategies,
     build_strategy,
@@ -18,19 +20,24 @@ from strategies._registry import (
     parse_strategy_spec,
     registry,
     resolved_options,
+    strategy_option_specs,
 )
 
 __all__ = [
     "ENTRY_POINT_GROUP",
     "Observation",
+    "OptionSpec",
     "Strategy",
     "StrategyOptionError",
+    "StrategyOptions",
     "UnknownStrategyError",
     "available_strategies",
     "build_strategy",
     "get_strategy",
+    "option",
     "option_defaults",
     "parse_strategy_spec",
     "registry",
     "resolved_options",
+    "strategy_option_specs",
 ]

@@ -2,9 +2,12 @@
 
 Lifecycle (the harness owns the loop; a strategy never sees the table):
 
-1. The harness constructs the strategy with the space, a seed, the objective's direction and,
-   when the budget is a number of evaluations, that number. The constructor validates its own
-   options and raises ``ValueError`` naming the bad option; it must do no heavy work.
+1. The harness constructs the strategy with the space, a seed, the objective's direction,
+   when the budget is a number of evaluations that number, and the options as keywords. The
+   strategy declares its options once, as a nested ``Options`` dataclass (see
+   `strategies._options`); the base constructor checks them and stores them as ``self.opts``.
+   A subclass's constructor adds only the checks that need the space or the budget (raising
+   `Strategy.option_error`); it must do no heavy work.
 2. Then, until the budget is spent, the harness calls `Strategy.ask` once and `Strategy.tell`
    once for that config, strictly alternating. The last ``ask`` may not be followed by a
    ``tell`` (under a seconds budget, a config whose training would overshoot is not run).
@@ -27,6 +30,12 @@ from typing import Any, ClassVar
 import numpy as np
 
 from spaces import Config, Space
+from strategies._options import (
+    StrategyOptionError,
+    StrategyOptions,
+    check_declaration,
+    make_options,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +52,17 @@ class Observation:
 
 
 class Strategy(ABC):
-    """Base class of every strategy; subclasses set `name` and `description`.
+    """Base class of every strategy; subclasses set `name`, `description` and ``Options``.
+
+    A strategy with options declares them once, as a nested frozen dataclass whose fields
+    say type, default, constraints and help; the registry parses, checks, lists and stores
+    them from that declaration alone, and the strategy reads them from ``self.opts``::
+
+        @dataclass(frozen=True, slots=True, kw_only=True)
+        class Options(StrategyOptions):
+            population: int = option(50, minimum=1, help="Members kept alive.")
+
+        opts: Options
 
     Args:
         space: The space to suggest configs from.
@@ -51,21 +70,47 @@ class Strategy(ABC):
         maximize: Whether larger objective values are better.
         budget: The number of evaluations the run will make, when the budget is counted in
             evaluations; ``None`` under a seconds budget.
+        **options: The strategy's options by name; those not given take their defaults.
+
+    Raises:
+        StrategyOptionError: An option does not exist or its value is not allowed.
     """
 
     name: ClassVar[str]
     """Registry name: short, kebab-case, the same in CLI, stored results and reports."""
     description: ClassVar[str]
     """One line for ``python -m harness list``."""
+    Options: ClassVar[type[StrategyOptions]] = StrategyOptions
+    """The strategy's options: a frozen `StrategyOptions` dataclass; by default none."""
+    opts: StrategyOptions
+    """This instance's options (subclasses annotate it ``opts: Options`` for type checkers)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "Options" in vars(cls):
+            # A malformed declaration fails when its module is imported, not at the first run.
+            check_declaration(cls.Options, cls.__qualname__)
 
     def __init__(
-        self, space: Space, *, seed: int, maximize: bool = True, budget: int | None = None
+        self,
+        space: Space,
+        *,
+        seed: int,
+        maximize: bool = True,
+        budget: int | None = None,
+        **options: Any,
     ) -> None:
         self.space = space
         self.seed = seed
         self.maximize = maximize
         self.budget = budget
         self.rng = np.random.default_rng(seed)
+        self.opts = make_options(type(self).Options, options, strategy=self._label())
+
+    @classmethod
+    def _label(cls) -> str:
+        """The registry name, or the class name of a strategy that has none (yet)."""
+        return getattr(cls, "name", cls.__qualname__)
 
     @abstractmethod
     def ask(self) -> Config:
@@ -82,7 +127,15 @@ class Strategy(ABC):
         return value if self.maximize else -value
 
     def options(self) -> dict[str, Any]:
-        """The strategy's options and their current values (its keyword-only arguments)."""
-        from strategies._registry import option_defaults
+        """The strategy's options and their values, by name in declaration order."""
+        return self.opts.as_dict()
 
-        return {k: getattr(self, k) for k in option_defaults(type(self))}
+    def option_error(self, option: str, problem: str) -> StrategyOptionError:
+        """The error for an option that does not fit the space or the budget.
+
+        Args:
+            option: The option's name; the message shows its value.
+            problem: What is wrong, to follow ``option NAME=VALUE``, e.g. ``"must be at most
+                the budget (20 evaluations)"``.
+        """
+        return self.opts.error(option, problem).naming(self._label())

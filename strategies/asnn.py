@@ -15,7 +15,8 @@ loss, target rule, training schedule) are documented in ``docs/asnn.md``.
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -23,32 +24,8 @@ import numpy.typing as npt
 from spaces import Config, Space
 from strategies._asnn_model import InverseModel, best_unexcluded, configure_torch
 from strategies._base import Observation, Strategy
-from strategies._design import initial_design_size
-from strategies._options import check_whole_number
-
-
-def check_common_options(
-    space: Space,
-    budget: int | None,
-    *,
-    n_init: int | None,
-    hidden: int,
-    n_steps: int,
-    n_init_steps: int,
-    lr: float,
-) -> int:
-    """Check the options shared by the ASNN variants; returns the initial design size.
-
-    Raises:
-        ValueError: One line naming the out-of-range option (the registry adds the strategy).
-    """
-    design_size = initial_design_size(n_init, space=space, budget=budget)
-    check_whole_number("hidden", hidden)
-    check_whole_number("n_steps", n_steps)
-    check_whole_number("n_init_steps", n_init_steps, minimum=0)
-    if not (isinstance(lr, int | float) and math.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr={lr!r} must be a positive number")
-    return design_size
+from strategies._design import initial_design_size, n_init_option
+from strategies._options import StrategyOptions, option
 
 
 class InitialDesign:
@@ -78,57 +55,40 @@ class InitialDesign:
 class Asnn(Strategy):
     """The faithful ASNN loop: random start, then ask the inverse model for more than the best.
 
-    Args:
-        space: The space to suggest configs from.
-        seed: Seed of the numpy generator and of the model's torch generator.
-        maximize: Whether larger objective values are better.
-        budget: Number of evaluations of the run, or None.
-        n_init: Random configs before the model is used; ``None`` means 10, capped to the
-            budget and the space (see `strategies._design`); an explicit value that does not
-            fit is an error.
-        margin: How far above the best observed value the model is asked to suggest, as a
-            fraction of the observed range (values are min-max scaled to [0, 1]); >= 0.
-        hidden: Units of the model's hidden layer.
-        n_steps: Adam steps of the warm-started retraining after each observation.
-        n_init_steps: Adam steps of the first training, right after the initial design.
-        lr: Adam learning rate.
+    The numpy generator and the model's torch generator both derive from the seed.
     """
 
     name = "asnn"
     description = "ASNN inverse model: accuracy in, architecture out (Hong 2025)."
 
-    def __init__(
-        self,
-        space: Space,
-        *,
-        seed: int,
-        maximize: bool = True,
-        budget: int | None = None,
-        n_init: int | None = None,
-        margin: float = 0.05,
-        hidden: int = 32,
-        n_steps: int = 10,
-        n_init_steps: int = 200,
-        lr: float = 0.01,
-    ) -> None:
-        super().__init__(space, seed=seed, maximize=maximize, budget=budget)
-        design_size = check_common_options(
-            space,
-            budget,
-            n_init=n_init,
-            hidden=hidden,
-            n_steps=n_steps,
-            n_init_steps=n_init_steps,
-            lr=lr,
+    @dataclass(frozen=True, slots=True, kw_only=True)
+    class Options(StrategyOptions):
+        """Options of `Asnn`; each field's ``help`` says what it does."""
+
+        n_init: int | None = n_init_option(
+            "Random configs before the model is used; None means 10, capped to the budget and"
+            " the space."
         )
-        if not (isinstance(margin, int | float) and math.isfinite(margin) and margin >= 0):
-            raise ValueError(f"margin={margin!r} must be a finite number >= 0")
-        self.n_init = n_init
-        self.margin = margin
-        self.hidden = hidden
-        self.n_steps = n_steps
-        self.n_init_steps = n_init_steps
-        self.lr = lr
+        margin: float = option(
+            0.05,
+            minimum=0.0,
+            help="How far above the best observed value to ask for, as a fraction of the"
+            " observed range (values are min-max scaled to [0, 1]).",
+        )
+        hidden: int = option(32, minimum=1, help="Units of the model's hidden layer.")
+        n_steps: int = option(
+            10, minimum=1, help="Adam steps of the warm-started retraining per observation."
+        )
+        n_init_steps: int = option(
+            200, minimum=0, help="Adam steps of the first training, after the initial design."
+        )
+        lr: float = option(0.01, exclusive_minimum=0.0, help="Adam learning rate.")
+
+    opts: Options
+
+    def __init__(self, space: Space, **kwargs: Any) -> None:
+        super().__init__(space, **kwargs)
+        design_size = initial_design_size(self, self.opts.n_init)
         self._design = InitialDesign(space, design_size, self.rng)
         self._configs: list[Config] = []
         self._scores: list[float] = []
@@ -145,7 +105,7 @@ class Asnn(Strategy):
         if self._model is None or x is None:
             # Not one finite observation yet (all diverged): keep exploring at random.
             return self.space.sample(self.rng)
-        target = 1.0 + 2.0 * self.margin
+        target = 1.0 + 2.0 * self.opts.margin
         scores = self._model.log_scores(target)
         config = best_unexcluded(scores, self._evaluated, max_pops=len(self._evaluated) + 1)
         if config is None:  # every config evaluated: repeat the most likely one
@@ -164,10 +124,12 @@ class Asnn(Strategy):
             return
         finite = np.isfinite(np.asarray(self._scores))
         configs = np.asarray(self._configs, dtype=np.int64)[finite]
-        steps = self.n_steps
+        steps = self.opts.n_steps
         if self._model is None:
-            self._model = InverseModel(self.space, seed=self.seed, hidden=self.hidden, lr=self.lr)
-            steps = self.n_init_steps
+            self._model = InverseModel(
+                self.space, seed=self.seed, hidden=self.opts.hidden, lr=self.opts.lr
+            )
+            steps = self.opts.n_init_steps
         self._model.fit(x, configs, steps=steps)
 
     def _normalised(self) -> npt.NDArray[np.float64] | None:
@@ -181,3 +143,7 @@ class Asnn(Strategy):
             return np.ones(len(s))
         out: npt.NDArray[np.float64] = 2.0 * (s - low) / (high - low) - 1.0
         return out
+
+
+# The inverse model is public here for scripts that study it (scripts/asnn_reconstruction.py).
+__all__ = ["Asnn", "InverseModel", "best_unexcluded"]

@@ -32,7 +32,8 @@ each an option so that its effect can be measured (``docs/asnn.md`` has the numb
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -47,8 +48,9 @@ from strategies._asnn_model import (
     ranked_configs,
 )
 from strategies._base import Observation, Strategy
-from strategies._options import check_whole_number
-from strategies.asnn import InitialDesign, check_common_options
+from strategies._design import initial_design_size, n_init_option
+from strategies._options import StrategyOptions, option
+from strategies.asnn import InitialDesign
 
 SCORINGS = ("posterior", "contrast")
 N_GRID = 20
@@ -62,91 +64,76 @@ N_RANDOM = 256
 class AsnnPlus(Strategy):
     """ASNN with quantile targets, posterior scoring, an ensemble and local moves.
 
-    Args:
-        space: The space to suggest configs from.
-        seed: Seed of the numpy generator and of the models' torch generators.
-        maximize: Whether larger objective values are better.
-        budget: Number of evaluations of the run, or None.
-        n_init: Random configs before the models are used; ``None`` means 10, capped to the
-            budget and the space; an explicit value that does not fit is an error.
-        target_quantile: The quantile the models are asked for; observations sit at quantiles
-            ``(rank + 0.5) / n``, so 1 asks for slightly more than the best; in (0, 2].
-        contrast: Weight of the typical-value likelihood subtracted from the target's; 0 gives
-            plain ASNN scoring; in [0, 1].
-        top_weight: Loss weight exponent on an observation's quantile; 0 weights all equally.
-        n_models: Ensemble size.
-        p_local: Probability of a local move around the incumbent; in [0, 1].
-        scoring: ``"posterior"`` (probability of the top quantiles by Bayes' rule) or
-            ``"contrast"`` (the density-ratio score, best-first decoding).
-        top_fraction: With posterior scoring, the top share of quantiles a suggestion should
-            reach; in (0, 1].
-        hidden: Units of each model's hidden layer.
-        n_steps: Adam steps of each model's warm-started retraining after each observation.
-        n_init_steps: Adam steps of the first training, right after the initial design.
-        lr: Adam learning rate.
+    The numpy generator and the models' torch generators all derive from the seed.
     """
 
     name = "asnn-plus"
     description = "ASNN with quantile targets, posterior scoring, ensemble, local moves."
 
-    def __init__(
-        self,
-        space: Space,
-        *,
-        seed: int,
-        maximize: bool = True,
-        budget: int | None = None,
-        n_init: int | None = None,
-        target_quantile: float = 1.0,
-        contrast: float = 1.0,
-        top_weight: float = 2.0,
-        n_models: int = 2,
-        p_local: float = 0.8,
-        hidden: int = 32,
-        n_steps: int = 20,
-        n_init_steps: int = 200,
-        lr: float = 0.01,
-        scoring: str = "posterior",
-        top_fraction: float = 0.1,
-    ) -> None:
-        super().__init__(space, seed=seed, maximize=maximize, budget=budget)
-        design_size = check_common_options(
-            space,
-            budget,
-            n_init=n_init,
-            hidden=hidden,
-            n_steps=n_steps,
-            n_init_steps=n_init_steps,
-            lr=lr,
+    @dataclass(frozen=True, slots=True, kw_only=True)
+    class Options(StrategyOptions):
+        """Options of `AsnnPlus`; each field's ``help`` says what it does."""
+
+        n_init: int | None = n_init_option(
+            "Random configs before the models are used; None means 10, capped to the budget"
+            " and the space."
         )
-        for option, value, low, high in (
-            ("target_quantile", target_quantile, 0.0, 2.0),
-            ("contrast", contrast, 0.0, 1.0),
-            ("p_local", p_local, 0.0, 1.0),
-            ("top_weight", top_weight, 0.0, 20.0),
-            ("top_fraction", top_fraction, 0.0, 1.0),
-        ):
-            ok = isinstance(value, int | float) and math.isfinite(value) and low <= value <= high
-            open_low = option in ("target_quantile", "top_fraction")
-            if not ok or (open_low and value == 0):
-                interval = f"({low:g}, {high:g}]" if open_low else f"[{low:g}, {high:g}]"
-                raise ValueError(f"{option}={value!r} must be in {interval}")
-        check_whole_number("n_models", n_models)
-        if scoring not in SCORINGS:
-            raise ValueError(f"scoring={scoring!r} must be one of {', '.join(SCORINGS)}")
-        self.n_init = n_init
-        self.target_quantile = target_quantile
-        self.contrast = contrast
-        self.top_weight = top_weight
-        self.n_models = n_models
-        self.p_local = p_local
-        self.hidden = hidden
-        self.n_steps = n_steps
-        self.n_init_steps = n_init_steps
-        self.lr = lr
-        self.scoring = scoring
-        self.top_fraction = top_fraction
-        self._n_top = max(1, round(top_fraction * N_GRID))
+        target_quantile: float = option(
+            1.0,
+            exclusive_minimum=0.0,
+            maximum=2.0,
+            help="The quantile the models are asked for; observations sit at (rank + 0.5) / n,"
+            " so 1 asks for slightly more than the best.",
+        )
+        contrast: float = option(
+            1.0,
+            minimum=0.0,
+            maximum=1.0,
+            help="Weight of the typical-value likelihood subtracted from the target's; 0 gives"
+            " plain ASNN scoring.",
+        )
+        top_weight: float = option(
+            2.0,
+            minimum=0.0,
+            maximum=20.0,
+            help="Loss weight exponent on an observation's quantile; 0 weights all equally.",
+        )
+        n_models: int = option(2, minimum=1, help="Ensemble size.")
+        p_local: float = option(
+            0.8,
+            minimum=0.0,
+            maximum=1.0,
+            help="Probability of a local move around the incumbent.",
+        )
+        hidden: int = option(32, minimum=1, help="Units of each model's hidden layer.")
+        n_steps: int = option(
+            20,
+            minimum=1,
+            help="Adam steps of each model's warm-started retraining per observation.",
+        )
+        n_init_steps: int = option(
+            200, minimum=0, help="Adam steps of the first training, after the initial design."
+        )
+        lr: float = option(0.01, exclusive_minimum=0.0, help="Adam learning rate.")
+        scoring: str = option(
+            "posterior",
+            choices=SCORINGS,
+            help="posterior: probability of the top quantiles by Bayes' rule; contrast: the"
+            " density-ratio score, best-first decoding.",
+        )
+        top_fraction: float = option(
+            0.1,
+            exclusive_minimum=0.0,
+            maximum=1.0,
+            help="With posterior scoring, the top share of quantiles a suggestion should reach.",
+        )
+
+    opts: Options
+
+    def __init__(self, space: Space, **kwargs: Any) -> None:
+        super().__init__(space, **kwargs)
+        design_size = initial_design_size(self, self.opts.n_init)
+        self._n_top = max(1, round(self.opts.top_fraction * N_GRID))
         self._design = InitialDesign(space, design_size, self.rng)
         self._configs: list[Config] = []
         self._scores: list[float] = []
@@ -161,10 +148,10 @@ class AsnnPlus(Strategy):
         if not self._models:
             return self.space.sample(self.rng)
         model = self._models[int(self.rng.integers(len(self._models)))]
-        if self.scoring == "posterior":
+        if self.opts.scoring == "posterior":
             return self._posterior_ask(model)
         scores = self._contrast_scores(model)
-        if self.rng.random() < self.p_local:
+        if self.rng.random() < self.opts.p_local:
             config = self._local_move(scores)
             if config is not None:
                 return config
@@ -189,25 +176,29 @@ class AsnnPlus(Strategy):
         quantile = _quantiles(scores)
         x = 2.0 * quantile - 1.0
         configs = np.asarray(self._configs, dtype=np.int64)
-        weights = np.exp(self.top_weight * quantile) if self.top_weight > 0 else None
-        steps = self.n_steps
+        weights = np.exp(self.opts.top_weight * quantile) if self.opts.top_weight > 0 else None
+        steps = self.opts.n_steps
         if not self._models:
             self._models = [
                 InverseModel(
-                    self.space, seed=seed, hidden=self.hidden, lr=self.lr, ordinal="softmax"
+                    self.space,
+                    seed=seed,
+                    hidden=self.opts.hidden,
+                    lr=self.opts.lr,
+                    ordinal="softmax",
                 )
-                for seed in np.random.SeedSequence(self.seed).generate_state(self.n_models)
+                for seed in np.random.SeedSequence(self.seed).generate_state(self.opts.n_models)
             ]
-            steps = self.n_init_steps
+            steps = self.opts.n_init_steps
         for model in self._models:
             model.fit(x, configs, steps=steps, weights=weights)
 
     def _contrast_scores(self, model: InverseModel) -> list[npt.NDArray[np.float64]]:
         """Per dimension, ``log p(choice | top) - contrast * log p(choice | median)``."""
-        scores = model.log_scores(2.0 * self.target_quantile - 1.0)
-        if self.contrast > 0:
+        scores = model.log_scores(2.0 * self.opts.target_quantile - 1.0)
+        if self.opts.contrast > 0:
             typical = model.log_scores(0.0)
-            scores = [s - self.contrast * t for s, t in zip(scores, typical, strict=True)]
+            scores = [s - self.opts.contrast * t for s, t in zip(scores, typical, strict=True)]
         return scores
 
     def _fresh_neighbours(self) -> list[Config]:
@@ -218,7 +209,7 @@ class AsnnPlus(Strategy):
     def _posterior_ask(self, model: InverseModel) -> Config:
         """The candidate most probably in the top quantiles (see the module docstring)."""
         candidates: list[Config] = []
-        if self.rng.random() < self.p_local:
+        if self.rng.random() < self.opts.p_local:
             candidates = self._fresh_neighbours()
         if not candidates:
             # Only a global move needs the contrast decodings: two forward passes saved

@@ -19,11 +19,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from spaces import Config, Space
 from strategies._base import Observation, Strategy
-from strategies._design import initial_design_size
+from strategies._design import initial_design_size, n_init_option
+from strategies._options import StrategyOptions
 
 if TYPE_CHECKING:
     import optuna
@@ -42,32 +44,25 @@ def _quiet_optuna() -> Iterator[None]:
 
 
 class GaussianProcess(Strategy):
-    """Bayesian optimisation with Optuna's ``GPSampler``.
-
-    Args:
-        space: The space to suggest configs from.
-        seed: Seed of the sampler.
-        maximize: Whether larger objective values are better.
-        budget: The number of evaluations of the run, if known.
-        n_init: Size of the random initial design (the sampler's startup trials); ``None``
-            means 10, capped to the budget and the space.
-    """
+    """Bayesian optimisation with Optuna's ``GPSampler``, seeded from the strategy's seed."""
 
     name = "gp"
     description = "Gaussian-process BO with log-EI via Optuna's GPSampler (Snoek et al. 2012)."
 
-    def __init__(
-        self,
-        space: Space,
-        *,
-        seed: int,
-        maximize: bool = True,
-        budget: int | None = None,
-        n_init: int | None = None,
-    ) -> None:
-        super().__init__(space, seed=seed, maximize=maximize, budget=budget)
-        self.n_init = n_init
-        self._n_init = initial_design_size(n_init, space=space, budget=budget)
+    @dataclass(frozen=True, slots=True, kw_only=True)
+    class Options(StrategyOptions):
+        """Options of `GaussianProcess`; each field's ``help`` says what it does."""
+
+        n_init: int | None = n_init_option(
+            "Size of the random initial design (the sampler's startup trials); None means 10,"
+            " capped to the budget and the space."
+        )
+
+    opts: Options
+
+    def __init__(self, space: Space, **kwargs: Any) -> None:
+        super().__init__(space, **kwargs)
+        self._n_init = initial_design_size(self, self.opts.n_init)
         self._sampler_seed = int(self.rng.integers(2**32))
         self._study: optuna.Study | None = None
         self._trial: optuna.Trial | None = None

@@ -13,10 +13,13 @@ been evaluated (tiny spaces), suggestions fall back to uniform random configs.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 from spaces import Config, Space
 from strategies._base import Observation, Strategy
-from strategies._design import initial_design_size
+from strategies._design import initial_design_size, n_init_option
+from strategies._options import StrategyOptions, option
 
 _MAX_REJECTIONS = 64
 """Random draws to try before listing the unevaluated configs of a nearly exhausted space."""
@@ -25,43 +28,30 @@ _MAX_LISTED_CONFIGS = 1_000_000
 
 
 class LocalSearch(Strategy):
-    """Hill climbing over one-dimension neighbours, restarting at local optima.
-
-    Args:
-        space: The space to suggest configs from.
-        seed: Seed of this instance's random generator.
-        maximize: Whether larger objective values are better.
-        budget: The run's number of evaluations, if counted in evaluations (unused).
-        n_init: Number of random configs evaluated first; the climb starts from their best.
-            ``None`` means 10, capped to the budget and the space (see `strategies._design`).
-        first_improvement: Move to the first neighbour that improves (``True``) or to the
-            best neighbour after evaluating them all (``False``).
-    """
+    """Hill climbing over one-dimension neighbours, restarting at local optima."""
 
     name = "local-search"
     description = "Hill climbing with random restarts (White et al. 2020)."
 
-    def __init__(
-        self,
-        space: Space,
-        *,
-        seed: int,
-        maximize: bool = True,
-        budget: int | None = None,
-        n_init: int | None = None,
-        first_improvement: bool = True,
-    ) -> None:
-        super().__init__(space, seed=seed, maximize=maximize, budget=budget)
-        try:
-            self._n_init = initial_design_size(n_init, space=space, budget=budget)
-        except ValueError as exc:
-            raise ValueError(f"{self.name}: option {exc}") from None
-        if not isinstance(first_improvement, bool):
-            raise ValueError(
-                f"{self.name}: option first_improvement={first_improvement!r} must be True or False"
-            )
-        self.n_init = n_init
-        self.first_improvement = first_improvement
+    @dataclass(frozen=True, slots=True, kw_only=True)
+    class Options(StrategyOptions):
+        """Options of `LocalSearch`; each field's ``help`` says what it does."""
+
+        n_init: int | None = n_init_option(
+            "Random configs evaluated first; the climb starts from their best. None means 10,"
+            " capped to the budget and the space."
+        )
+        first_improvement: bool = option(
+            True,
+            help="Move to the first improving neighbour (true) or to the best neighbour after"
+            " evaluating them all (false).",
+        )
+
+    opts: Options
+
+    def __init__(self, space: Space, **kwargs: Any) -> None:
+        super().__init__(space, **kwargs)
+        self._n_init = initial_design_size(self, self.opts.n_init)
         self._scores: dict[Config, float] = {}  # score of each evaluated config's first run
         self._n_told = 0
         self._current: Config | None = None  # None while sampling the start or a restart
@@ -100,12 +90,12 @@ class LocalSearch(Strategy):
             else:
                 start = config  # a restart climbs from wherever it landed
             self._enter(start)
-        elif self.first_improvement and score > self._scores[self._current]:
+        elif self.opts.first_improvement and score > self._scores[self._current]:
             self._enter(config)
 
     def _enter(self, config: Config) -> None:
         """Make ``config`` the current config and queue its unevaluated neighbours."""
-        while self.first_improvement:
+        while self.opts.first_improvement:
             # A neighbour evaluated earlier that already beats the config is a free step.
             best = self._best_known_neighbour(config)
             if best is None or not self._scores[best] > self._scores[config]:

@@ -20,24 +20,23 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtri
 from scipy.stats import rankdata
 
-from spaces import Config, Space
+from spaces import NB201_EDGES, NB201_OPS, Config, Space, is_nb201_cell
 from strategies._base import Observation, Strategy
-from strategies._design import initial_design_size
-from strategies._options import check_whole_number
-from strategies._path_encoding import NB201_OPS, PathEncoder, is_nb201_cell, path_encoder
+from strategies._design import initial_design_size, n_init_option
+from strategies._options import StrategyOptions, option
+from strategies._path_encoding import PathEncoder, path_encoder
 
 if TYPE_CHECKING:
     import torch
 
-_ACQUISITIONS = ("its", "ucb")
-_ENCODINGS = ("auto", "path", "generic")
 _LEARNING_RATE = 0.01
 
 
@@ -130,98 +129,66 @@ class _Ensemble:
 class Predictor(Strategy):
     """BANANAS: neural-predictor ensemble, Thompson sampling over mutated candidates.
 
-    Args:
-        space: The space to suggest configs from.
-        seed: Seed of the strategy's generators (numpy and torch).
-        maximize: Whether larger objective values are better.
-        budget: The number of evaluations of the run, if known.
-        n_init: Size of the random initial design; ``None`` means 10, capped to the budget
-            and the space.
-        ensemble_size: Number of MLPs in the ensemble.
-        acquisition: ``its`` (independent Thompson sampling, as in the paper) or ``ucb``
-            (ensemble mean plus ``ucb_beta`` ensemble standard deviations).
-        ucb_beta: Exploration weight of ``ucb``.
-        encoding: ``path`` (NAS-Bench-201 cells only), ``generic`` (`Space.encode`), or
-            ``auto``: path on NAS-Bench-201 cells, generic elsewhere.
-        n_candidates: Candidates scored per suggestion.
-        n_parents: How many of the best configs so far the mutated candidates come from.
-        random_fraction: Share of the candidates drawn uniformly instead of by mutation.
-        retrain_every: Retrain the ensemble after this many new observations; in between,
-            suggestions reuse the last ensemble.
-        warm_start: Continue training the previous ensemble (weights and Adam state) instead
-            of starting from a fresh random initialisation (fresh, as in the paper, when
-            false; then raise ``n_epochs`` to about 100).
-        n_epochs: Full-batch Adam steps per (re)training.
-        hidden: Width of each hidden layer.
-        n_layers: Number of hidden layers.
+    The numpy generator and the ensemble's torch generator both derive from the seed.
     """
 
     name = "predictor"
     description = "BANANAS: MLP-ensemble predictor with Thompson sampling (White et al. 2021)."
 
-    def __init__(
-        self,
-        space: Space,
-        *,
-        seed: int,
-        maximize: bool = True,
-        budget: int | None = None,
-        n_init: int | None = None,
-        ensemble_size: int = 5,
-        acquisition: str = "its",
-        ucb_beta: float = 1.0,
-        encoding: str = "auto",
-        n_candidates: int = 100,
-        n_parents: int = 5,
-        random_fraction: float = 0.2,
-        retrain_every: int = 1,
-        warm_start: bool = True,
-        n_epochs: int = 20,
-        hidden: int = 32,
-        n_layers: int = 2,
-    ) -> None:
-        super().__init__(space, seed=seed, maximize=maximize, budget=budget)
-        self.n_init = n_init
-        self.ensemble_size = ensemble_size
-        self.acquisition = acquisition
-        self.ucb_beta = ucb_beta
-        self.encoding = encoding
-        self.n_candidates = n_candidates
-        self.n_parents = n_parents
-        self.random_fraction = random_fraction
-        self.retrain_every = retrain_every
-        self.warm_start = warm_start
-        self.n_epochs = n_epochs
-        self.hidden = hidden
-        self.n_layers = n_layers
+    @dataclass(frozen=True, slots=True, kw_only=True)
+    class Options(StrategyOptions):
+        """Options of `Predictor`; each field's ``help`` says what it does."""
 
-        self._n_init = initial_design_size(n_init, space=space, budget=budget)
-        for option in (
-            "ensemble_size",
-            "n_candidates",
-            "n_parents",
-            "retrain_every",
-            "n_epochs",
-            "hidden",
-            "n_layers",
-        ):
-            check_whole_number(option, getattr(self, option))
-        if acquisition not in _ACQUISITIONS:
-            raise ValueError(
-                f"acquisition={acquisition!r} is not one of {', '.join(_ACQUISITIONS)}"
-            )
-        if not (isinstance(ucb_beta, int | float) and 0.0 <= ucb_beta < math.inf):
-            raise ValueError(f"ucb_beta={ucb_beta!r} must be a finite number >= 0")
-        if not (isinstance(random_fraction, int | float) and 0.0 <= random_fraction <= 1.0):
-            raise ValueError(f"random_fraction={random_fraction!r} must be in [0, 1]")
-        if not isinstance(warm_start, bool):
-            raise ValueError(f"warm_start={warm_start!r} must be true or false")
-        if encoding not in _ENCODINGS:
-            raise ValueError(f"encoding={encoding!r} is not one of {', '.join(_ENCODINGS)}")
+        n_init: int | None = n_init_option()
+        ensemble_size: int = option(5, minimum=1, help="Number of MLPs in the ensemble.")
+        acquisition: str = option(
+            "its",
+            choices=("its", "ucb"),
+            help="its: independent Thompson sampling, as in the paper; ucb: ensemble mean plus"
+            " ucb_beta ensemble standard deviations.",
+        )
+        ucb_beta: float = option(1.0, minimum=0.0, help="Exploration weight of ucb.")
+        encoding: str = option(
+            "auto",
+            choices=("auto", "path", "generic"),
+            help="path (NAS-Bench-201 cells only), generic (Space.encode), or auto: path on"
+            " NAS-Bench-201 cells, generic elsewhere.",
+        )
+        n_candidates: int = option(100, minimum=1, help="Candidates scored per suggestion.")
+        n_parents: int = option(
+            5, minimum=1, help="How many of the best configs so far the mutations start from."
+        )
+        random_fraction: float = option(
+            0.2,
+            minimum=0.0,
+            maximum=1.0,
+            help="Share of the candidates drawn uniformly instead of by mutation.",
+        )
+        retrain_every: int = option(
+            1,
+            minimum=1,
+            help="Retrain after this many new observations; in between, reuse the ensemble.",
+        )
+        warm_start: bool = option(
+            True,
+            help="Continue training the previous ensemble (weights and Adam state) instead of a"
+            " fresh initialisation (fresh, as in the paper: then raise n_epochs to about 100).",
+        )
+        n_epochs: int = option(20, minimum=1, help="Full-batch Adam steps per (re)training.")
+        hidden: int = option(32, minimum=1, help="Width of each hidden layer.")
+        n_layers: int = option(2, minimum=1, help="Number of hidden layers.")
+
+    opts: Options
+
+    def __init__(self, space: Space, **kwargs: Any) -> None:
+        super().__init__(space, **kwargs)
+        self._n_init = initial_design_size(self, self.opts.n_init)
+        encoding = self.opts.encoding
         if encoding == "path" and not is_nb201_cell(space):
-            raise ValueError(
-                "encoding='path' needs a NAS-Bench-201 cell space (categorical Op0..Op5 over "
-                f"{', '.join(NB201_OPS)}); use encoding='auto' or 'generic' for {space.names}"
+            raise self.option_error(
+                "encoding",
+                "must be 'auto' or 'generic' unless the space is a NAS-Bench-201 cell"
+                f" (categorical {', '.join(NB201_EDGES)} over {', '.join(NB201_OPS)})",
             )
         use_path = encoding == "path" or (encoding == "auto" and is_nb201_cell(space))
         self._path_encoder: PathEncoder | None = path_encoder(space) if use_path else None
@@ -249,15 +216,15 @@ class Predictor(Strategy):
         x = torch.as_tensor(self._features(self._configs), dtype=torch.float32)
         y = torch.as_tensor(copula_targets(np.asarray(self._scores)), dtype=torch.float32)
         ensemble = self._ensemble
-        if ensemble is None or not self.warm_start:
+        if ensemble is None or not self.opts.warm_start:
             ensemble = _Ensemble(
                 x.shape[1],
-                n_members=self.ensemble_size,
-                hidden=self.hidden,
-                n_layers=self.n_layers,
+                n_members=self.opts.ensemble_size,
+                hidden=self.opts.hidden,
+                n_layers=self.opts.n_layers,
                 generator=self._generator,
             )
-        ensemble.fit(x, y, n_epochs=self.n_epochs)
+        ensemble.fit(x, y, n_epochs=self.opts.n_epochs)
         return ensemble
 
     def _predict(
@@ -289,13 +256,13 @@ class Predictor(Strategy):
         for i in order:
             if self._configs[i] not in parents:
                 parents.append(self._configs[i])
-                if len(parents) == self.n_parents:
+                if len(parents) == self.opts.n_parents:
                     break
-        n_random = round(self.n_candidates * self.random_fraction)
+        n_random = round(self.opts.n_candidates * self.opts.random_fraction)
         found: dict[Config, None] = {}
         exhausted = len(self._seen) >= self.space.n_configs
         for _ in range(3):  # a few rounds, in case most mutations land on evaluated configs
-            for k in range(self.n_candidates - n_random):
+            for k in range(self.opts.n_candidates - n_random):
                 config = parents[k % len(parents)]
                 for _ in range(1 + int(self.rng.integers(2))):  # one or two changes
                     config = self.space.mutate(config, self.rng)
@@ -316,17 +283,22 @@ class Predictor(Strategy):
         """A random config during the initial design, then the acquisition's best candidate."""
         if len(self._configs) < self._n_init:
             return self._unseen_random()
-        if self._ensemble is None or len(self._configs) - self._n_trained_on >= self.retrain_every:
+        if (
+            self._ensemble is None
+            or len(self._configs) - self._n_trained_on >= self.opts.retrain_every
+        ):
             self._ensemble = self._train()
             self._n_trained_on = len(self._configs)
         candidates = self._candidates()
         predictions = self._predict(self._ensemble, candidates)  # (members, candidates)
         mean = predictions.mean(axis=0)
-        std = predictions.std(axis=0, ddof=1) if self.ensemble_size > 1 else np.zeros_like(mean)
-        if self.acquisition == "its":
+        std = (
+            predictions.std(axis=0, ddof=1) if self.opts.ensemble_size > 1 else np.zeros_like(mean)
+        )
+        if self.opts.acquisition == "its":
             value = mean + std * self.rng.standard_normal(len(mean))
         else:
-            value = mean + self.ucb_beta * std
+            value = mean + self.opts.ucb_beta * std
         return tuple(int(v) for v in candidates[int(np.argmax(value))])
 
     def tell(self, config: Config, observation: Observation) -> None:

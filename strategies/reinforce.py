@@ -15,49 +15,43 @@ involved.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from spaces import Config, Space
 from strategies._base import Observation, Strategy
+from strategies._options import StrategyOptions, option
 
 _BETA1, _BETA2, _EPS = 0.9, 0.999, 1e-8  # Adam's defaults, as in Dong & Yang's torch code
 
 
 class Reinforce(Strategy):
-    """Independent categorical policies per dimension, trained by REINFORCE with Adam.
-
-    Args:
-        space: The space to suggest configs from.
-        seed: Seed of the strategy's random generator.
-        maximize: Whether larger objective values are better.
-        budget: The number of evaluations of the run, if known (unused).
-        learning_rate: Adam's step size on the logits.
-        baseline_momentum: Momentum of the exponential moving average of rewards used as the
-            baseline (0 makes the baseline the last reward, so no update happens).
-    """
+    """Independent categorical policies per dimension, trained by REINFORCE with Adam."""
 
     name = "reinforce"
     description = "REINFORCE with per-dimension categorical policies (Zoph & Le 2017; NB201)."
 
-    def __init__(
-        self,
-        space: Space,
-        *,
-        seed: int,
-        maximize: bool = True,
-        budget: int | None = None,
-        learning_rate: float = 0.01,
-        baseline_momentum: float = 0.9,
-    ) -> None:
-        super().__init__(space, seed=seed, maximize=maximize, budget=budget)
-        self.learning_rate = learning_rate
-        self.baseline_momentum = baseline_momentum
-        if not (isinstance(learning_rate, int | float) and 0.0 < learning_rate < math.inf):
-            raise ValueError(f"learning_rate={learning_rate!r} must be a finite number > 0")
-        if not (isinstance(baseline_momentum, int | float) and 0.0 <= baseline_momentum < 1.0):
-            raise ValueError(f"baseline_momentum={baseline_momentum!r} must be in [0, 1)")
+    @dataclass(frozen=True, slots=True, kw_only=True)
+    class Options(StrategyOptions):
+        """Options of `Reinforce`; each field's ``help`` says what it does."""
 
+        learning_rate: float = option(
+            0.01, exclusive_minimum=0.0, help="Adam's step size on the logits."
+        )
+        baseline_momentum: float = option(
+            0.9,
+            minimum=0.0,
+            exclusive_maximum=1.0,
+            help="Momentum of the moving average of rewards used as the baseline (0: the last"
+            " reward, so no update happens).",
+        )
+
+    opts: Options
+
+    def __init__(self, space: Space, **kwargs: Any) -> None:
+        super().__init__(space, **kwargs)
         sizes = np.asarray(space.sizes)
         # All dimensions' logits in one flat vector; dimension j owns [starts[j], starts[j+1]).
         self._starts = np.concatenate(([0], np.cumsum(sizes)))
@@ -100,7 +94,7 @@ class Reinforce(Strategy):
             reward = self._worst_reward
         self._worst_reward = min(self._worst_reward, reward)
 
-        mu = self.baseline_momentum
+        mu = self.opts.baseline_momentum
         self._baseline_numerator = mu * self._baseline_numerator + (1.0 - mu) * reward
         self._baseline_denominator = mu * self._baseline_denominator + (1.0 - mu)
         advantage = reward - self._baseline_numerator / self._baseline_denominator
@@ -115,4 +109,4 @@ class Reinforce(Strategy):
         self._v = _BETA2 * self._v + (1.0 - _BETA2) * grad * grad
         m_hat = self._m / (1.0 - _BETA1**self._n_steps)
         v_hat = self._v / (1.0 - _BETA2**self._n_steps)
-        self._logits -= self.learning_rate * m_hat / (np.sqrt(v_hat) + _EPS)
+        self._logits -= self.opts.learning_rate * m_hat / (np.sqrt(v_hat) + _EPS)

@@ -15,10 +15,12 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from spaces import Config, Space
 from strategies._base import Observation, Strategy
+from strategies._options import StrategyOptions, option
 
 if TYPE_CHECKING:
     import optuna
@@ -27,45 +29,29 @@ if TYPE_CHECKING:
 class TPE(Strategy):
     """Optuna's TPE sampler driven by the harness's ask/tell loop.
 
-    Args:
-        space: The space to suggest configs from.
-        seed: Seed of this instance's random generator; the sampler's seed is drawn from it.
-        maximize: Whether larger objective values are better.
-        budget: The run's number of evaluations, if counted in evaluations (unused).
-        n_startup_trials: Number of uniform random suggestions before TPE takes over.
-        multivariate: Whether to model the dimensions jointly (multivariate TPE) instead of
-            one independent density per dimension.
+    The sampler's seed is drawn from the strategy's generator.
     """
 
     name = "tpe"
     description = "Tree-structured Parzen estimator via Optuna's TPESampler (Bergstra et al. 2011)."
 
-    def __init__(
-        self,
-        space: Space,
-        *,
-        seed: int,
-        maximize: bool = True,
-        budget: int | None = None,
-        n_startup_trials: int = 10,
-        multivariate: bool = False,
-    ) -> None:
-        super().__init__(space, seed=seed, maximize=maximize, budget=budget)
-        if (
-            isinstance(n_startup_trials, bool)
-            or not isinstance(n_startup_trials, int)
-            or n_startup_trials < 0
-        ):
-            raise ValueError(
-                f"{self.name}: option n_startup_trials={n_startup_trials!r} must be an integer >= 0"
-            )
-        if not isinstance(multivariate, bool):
-            raise ValueError(
-                f"{self.name}: option multivariate={multivariate!r} must be True or False"
-            )
-        self.n_startup_trials = n_startup_trials
-        self.multivariate = multivariate
+    @dataclass(frozen=True, slots=True, kw_only=True)
+    class Options(StrategyOptions):
+        """Options of `TPE`; each field's ``help`` says what it does."""
 
+        n_startup_trials: int = option(
+            10, minimum=0, help="Uniform random suggestions before TPE takes over."
+        )
+        multivariate: bool = option(
+            False,
+            help="Model the dimensions jointly (multivariate TPE) instead of one independent"
+            " density per dimension.",
+        )
+
+    opts: Options
+
+    def __init__(self, space: Space, **kwargs: Any) -> None:
+        super().__init__(space, **kwargs)
         import optuna
         from optuna.distributions import CategoricalDistribution, IntDistribution
 
@@ -87,11 +73,11 @@ class TPE(Strategy):
             try:
                 sampler = optuna.samplers.TPESampler(
                     seed=int(self.rng.integers(2**32)),
-                    n_startup_trials=n_startup_trials,
-                    multivariate=multivariate,
+                    n_startup_trials=self.opts.n_startup_trials,
+                    multivariate=self.opts.multivariate,
                 )
                 self._study = optuna.create_study(
-                    sampler=sampler, direction="maximize" if maximize else "minimize"
+                    sampler=sampler, direction="maximize" if self.maximize else "minimize"
                 )
             finally:
                 logger.setLevel(level)

@@ -10,7 +10,7 @@ import pytest
 from harness import Budget, run_strategy
 from harness.testing import toy_benchmark
 from spaces import Dimension, Space
-from strategies import Observation, build_strategy
+from strategies import Observation, StrategyOptionError, build_strategy, parse_strategy_spec
 from strategies._asnn_model import (
     InverseModel,
     best_unexcluded,
@@ -18,7 +18,6 @@ from strategies._asnn_model import (
     config_score_grid,
     ranked_configs,
 )
-from strategies._registry import parse_strategy_spec
 from strategies.asnn_plus import N_GRID, _top_log_probability
 
 TOY = toy_benchmark()
@@ -36,21 +35,21 @@ def make(spec: str, budget: int | None = 25, **options: object) -> object:
         ("asnn", {"margin": -0.1}, "margin=-0.1"),
         ("asnn", {"margin": float("nan")}, "margin=nan"),
         ("asnn", {"n_init": 0}, "n_init=0"),
-        ("asnn", {"n_init": 26}, "n_init=26 is larger than the budget of 25"),
+        ("asnn", {"n_init": 26}, "n_init=26 must be at most the budget (25 evaluations)"),
         ("asnn", {"hidden": 0}, "hidden=0"),
         ("asnn", {"lr": -1.0}, "lr=-1.0"),
-        ("asnn-plus", {"n_init": 26}, "n_init=26 is larger than the budget"),
-        ("asnn-plus", {"contrast": 1.5}, "contrast=1.5 must be in [0, 1]"),
-        ("asnn-plus", {"target_quantile": 0.0}, "target_quantile=0.0 must be in (0, 2]"),
+        ("asnn-plus", {"n_init": 26}, "n_init=26 must be at most the budget"),
+        ("asnn-plus", {"contrast": 1.5}, "contrast=1.5 must be a number in [0, 1]"),
+        ("asnn-plus", {"target_quantile": 0.0}, "target_quantile=0.0 must be a number in (0, 2]"),
         ("asnn-plus", {"p_local": -0.5}, "p_local=-0.5"),
         ("asnn-plus", {"n_models": 0}, "n_models=0"),
         ("asnn-plus", {"scoring": "ucb"}, "scoring='ucb' must be one of posterior, contrast"),
-        ("asnn-plus", {"top_fraction": 0.0}, "top_fraction=0.0 must be in (0, 1]"),
-        ("asnn-plus", {"top_fraction": 1.5}, "top_fraction=1.5 must be in (0, 1]"),
+        ("asnn-plus", {"top_fraction": 0.0}, "top_fraction=0.0 must be a number in (0, 1]"),
+        ("asnn-plus", {"top_fraction": 1.5}, "top_fraction=1.5 must be a number in (0, 1]"),
     ],
 )
 def test_bad_options_fail_at_construction(name: str, options: dict[str, object], message: str):
-    with pytest.raises(ValueError, match="^" + name + ": ") as info:
+    with pytest.raises(StrategyOptionError, match=f"^strategy '{name}': option ") as info:
         make(name, **options)
     assert message in str(info.value)
     assert "\n" not in str(info.value)
@@ -59,7 +58,9 @@ def test_bad_options_fail_at_construction(name: str, options: dict[str, object],
 @pytest.mark.parametrize("name", ["asnn", "asnn-plus"])
 def test_n_init_larger_than_the_space_fails_and_the_default_fits(name: str):
     tiny = toy_benchmark(tiny=True).space
-    with pytest.raises(ValueError, match="n_init=5 is larger than the space"):
+    with pytest.raises(
+        StrategyOptionError, match=r"n_init=5 must be at most the size of the space"
+    ):
         build_strategy(name, {"n_init": 5}, tiny, seed=0, maximize=True, budget=None)
     # The default (None: 10 capped to the space) fits: a 2-config table still works.
     build_strategy(name, {}, tiny, seed=0, maximize=True, budget=None)

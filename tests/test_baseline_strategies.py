@@ -15,22 +15,22 @@ from typing import Any
 import numpy as np
 import pytest
 
-from harness._loop import Budget, run_strategy
+from harness import Budget, run_strategy
 from harness.testing import toy_benchmark
-from spaces import Config, TabularBenchmark
-from strategies import Observation, build_strategy
+from spaces import Config, RecordedTable
+from strategies import Observation, StrategyOptionError, build_strategy
 from strategies.evolution import RegularizedEvolution
 from strategies.local_search import LocalSearch
 from strategies.tpe import TPE
 
 
-def _make(name: str, bench: TabularBenchmark, seed: int = 0, **options: Any) -> Any:
+def _make(name: str, bench: RecordedTable, seed: int = 0, **options: Any) -> Any:
     return build_strategy(
         name, options, bench.space, seed=seed, maximize=bench.maximize, budget=None
     )
 
 
-def _oracle(bench: TabularBenchmark, config: Config) -> float:
+def _oracle(bench: RecordedTable, config: Config) -> float:
     return float(bench.oracle[bench.space.index(config)])
 
 
@@ -62,7 +62,7 @@ def _n_differences(a: Config, b: Config) -> int:
 def test_bad_options_raise_a_one_line_error_naming_them(
     name: str, options: dict[str, Any], option: str
 ) -> None:
-    with pytest.raises(ValueError, match=rf"^{name}: option {option}=") as info:
+    with pytest.raises(StrategyOptionError, match=rf"^strategy '{name}': option {option}=") as info:
         _make(name, toy_benchmark(), **options)
     message = str(info.value)
     assert "\n" not in message
@@ -151,7 +151,7 @@ def test_local_search_never_repeats_while_configs_remain(first_improvement: bool
 
 
 def _check_move(
-    bench: TabularBenchmark,
+    bench: RecordedTable,
     old: Config | None,
     new: Config | None,
     *,
@@ -286,7 +286,7 @@ def test_listing_strategies_does_not_import_optuna() -> None:
 
 # -- learning ------------------------------------------------------------------------------------
 def _mean_final_regret(
-    name: str, options: dict[str, Any], bench: TabularBenchmark, *, n_seeds: int, n: int
+    name: str, options: dict[str, Any], bench: RecordedTable, *, n_seeds: int, n: int
 ) -> float:
     regrets = []
     for seed in range(n_seeds):

@@ -107,7 +107,10 @@ def test_parallel_workers_give_the_same_results_as_one(tmp_path: Path) -> None:
             "unknown space 'nb201/cifar-10'; choose one of nb201/cifar10",
         ),
         (["--strategy", "randm"], "unknown strategy 'randm'; choose one of"),
-        (["--strategy", "random:foo=1"], "strategy 'random' has no option 'foo'"),
+        (
+            ["--strategy", "random:foo=1"],
+            "strategy 'random': option foo='1' does not exist; it takes no options",
+        ),
         (["--budget", "0"], "argument --budget: '0' must be a positive whole number"),
         (["--budget", "-3"], "argument --budget: '-3' must be a positive whole number"),
         (["--budget-seconds", "nan"], "'nan' must be a positive finite number"),
@@ -116,6 +119,28 @@ def test_parallel_workers_give_the_same_results_as_one(tmp_path: Path) -> None:
         (["--first-seed", "-1"], "argument --first-seed: '-1' must be a whole number >= 0"),
         (["--workers", "x"], "argument --workers: 'x' is not a whole number"),
         (["--space", "table:/nonexistent/t.csv"], "/nonexistent/t.csv: no such table file"),
+        (
+            ["--metric", "accuracy"],
+            "space 'nb201/cifar10' has no metric 'accuracy'; its metrics are val_acc, "
+            "model_size, latency",
+        ),
+        (
+            ["--space", "nb201/cifar10", "--space", "fcnet/protein", "--metric", "val_acc"],
+            "space 'fcnet/protein' has no metric 'val_acc'",
+        ),
+        (
+            ["--space", "synthetic/open", "--metric", "test_acc"],
+            "'test_acc' is its test metric, which strategies never see",
+        ),
+        (["--fidelity", "12"], "space 'nb201/cifar10' does not offer fidelity 12; it offers 200"),
+        (
+            ["--space", "hpobench-mlp/kc1", "--fidelity", "3"],
+            "does not offer fidelity 3; it offers none (a single schedule)",
+        ),
+        (
+            ["--space", "hpobench-mlp/kc1", "--budget-epochs", "100"],
+            "space 'hpobench-mlp/kc1' states no fidelity in epochs",
+        ),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(
@@ -128,6 +153,49 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(
     assert len(err.splitlines()) == 1
     assert err.startswith("error: ")
     assert not out.exists()
+
+
+def test_an_old_or_foreign_results_store_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = tmp_path / "old"
+    old.mkdir()
+    with sqlite3.connect(old / "results.sqlite") as db:
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+        for table in ("runs", "evaluations", "spaces"):
+            db.execute(f"CREATE TABLE {table} (x INTEGER)")
+    before = (old / "results.sqlite").read_bytes()
+    for command in (["compare", *SMALL, "--out", old, "--quiet"], ["report", old]):
+        assert run_cli(*command) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1
+        assert "results schema 1" in err
+        assert "rerun the comparison with a new --out" in err
+    assert (old / "results.sqlite").read_bytes() == before
+    assert sorted(p.name for p in old.iterdir()) == ["results.sqlite"]
+
+
+def test_open_space_compare_reports_values_and_test_metric(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "open"
+    args = ["--space", "synthetic/open", "--strategy", "random", "--strategy", "evolution"]
+    args += ["--seeds", "5", "--budget", "20", "--workers", "1"]
+    assert run_cli("compare", *args, "--out", out, "--quiet") == 0
+    printed = capsys.readouterr().out
+    assert "synthetic/open" in printed
+    assert "regret" not in printed.split("report:")[0]
+    with ResultsStore(out, create=False) as store:
+        runs = store.runs()
+        evals = store.evaluations(with_metrics=True)
+    assert runs["final_regret"].isna().all()
+    assert runs["final_value"].notna().all()
+    assert runs["final_test"].notna().all()
+    assert {"metric:val_acc", "metric:test_acc", "metric:params"} <= set(evals.columns)
+    for name in ("report.md", "report.html", "tables.tex", "stats.json"):
+        assert (out / name).is_file()
+    assert "test_acc" in (out / "report.md").read_text()
 
 
 def test_unwritable_output_directory_is_a_usage_error(

@@ -6,11 +6,19 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from harness import Budget, InvalidConfigError, Lookup, run_strategy
-from harness._loop import incumbents
-from harness._seeding import crn_key, recorded_slot, stable_hash, strategy_seed
+from harness import (
+    Budget,
+    Evaluator,
+    InvalidConfigError,
+    crn_key,
+    incumbents,
+    recorded_slot,
+    run_strategy,
+    stable_hash,
+    strategy_seed,
+)
 from harness.testing import toy_benchmark
-from spaces import Config, Space
+from spaces import Config, Space, load_objective
 from strategies import Observation, Strategy, build_strategy
 
 
@@ -55,8 +63,11 @@ def test_budget_validation() -> None:
     with pytest.raises(ValueError, match="whole number"):
         Budget(kind="evaluations", amount=2.5)
     with pytest.raises(ValueError, match="budget kind"):
-        Budget(kind="epochs", amount=3)  # type: ignore[arg-type]
+        Budget(kind="hours", amount=3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="whole number"):
+        Budget(kind="epochs", amount=2.5)
     assert Budget(kind="seconds", amount=90).label() == "90 s"
+    assert Budget(kind="epochs", amount=400).label() == "400 epochs"
 
 
 def test_evaluation_budget_is_spent_exactly_and_repeats_cost_budget() -> None:
@@ -123,24 +134,64 @@ def test_recorded_slot_is_uniform_and_stable() -> None:
     assert strategy_seed(0, "random") != strategy_seed(0, "evolution")
 
 
-def test_lookup_matches_recorded_slot_and_validates() -> None:
+def test_evaluator_matches_recorded_slot_and_validates() -> None:
     bench = toy_benchmark()
-    lookup = Lookup(bench, seed=3)
+    evaluator = Evaluator(bench, seed=3, budget=evals(5))
     key = crn_key(3, bench.name)
-    index, value, cost = lookup.evaluate((1, 1, 1))
+    result = evaluator.evaluate((1, 1, 1))
+    assert result is not None
+    value, cost = result
+    index = bench.space.index((1, 1, 1))
     slot = recorded_slot(key, index, 0, 3)
     assert value == bench.values[index, slot]
     assert cost == bench.costs[index, slot]
-    assert lookup.n_unique == 1
+    assert evaluator.slots == [slot]
+    assert evaluator.n_unique == 1
     np_config = tuple(np.int64(v) for v in (1, 1, 1))
-    assert lookup.index(np_config) == index  # type: ignore[arg-type]
+    assert evaluator.index(np_config) == index  # type: ignore[arg-type]
     for bad in [(1, 1), (1, 9, 1), (1, 1.5, 1), (1, -1, 1), [1, 1, 1], (True, 1, 1, 1)]:
         with pytest.raises(InvalidConfigError):
-            lookup.index(bad)  # type: ignore[arg-type]
-    _, v, c = lookup.evaluate((0, 0, 0), max_cost=1.0)
-    assert math.isnan(v)
-    assert c > 1.0
-    assert lookup.n_unique == 1  # an evaluation that would overshoot is not counted
+            evaluator.index(bad)  # type: ignore[arg-type]
+
+
+def test_evaluator_charges_each_budget_kind_once() -> None:
+    bench = toy_benchmark()
+    by_count = Evaluator(bench, seed=0, budget=evals(2))
+    assert by_count.evaluate((0, 0, 0)) is not None
+    assert by_count.evaluate((0, 0, 0)) is not None
+    assert not by_count.can_afford()
+    assert by_count.evaluate((1, 0, 0)) is None
+    assert by_count.n_evaluations == 2
+    # Toy costs are 10 s + act index + slot: 12 s cannot pay for a 13 s run.
+    by_seconds = Evaluator(bench, seed=0, budget=Budget(kind="seconds", amount=12))
+    assert by_seconds.can_afford()
+    expensive = next(c for c in bench.space.all_configs() if c[-1] == 2)
+    assert by_seconds.evaluate(expensive) is None  # would overshoot: not run, not counted
+    assert by_seconds.n_evaluations == 0
+    assert by_seconds.n_unique == 0
+    with pytest.raises(ValueError, match="states no fidelity"):
+        Evaluator(bench, seed=0, budget=Budget(kind="epochs", amount=100))
+
+
+def test_epochs_budget_charges_the_fidelity() -> None:
+    objective = load_objective("synthetic/open")
+    strategy = build_strategy("random", {}, objective.space, seed=0, maximize=True, budget=None)
+    trace = run_strategy(strategy, objective, seed=0, budget=Budget(kind="epochs", amount=70))
+    assert trace.status == "finished"
+    assert trace.n_evaluations == 3  # 20 epochs each: a fourth would need 80
+
+
+def test_open_objective_scores_observed_values_and_test_metric() -> None:
+    objective = load_objective("synthetic/open")
+    assert objective.optimum is None
+    strategy = build_strategy("random", {}, objective.space, seed=1, maximize=True, budget=12)
+    trace = run_strategy(strategy, objective, seed=1, budget=evals(12))
+    assert np.isnan(trace.regret).all()
+    best = np.maximum.accumulate(trace.value)
+    np.testing.assert_array_equal(trace.incumbent_value, best)
+    position = int(np.argmax(trace.value))
+    assert trace.final_test == trace.metrics["test_acc"][position]
+    assert set(trace.metrics) == {"val_acc", "test_acc", "params"}
 
 
 def test_incumbent_and_regret_use_oracle_values() -> None:
@@ -165,7 +216,7 @@ def test_minimised_objectives_have_non_negative_regret() -> None:
     strategy = build_strategy("random", {}, bench.space, seed=0, maximize=False, budget=30)
     trace = run_strategy(strategy, bench, seed=0, budget=evals(30))
     assert np.all(trace.regret >= 0)
-    assert trace.incumbent_oracle[-1] == pytest.approx(bench.optimum + trace.regret[-1])
+    assert trace.incumbent_value[-1] == pytest.approx(bench.optimum + trace.regret[-1])
 
 
 def test_incumbents_skip_nan_and_keep_first_of_ties() -> None:

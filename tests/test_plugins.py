@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 import sys
 import textwrap
 import types
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from harness.cli import main
-from harness.testing import StrategyContract
+from harness.testing import StrategyContract, toy_benchmark
+from spaces import Config
+from strategies import (
+    Observation,
+    Strategy,
+    StrategyOptionError,
+    StrategyOptions,
+    available_strategies,
+    build_strategy,
+    option,
+    option_defaults,
+    parse_strategy_spec,
+    resolved_options,
+    strategy_option_specs,
+)
 from strategies import _registry as registry_module
-from strategies import available_strategies
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -22,7 +39,12 @@ def _readme_strategy() -> type:
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
     source = next(b for b in blocks if "class GreedyMutation" in b)
     module = types.ModuleType("readme_example")
-    exec(compile(source, "README.md", "exec"), module.__dict__)  # our own README's code
+    # Registered while it runs, as an imported module is: dataclasses look their module up.
+    sys.modules[module.__name__] = module
+    try:
+        exec(compile(source, "README.md", "exec"), module.__dict__)  # our own README's code
+    finally:
+        del sys.modules[module.__name__]
     return module.GreedyMutation  # type: ignore[no-any-return]
 
 
@@ -53,14 +75,35 @@ def test_readme_example_rejects_bad_option(
         ]
     )
     assert code == 2
-    assert "greedy-mutation: option n_init=0 must be at least 1" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "strategy 'greedy-mutation': option n_init=0 must be a whole number >= 1" in err
 
 
-def test_entry_point_plugins_are_discovered(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    (tmp_path / "third_party_strategy.py").write_text(
-        textwrap.dedent("""
+@pytest.fixture
+def install_plugin(tmp_path: Path) -> Iterator[Any]:
+    """Install a one-module plugin package (under ``tmp_path``) for the registry to find."""
+
+    def install(source: str, entry_point: str) -> None:
+        (tmp_path / "third_party_strategy.py").write_text(textwrap.dedent(source))
+        dist = tmp_path / "third_party_strategy-0.1.dist-info"
+        dist.mkdir()
+        (dist / "METADATA").write_text(
+            "Metadata-Version: 2.1\nName: third-party-strategy\nVersion: 0.1\n"
+        )
+        (dist / "entry_points.txt").write_text(f"[harness.strategies]\n{entry_point}\n")
+        sys.path.insert(0, str(tmp_path))
+        registry_module.registry.cache_clear()
+
+    yield install
+    if str(tmp_path) in sys.path:
+        sys.path.remove(str(tmp_path))
+    sys.modules.pop("third_party_strategy", None)
+    registry_module.registry.cache_clear()
+
+
+def test_entry_point_plugins_are_discovered(tmp_path: Path, install_plugin: Any) -> None:
+    install_plugin(
+        """
         from strategies import Strategy
 
         class FirstChoice(Strategy):
@@ -72,18 +115,9 @@ def test_entry_point_plugins_are_discovered(
 
             def tell(self, config, observation):
                 pass
-    """)
+        """,
+        "first-choice = third_party_strategy:FirstChoice",
     )
-    dist = tmp_path / "third_party_strategy-0.1.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: third-party-strategy\nVersion: 0.1\n"
-    )
-    (dist / "entry_points.txt").write_text(
-        "[harness.strategies]\nfirst-choice = third_party_strategy:FirstChoice\n"
-    )
-    sys.path.insert(0, str(tmp_path))
-    registry_module.registry.cache_clear()
     try:
         assert "first-choice" in available_strategies()
         code = main(
@@ -108,3 +142,200 @@ def test_entry_point_plugins_are_discovered(
         sys.modules.pop("third_party_strategy", None)
         registry_module.registry.cache_clear()
     assert "first-choice" not in available_strategies()
+
+
+def test_a_plugin_taking_options_as_constructor_keywords_is_refused(install_plugin: Any) -> None:
+    # The pre-Options way: the registry could neither parse, list nor store these options.
+    install_plugin(
+        """
+        from strategies import Strategy
+
+        class Legacy(Strategy):
+            name = "legacy"
+            description = "Options as constructor keywords."
+
+            def __init__(self, space, *, seed, maximize=True, budget=None, n_init=5):
+                super().__init__(space, seed=seed, maximize=maximize, budget=budget)
+
+            def ask(self):
+                return tuple(0 for _ in self.space.sizes)
+
+            def tell(self, config, observation):
+                pass
+        """,
+        "legacy = third_party_strategy:Legacy",
+    )
+    with pytest.raises(TypeError, match="n_init as constructor keywords; declare options in"):
+        available_strategies()
+
+
+# -- declaring options -----------------------------------------------------------------------------
+class Stepper(Strategy):
+    """A strategy with one option of every kind, for the option machinery's tests."""
+
+    name = "stepper"
+    description = "Always the first config; options only."
+
+    @dataclass(frozen=True, slots=True, kw_only=True)
+    class Options(StrategyOptions):
+        """Stepper's options."""
+
+        size: int = option(3, minimum=1, help="A size.")
+        limit: int | None = option(None, minimum=1, help="A limit; None means none.")
+        rate: float = option(0.5, exclusive_minimum=0.0, maximum=1.0, help="A rate.")
+        mode: str = option("a", choices=("a", "b"), help="A mode.")
+        greedy: bool = option(True, help="A switch.")
+
+        def check(self) -> None:
+            if self.limit is not None and self.limit < self.size:
+                raise self.error("limit", f"must be at least size={self.size}")
+
+    opts: Options
+
+    def ask(self) -> Config:
+        return tuple(0 for _ in self.space.sizes)
+
+    def tell(self, config: Config, observation: Observation) -> None:
+        pass
+
+
+@pytest.fixture
+def with_stepper(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = registry_module.registry()
+    monkeypatch.setattr(registry_module, "registry", lambda: {**real, "stepper": Stepper})
+
+
+@pytest.mark.usefixtures("with_stepper")
+def test_declared_options_are_parsed_filled_in_and_read_back() -> None:
+    name, options = parse_strategy_spec("stepper:size=4,limit=none,rate=1,mode=b,greedy=no")
+    assert (name, options) == (
+        "stepper",
+        {"size": 4, "limit": None, "rate": 1.0, "mode": "b", "greedy": False},
+    )
+    assert option_defaults(Stepper) == {
+        "size": 3,
+        "limit": None,
+        "rate": 0.5,
+        "mode": "a",
+        "greedy": True,
+    }
+    assert resolved_options("stepper", {"size": 4}) == {**option_defaults(Stepper), "size": 4}
+    strategy = build_strategy("stepper", options, toy_benchmark().space, **_RUN)
+    assert isinstance(strategy, Stepper)
+    assert strategy.options() == options
+    assert strategy.opts.size == 4
+    # Keyword construction is the same thing, for code that holds the class.
+    assert Stepper(toy_benchmark().space, seed=0, size=4).options()["size"] == 4
+    allowed = {spec.name: spec.allowed for spec in strategy_option_specs(Stepper)}
+    assert allowed == {
+        "size": "a whole number >= 1",
+        "limit": "a whole number >= 1 or None",
+        "rate": "a number in (0, 1]",
+        "mode": "one of a, b",
+        "greedy": "true or false",
+    }
+
+
+_RUN: dict[str, Any] = {"seed": 0, "maximize": True, "budget": 10}
+
+
+@pytest.mark.usefixtures("with_stepper")
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("stepper:size=0", "option size=0 must be a whole number >= 1"),
+        ("stepper:size=two", "option size='two' must be a whole number >= 1"),
+        ("stepper:limit=2.5", "option limit='2.5' must be a whole number >= 1 or None"),
+        ("stepper:rate=0", "option rate=0.0 must be a number in (0, 1]"),
+        ("stepper:rate=nan", "option rate=nan must be a number in (0, 1]"),
+        ("stepper:mode=c", "option mode='c' must be one of a, b"),
+        ("stepper:greedy=maybe", "option greedy='maybe' must be true or false"),
+        ("stepper:size=5,limit=4", "option limit=4 must be at least size=5"),
+        (
+            "stepper:speed=3",
+            "option speed='3' does not exist; the options are: size, limit, rate, mode, greedy",
+        ),
+        ("stepper:size", "option size has no value; write size=VALUE"),
+    ],
+)
+def test_every_option_error_has_one_form(spec: str, message: str) -> None:
+    with pytest.raises(StrategyOptionError) as info:
+        parse_strategy_spec(spec)
+    assert str(info.value) == f"strategy 'stepper': {message}"
+
+
+@pytest.mark.usefixtures("with_stepper")
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"size": True}, "option size=True must be a whole number >= 1"),
+        ({"size": 2.0}, "option size=2.0 must be a whole number >= 1"),
+        ({"rate": "0.5"}, "option rate='0.5' must be a number in (0, 1]"),
+        ({"greedy": 1}, "option greedy=1 must be true or false"),
+        ({"limit": 1, "size": 2}, "option limit=1 must be at least size=2"),
+    ],
+)
+def test_python_values_are_checked_the_same_way(options: dict[str, Any], message: str) -> None:
+    space = toy_benchmark().space
+    for attempt in (
+        lambda: resolved_options("stepper", options),
+        lambda: build_strategy("stepper", options, space, **_RUN),
+        lambda: Stepper(space, **_RUN, **options),
+    ):
+        with pytest.raises(StrategyOptionError) as info:
+            attempt()
+        assert str(info.value) == f"strategy 'stepper': {message}"
+        # Runs execute in worker processes: the error must survive pickling.
+        assert str(pickle.loads(pickle.dumps(info.value))) == str(info.value)
+
+
+def _declare(options_cls: type) -> None:
+    type("Bad", (Strategy,), {"name": "bad", "description": "-", "Options": options_cls})
+
+
+@pytest.mark.parametrize(
+    ("declare", "message"),
+    [
+        (
+            lambda: dataclass(frozen=True, kw_only=True)(
+                type("O", (StrategyOptions,), {"__annotations__": {"size": "int"}})
+            ),
+            "needs a default",
+        ),
+        (
+            lambda: dataclass(frozen=True)(
+                type("O", (StrategyOptions,), {"__annotations__": {"xs": "list"}, "xs": None})
+            ),
+            "is not bool, int, float or str",
+        ),
+        (
+            lambda: dataclass(frozen=True)(
+                type(
+                    "O",
+                    (StrategyOptions,),
+                    {"__annotations__": {"n": "int"}, "n": option(0, minimum=1)},
+                )
+            ),
+            "the defaults are invalid",
+        ),
+        (
+            lambda: type("O", (StrategyOptions,), {"__annotations__": {"n": "int"}, "n": 1}),
+            "must be a StrategyOptions subclass decorated with @dataclass",
+        ),
+        (
+            lambda: dataclass(frozen=True)(
+                type(
+                    "O",
+                    (StrategyOptions,),
+                    {"__annotations__": {"n": "bool"}, "n": option(True, minimum=1)},
+                )
+            ),
+            "bounds need an int or float option",
+        ),
+    ],
+)
+def test_a_malformed_declaration_fails_when_the_class_is_defined(
+    declare: Any, message: str
+) -> None:
+    with pytest.raises(TypeError, match=re.escape(message)):
+        _declare(declare())

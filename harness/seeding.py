@@ -13,8 +13,8 @@ import hashlib
 
 import numpy as np
 
-_MASK = (1 << 64) - 1
-_GOLDEN = 0x9E3779B97F4A7C15  # 2**64 / golden ratio, Knuth's multiplicative-hashing constant
+MASK = (1 << 64) - 1
+GOLDEN = 0x9E3779B97F4A7C15  # 2**64 / golden ratio, Knuth's multiplicative-hashing constant
 
 
 def stable_hash(text: str) -> int:
@@ -38,9 +38,9 @@ def strategy_seed(seed: int, strategy: str) -> int:
 
 def splitmix64(x: int) -> int:
     """SplitMix64 finaliser: a bijective 64-bit mix with good avalanche."""
-    x = (x + 0x9E3779B97F4A7C15) & _MASK
-    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
-    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+    x = (x + 0x9E3779B97F4A7C15) & MASK
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK
     return x ^ (x >> 31)
 
 
@@ -51,4 +51,4 @@ def recorded_slot(key: int, index: int, occurrence: int, n_seeds: int) -> int:
     turn, so a repeated config returns another recorded seed until all have been seen, as
     retraining it would.
     """
-    return (((((key ^ index) * _GOLDEN) & _MASK) >> 32) + occurrence) % n_seeds
+    return (((((key ^ index) * GOLDEN) & MASK) >> 32) + occurrence) % n_seeds

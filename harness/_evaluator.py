@@ -1,0 +1,208 @@
+"""The evaluator: the one place where the budget is charged and configs become results.
+
+For one run it validates each config a strategy proposes, draws the common-random-numbers
+training-seed slot, asks the objective, decides whether the budget can pay (an evaluation
+that would overshoot is not run, design invariant 2) and records what was spent. The loop
+asks it only two things: can the budget still buy an evaluation, and evaluate this config.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+import numpy as np
+
+from harness.seeding import GOLDEN, MASK, crn_key
+from spaces import DEFAULT_FIDELITY, Config, Objective, Space
+
+BudgetKind = Literal["evaluations", "seconds", "epochs"]
+BUDGET_KINDS: tuple[BudgetKind, ...] = ("evaluations", "seconds", "epochs")
+
+# Above this many configs the row dict would cost too much memory; rows are computed instead.
+_MAX_ROW_DICT = 2_000_000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Budget:
+    """How much a run may spend, counted identically for every strategy.
+
+    Attributes:
+        kind: ``evaluations`` (a number of evaluations), ``seconds`` (simulated training
+            seconds: the recorded training time of each evaluated run) or ``epochs`` (each
+            evaluation costs the epochs of its fidelity).
+        amount: The limit; positive, and a whole number for evaluations and epochs.
+    """
+
+    kind: BudgetKind
+    amount: float
+
+    def __post_init__(self) -> None:
+        if self.kind not in BUDGET_KINDS:
+            raise ValueError(f"budget kind {self.kind!r} is not one of {', '.join(BUDGET_KINDS)}")
+        if not (self.amount > 0 and math.isfinite(self.amount)):
+            raise ValueError(f"budget {self.amount!r} must be a positive finite number")
+        if self.kind != "seconds" and self.amount != int(self.amount):
+            raise ValueError(f"a budget of {self.kind} must be a whole number, got {self.amount!r}")
+
+    @property
+    def evaluations(self) -> int | None:
+        """The evaluation count, or None for a budget of seconds or epochs."""
+        return int(self.amount) if self.kind == "evaluations" else None
+
+    def label(self) -> str:
+        """Short text such as ``100 evaluations``, ``3600 s`` or ``2000 epochs``."""
+        if self.kind == "seconds":
+            return f"{self.amount:g} s"
+        return f"{int(self.amount)} {self.kind}"
+
+
+class InvalidConfigError(ValueError):
+    """A strategy proposed something that is not a config of the space."""
+
+
+@lru_cache(maxsize=16)
+def _rows_of(space: Space) -> dict[Config, int]:
+    """Every config of ``space`` mapped to its row: one dict probe validates and indexes."""
+    n = space.n_configs
+    return dict(zip(map(tuple, space.configs(np.arange(n)).tolist()), range(n), strict=True))
+
+
+class Evaluator:
+    """Evaluations of one run on one objective, charged to one budget.
+
+    Args:
+        objective: What answers evaluations (a recorded table, a trainer...).
+        seed: The run seed; with the space's name it fixes which training-seed slot each
+            evaluation gets, whatever strategy asks (common random numbers).
+        budget: What the run may spend.
+        fidelity: The fidelity every evaluation uses (the objective's selected one by
+            default); under an ``epochs`` budget each evaluation costs this many epochs.
+
+    Raises:
+        ValueError: An ``epochs`` budget on an objective that states no fidelity.
+    """
+
+    __slots__ = (
+        "_by_seconds",
+        "_cost",
+        "_counts",
+        "_key",
+        "_limit",
+        "_min_charge",
+        "_n_dims",
+        "_n_slots",
+        "_rows",
+        "_sizes",
+        "_spent",
+        "_strides",
+        "_unit",
+        "_value",
+        "costs",
+        "indices",
+        "slots",
+        "values",
+    )  # fmt: skip
+
+    def __init__(
+        self, objective: Objective, *, seed: int, budget: Budget, fidelity: int | None = None
+    ) -> None:
+        space = objective.space
+        fidelity = objective.info.fidelity if fidelity is None else fidelity
+        if budget.kind == "epochs" and fidelity == DEFAULT_FIDELITY:
+            raise ValueError(
+                f"space {objective.name!r} states no fidelity in epochs; "
+                "use --budget (evaluations) or --budget-seconds"
+            )
+        self._key = crn_key(seed, objective.name)
+        reader = objective.reader()
+        self._value = reader.value
+        self._cost = reader.cost
+        self._n_slots = reader.n_slots
+        self._strides = tuple(int(np.prod(space.sizes[i + 1 :])) for i in range(len(space.sizes)))
+        self._sizes = space.sizes
+        self._n_dims = len(space.sizes)
+        self._counts: dict[int, int] = {}
+        self._rows = _rows_of(space) if space.n_configs <= _MAX_ROW_DICT else {}
+        # Budget units: one per evaluation, the fidelity's epochs, or the recorded seconds.
+        self._by_seconds = budget.kind == "seconds"
+        self._unit = float(fidelity) if budget.kind == "epochs" else 1.0
+        self._limit = float(budget.amount)
+        # The least one more evaluation can cost; under seconds any positive remainder may
+        # still buy a (short) training run.
+        self._min_charge = math.ulp(0.0) if self._by_seconds else self._unit
+        self._spent = 0.0
+        self.indices: list[int] = []
+        self.slots: list[int] = []
+        self.values: list[float] = []
+        self.costs: list[float] = []
+
+    def can_afford(self) -> bool:
+        """Whether the budget left could pay for one more evaluation."""
+        return self._limit - self._spent >= self._min_charge
+
+    def index(self, config: Config) -> int:
+        """Row number of ``config``.
+
+        A tuple of numbers equal to valid choice indices (numpy integers) is taken as that
+        config: the row dict that makes lookups fast compares by value.
+
+        Raises:
+            InvalidConfigError: ``config`` is not a tuple of in-range choice indices.
+        """
+        row = self._rows.get(config) if type(config) is tuple else None
+        if row is not None:
+            return row
+        if type(config) is not tuple or len(config) != self._n_dims:
+            raise InvalidConfigError(f"ask() returned {config!r}, not a config of the space")
+        index = 0
+        for c, s, n in zip(config, self._strides, self._sizes, strict=True):
+            if type(c) is not int or not 0 <= c < n:
+                # numpy integers are accepted; anything else is a strategy bug.
+                if isinstance(c, bool) or not isinstance(c, np.integer) or not 0 <= c < n:
+                    raise InvalidConfigError(
+                        f"ask() returned {config!r}, not a config of the space"
+                    )
+            index += int(c) * s
+        return index
+
+    def evaluate(self, config: Config) -> tuple[float, float] | None:
+        """Evaluate ``config`` and charge the budget; returns its value and cost in seconds.
+
+        Returns None, and neither runs nor counts anything, when the evaluation would
+        overshoot the budget: the run is over.
+
+        Raises:
+            InvalidConfigError: ``config`` is not a config of the space.
+        """
+        index = self._rows.get(config) if type(config) is tuple else None
+        if index is None:
+            index = self.index(config)
+        occurrence = self._counts.get(index, 0)
+        # Inlined `harness.seeding.recorded_slot`: this is the hottest line of a comparison.
+        mixed = (((self._key ^ index) * GOLDEN) & MASK) >> 32
+        slot = (mixed + occurrence) % self._n_slots(index)
+        cost: float = self._cost(index, slot)
+        charge = cost if self._by_seconds else self._unit
+        if self._spent + charge > self._limit:
+            return None  # design invariant 2: an evaluation that would overshoot is not run
+        self._spent += charge
+        self._counts[index] = occurrence + 1
+        value: float = self._value(index, slot)
+        self.indices.append(index)
+        self.slots.append(slot)
+        self.values.append(value)
+        self.costs.append(cost)
+        return value, cost
+
+    @property
+    def n_evaluations(self) -> int:
+        """Evaluations made."""
+        return len(self.indices)
+
+    @property
+    def n_unique(self) -> int:
+        """Distinct configs evaluated so far."""
+        return len(self._counts)

@@ -1,0 +1,466 @@
+"""The results store, and the public API that reports and scripts read results through.
+
+One SQLite database per comparison directory. Each finished (or failed) run is written in a
+single transaction, so a crash, Ctrl-C or kill at any moment leaves every earlier run intact
+and the database readable (SQLite's journal rolls back a half-written transaction on the next
+open). Runs are keyed by everything that determines their result: strategy and its options,
+space, search metric, fidelity, seed, budget and the objective's checksum.
+
+Schema 2 (this harness) records, per evaluation, its training-seed slot, fidelity and every
+metric the objective reported (a JSON object in one column: see docs/design.md for why), and
+allows spaces without a known optimum. Readers get pandas frames (`ResultsStore.runs`,
+`ResultsStore.evaluations`, `ResultsStore.spaces`) and never need the SQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from harness._evaluator import Budget
+from harness._loop import RunTrace
+from harness._version import __version__
+from spaces import Objective
+
+SCHEMA_VERSION = 2
+DB_NAME = "results.sqlite"
+#: SQLite's application id of a results store ("NASH"): a database without it is not ours.
+APPLICATION_ID = 0x4E415348
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS spaces (
+    name TEXT NOT NULL, checksum TEXT NOT NULL, metric TEXT NOT NULL, fidelity INTEGER NOT NULL,
+    direction TEXT NOT NULL, optimum REAL, test_metric TEXT, fully_recorded INTEGER NOT NULL,
+    n_configs INTEGER NOT NULL, dimensions TEXT NOT NULL, metrics TEXT NOT NULL,
+    fidelities TEXT NOT NULL, provenance TEXT NOT NULL,
+    PRIMARY KEY (name, checksum, metric, fidelity)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_key TEXT PRIMARY KEY, strategy TEXT NOT NULL, options TEXT NOT NULL,
+    space TEXT NOT NULL, metric TEXT NOT NULL, fidelity INTEGER NOT NULL, seed INTEGER NOT NULL,
+    budget_kind TEXT NOT NULL, budget REAL NOT NULL, checksum TEXT NOT NULL,
+    status TEXT NOT NULL, error TEXT, traceback TEXT, n_evaluations INTEGER NOT NULL,
+    n_unique INTEGER NOT NULL, total_cost_seconds REAL NOT NULL, overhead_seconds REAL NOT NULL,
+    wall_seconds REAL NOT NULL, final_regret REAL, final_value REAL, final_test REAL,
+    harness_version TEXT NOT NULL, finished_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS evaluations (
+    run_key TEXT NOT NULL REFERENCES runs(run_key) ON DELETE CASCADE,
+    step INTEGER NOT NULL, config_index INTEGER NOT NULL, config TEXT NOT NULL,
+    slot INTEGER NOT NULL, value REAL, cost_seconds REAL NOT NULL,
+    cumulative_cost_seconds REAL NOT NULL, incumbent_index INTEGER NOT NULL,
+    incumbent_value REAL, incumbent_test REAL, regret REAL, metrics TEXT NOT NULL,
+    PRIMARY KEY (run_key, step)
+) WITHOUT ROWID;
+"""
+
+
+class StoreError(RuntimeError):
+    """The results directory cannot be used (unwritable, not a store, another schema)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunSpec:
+    """One cell of a comparison grid: what determines a run's result.
+
+    Attributes:
+        strategy: Registry name of the strategy.
+        options: Every option of the strategy (defaults included), JSON-serialisable.
+        space: Space name.
+        seed: Run seed.
+        budget: The budget.
+        checksum: Checksum of the objective (table or training recipe) the run queries.
+        metric: The search metric.
+        fidelity: The fidelity of every evaluation.
+    """
+
+    strategy: str
+    options: dict[str, Any]
+    space: str
+    seed: int
+    budget: Budget
+    checksum: str
+    metric: str
+    fidelity: int
+
+    @property
+    def key(self) -> str:
+        """Stable key of this run in the store."""
+        payload = json.dumps(
+            {
+                "strategy": self.strategy,
+                "options": self.options,
+                "space": self.space,
+                "seed": self.seed,
+                "budget": [self.budget.kind, self.budget.amount],
+                "checksum": self.checksum,
+                "metric": self.metric,
+                "fidelity": self.fidelity,
+            },
+            sort_keys=True,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpaceRecord:
+    """What the store keeps of an objective, for reports: one row of `ResultsStore.spaces`.
+
+    Attributes:
+        name: Space name.
+        checksum: The objective's checksum.
+        metric: The search metric.
+        fidelity: The fidelity searched.
+        direction: The search metric's direction.
+        optimum: The best oracle value of the search metric, or None where unknown.
+        test_metric: The test metric reported for incumbents, if any.
+        fully_recorded: Whether every config has recorded runs.
+        n_configs: Size of the space.
+        dimensions: Each dimension as ``{"name", "kind", "choices"}``.
+        metrics: Each metric as ``{name: {"direction", "units"}}``.
+        fidelities: The fidelities the objective offers.
+        provenance: Where the numbers come from.
+    """
+
+    name: str
+    checksum: str
+    metric: str
+    fidelity: int
+    direction: str
+    optimum: float | None
+    test_metric: str | None
+    fully_recorded: bool
+    n_configs: int
+    dimensions: Sequence[Mapping[str, Any]]
+    metrics: Mapping[str, Mapping[str, str]]
+    fidelities: Sequence[int]
+    provenance: Mapping[str, Any]
+
+    @classmethod
+    def of(cls, objective: Objective) -> SpaceRecord:
+        """The record of ``objective`` as selected for a comparison."""
+        info = objective.info
+        return cls(
+            name=info.name,
+            checksum=info.checksum,
+            metric=info.search_metric,
+            fidelity=info.fidelity,
+            direction=objective.direction,
+            optimum=objective.optimum,
+            test_metric=info.test_metric,
+            fully_recorded=info.fully_recorded,
+            n_configs=info.space.n_configs,
+            dimensions=[
+                {"name": d.name, "kind": d.kind, "choices": list(d.choices)}
+                for d in info.space.dimensions
+            ],
+            metrics={
+                m.name: {"direction": m.direction, "units": m.units} for m in info.metrics.values()
+            },
+            fidelities=list(info.fidelities),
+            provenance=asdict(info.provenance),
+        )
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+class ResultsStore:
+    """A comparison directory's SQLite database.
+
+    Args:
+        directory: The comparison directory; created if absent.
+        create: Whether to create the directory and database if missing.
+
+    Raises:
+        StoreError: The directory cannot be created or written, holds a database that is not
+            a results store, or one of another schema version.
+    """
+
+    def __init__(self, directory: str | Path, *, create: bool = True) -> None:
+        self.directory = Path(directory)
+        self.path = self.directory / DB_NAME
+        if not create and not self.path.is_file():
+            raise StoreError(f"{self.directory}: no results store ({DB_NAME}) in it")
+        if self.path.exists() and not self.path.is_file():
+            raise StoreError(f"{self.path}: not a regular file, so not a results store")
+        try:
+            if create:
+                self.directory.mkdir(parents=True, exist_ok=True)
+            fresh = not self.path.exists() or self.path.stat().st_size == 0
+            if fresh and not create:
+                raise StoreError(f"{self.directory}: no results store ({DB_NAME}) in it")
+            self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.execute("PRAGMA synchronous = FULL")
+            self._check_identity(fresh)
+            if fresh and create:
+                with self._transaction() as db:
+                    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                    for statement in filter(str.strip, _SCHEMA.split(";")):
+                        db.execute(statement)
+                    db.executemany(
+                        "INSERT OR IGNORE INTO meta VALUES (?, ?)",
+                        [("schema_version", str(SCHEMA_VERSION)), ("created_at", _now())],
+                    )
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a readable results store ({exc})") from None
+        except OSError as exc:
+            raise StoreError(
+                f"{self.directory}: cannot use as a results directory: {exc}"
+            ) from None
+
+    def _check_identity(self, fresh: bool) -> None:
+        """Refuse databases that are not results stores, or of another schema."""
+        if fresh:
+            return
+        app_id = self._db.execute("PRAGMA application_id").fetchone()[0]
+        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
+        version: str | None = None
+        if "meta" in tables:
+            row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            version = None if row is None else str(row[0])
+        # Schema 1 predates the application id; it is recognised by its tables.
+        if version == "1" and {"runs", "evaluations", "spaces"} <= tables:
+            self._db.close()
+            raise StoreError(
+                f"{self.path}: results schema 1, written by nas-harness 0.1; this harness "
+                f"reads schema {SCHEMA_VERSION}: rerun the comparison with a new --out "
+                "(or read this one with nas-harness 0.1)"
+            )
+        if app_id != APPLICATION_ID or version is None:
+            self._db.close()
+            raise StoreError(
+                f"{self.path}: an SQLite database that this harness did not create; "
+                "refusing to write into it: choose another --out"
+            )
+        if version != str(SCHEMA_VERSION):
+            self._db.close()
+            raise StoreError(
+                f"{self.path}: results schema version {version}, this harness reads "
+                f"{SCHEMA_VERSION}"
+            )
+
+    @property
+    def schema_version(self) -> int:
+        """The store's schema version."""
+        return SCHEMA_VERSION
+
+    def meta(self) -> dict[str, str]:
+        """The store's ``meta`` entries (schema version, creation time)."""
+        return dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    def __enter__(self) -> ResultsStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- writing -------------------------------------------------------------------------------
+    def record_space(self, record: SpaceRecord | Objective) -> None:
+        """Remember an objective's checksum, optimum, metrics and provenance for reports."""
+        r = record if isinstance(record, SpaceRecord) else SpaceRecord.of(record)
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO spaces VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    r.name,
+                    r.checksum,
+                    r.metric,
+                    r.fidelity,
+                    r.direction,
+                    _num(r.optimum),
+                    r.test_metric,
+                    int(r.fully_recorded),
+                    r.n_configs,
+                    json.dumps(list(r.dimensions)),
+                    json.dumps(dict(r.metrics)),
+                    json.dumps(list(r.fidelities)),
+                    json.dumps(dict(r.provenance)),
+                ),
+            )
+
+    def finished_keys(self) -> set[str]:
+        """Keys of runs that finished (failed runs are retried by a rerun)."""
+        rows = self._db.execute("SELECT run_key FROM runs WHERE status = 'finished'")
+        return {r[0] for r in rows}
+
+    def write_run(
+        self,
+        spec: RunSpec,
+        trace: RunTrace,
+        *,
+        configs: Iterable[str],
+        wall_seconds: float,
+    ) -> None:
+        """Write one run and all its evaluations in a single transaction.
+
+        Args:
+            spec: The run's grid cell.
+            trace: What the run produced.
+            configs: Readable text of each evaluated config, in step order.
+            wall_seconds: Wall time of the whole run.
+        """
+        key = spec.key
+        names = list(trace.metrics)
+        columns = [trace.metrics[m].tolist() for m in names]
+        metric_text = [
+            json.dumps({m: _num(col[step]) for m, col in zip(names, columns, strict=True)})
+            for step in range(trace.n_evaluations)
+        ]
+        rows = [
+            (key, step, i, text, s, _num(v), c, cc, ii, _num(iv), _num(it), _num(r), mt)
+            for step, (i, text, s, v, c, cc, ii, iv, it, r, mt) in enumerate(
+                zip(
+                    trace.config_index.tolist(),
+                    configs,
+                    trace.slot.tolist(),
+                    trace.value.tolist(),
+                    trace.cost_seconds.tolist(),
+                    trace.cumulative_cost_seconds.tolist(),
+                    trace.incumbent_index.tolist(),
+                    trace.incumbent_value.tolist(),
+                    trace.incumbent_test.tolist(),
+                    trace.regret.tolist(),
+                    metric_text,
+                    strict=True,
+                )
+            )
+        ]
+        total = float(trace.cumulative_cost_seconds[-1]) if trace.n_evaluations else 0.0
+        with self._transaction() as db:
+            db.execute("DELETE FROM evaluations WHERE run_key = ?", (key,))
+            db.execute(
+                f"INSERT OR REPLACE INTO runs VALUES ({', '.join('?' * 23)})",
+                (
+                    key,
+                    spec.strategy,
+                    json.dumps(spec.options, sort_keys=True),
+                    spec.space,
+                    spec.metric,
+                    spec.fidelity,
+                    spec.seed,
+                    spec.budget.kind,
+                    spec.budget.amount,
+                    spec.checksum,
+                    trace.status,
+                    trace.error,
+                    trace.traceback,
+                    trace.n_evaluations,
+                    trace.n_unique,
+                    total,
+                    trace.overhead_seconds,
+                    wall_seconds,
+                    _num(trace.final_regret),
+                    _num(trace.final_value),
+                    _num(trace.final_test),
+                    __version__,
+                    _now(),
+                ),
+            )
+            db.executemany(f"INSERT INTO evaluations VALUES ({', '.join('?' * 13)})", rows)
+
+    # -- reading -------------------------------------------------------------------------------
+    def runs(self, keys: Iterable[str] | None = None) -> pd.DataFrame:
+        """The runs (all, or those with the given keys), one row each, as a DataFrame."""
+        frame = pd.read_sql_query("SELECT * FROM runs ORDER BY space, strategy, seed", self._db)
+        if keys is not None:
+            frame = frame[frame["run_key"].isin(set(keys))].reset_index(drop=True)
+        return frame
+
+    def evaluations(
+        self, keys: Iterable[str] | None = None, *, with_metrics: bool = False
+    ) -> pd.DataFrame:
+        """Every evaluation, with its run's strategy, space, metric, fidelity and seed.
+
+        Args:
+            keys: Only the runs with these keys.
+            with_metrics: Add one column per recorded metric (``metric:NAME``), parsed from
+                the stored JSON; off by default because reports need only the search metric.
+        """
+        frame = pd.read_sql_query(
+            "SELECT r.strategy, r.space, r.metric, r.fidelity, r.seed, r.budget_kind, r.budget, "
+            "e.* FROM evaluations e JOIN runs r USING (run_key) ORDER BY e.run_key, e.step",
+            self._db,
+        )
+        if keys is not None:
+            frame = frame[frame["run_key"].isin(set(keys))].reset_index(drop=True)
+        if with_metrics:
+            parsed = pd.DataFrame([json.loads(t) for t in frame["metrics"]], index=frame.index)
+            parsed = parsed.astype(float).add_prefix("metric:")
+            frame = pd.concat([frame.drop(columns="metrics"), parsed], axis=1)
+        return frame
+
+    def spaces(self) -> pd.DataFrame:
+        """The objectives the stored runs used: checksums, optima, metrics and provenance.
+
+        JSON columns (``dimensions``, ``metrics``, ``fidelities``, ``provenance``) are parsed;
+        ``optimum`` is NaN where unknown.
+        """
+        frame = pd.read_sql_query("SELECT * FROM spaces ORDER BY name, metric", self._db)
+        for column in ("dimensions", "metrics", "fidelities", "provenance"):
+            frame[column] = [json.loads(t) for t in frame[column]]
+        frame["fully_recorded"] = frame["fully_recorded"].astype(bool)
+        frame["optimum"] = frame["optimum"].astype(float)  # all-NULL would read as None
+        return frame
+
+    def export(self, directory: str | Path, *, fmt: str = "parquet") -> list[Path]:
+        """Write runs and evaluations (one column per metric) as Parquet or CSV files.
+
+        Returns:
+            The written paths.
+        """
+        if fmt not in ("parquet", "csv"):
+            raise ValueError(f"export format {fmt!r} is not one of parquet, csv")
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        frames = (("runs", self.runs()), ("evaluations", self.evaluations(with_metrics=True)))
+        for name, frame in frames:
+            path = out / f"{name}.{fmt}"
+            if fmt == "csv":
+                frame.to_csv(path, index=False)
+            else:
+                frame.to_parquet(path, index=False)
+            written.append(path)
+        return written
+
+
+def open_results(directory: str | Path) -> ResultsStore:
+    """Open an existing comparison directory's store for reading.
+
+    Raises:
+        StoreError: No store there, or not one this harness reads.
+    """
+    return ResultsStore(directory, create=False)
+
+
+def _num(x: float | None) -> float | None:
+    """SQLite stores NaN as NULL; make that explicit."""
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)

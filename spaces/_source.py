@@ -1,0 +1,74 @@
+"""Space sources: each family of spaces is one plugin module.
+
+A source knows a set of space names (``nb201/cifar10``...) or a name prefix (``table:`` for
+user tables), what each space declares without loading it (for ``python -m harness list``),
+and how to load one as an `Objective`. Built-in sources are the modules of `spaces.sources`,
+discovered by walking that package; other packages register theirs under the
+``harness.spaces`` entry-point group (``name = "module:Class"``), so a new source never edits
+a central list.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import ClassVar
+
+from spaces._objective import Direction, Objective, Provenance
+from spaces._space import Space
+from spaces._table import TableOptions
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpaceInfo:
+    """What `python -m harness list` shows of a space, known without loading it.
+
+    Attributes:
+        name: Registry name.
+        space: The search space.
+        search_metric: The metric searched by default.
+        direction: Its direction.
+        metrics: Every metric an evaluation reports.
+        test_metric: The metric reported for the incumbent on test, if any.
+        fidelities: Training lengths offered (empty for a single unstated schedule).
+        provenance: Where the numbers come from (``package`` may omit the version).
+    """
+
+    name: str
+    space: Space
+    search_metric: str
+    direction: Direction
+    metrics: tuple[str, ...]
+    test_metric: str | None
+    fidelities: tuple[int, ...]
+    provenance: Provenance
+
+
+class SpaceSource(ABC):
+    """A family of spaces. Subclasses set `name` and implement the three methods.
+
+    A source with a `prefix` answers every name that starts with it (``table:PATH``); one
+    without answers exactly the names `names` lists.
+    """
+
+    name: ClassVar[str]
+    """Short name of the source, shown by ``python -m harness list``."""
+    prefix: ClassVar[str | None] = None
+    """A name prefix this source answers (``table:``), or None for a fixed list of names."""
+
+    @abstractmethod
+    def names(self) -> tuple[str, ...]:
+        """The fixed space names of this source, in a stable order."""
+
+    @abstractmethod
+    def describe(self, name: str) -> SpaceInfo | None:
+        """Static facts of space ``name`` without loading it (None for prefixed names)."""
+
+    @abstractmethod
+    def load(self, name: str, *, table_options: TableOptions | None) -> Objective:
+        """Load space ``name`` as an objective.
+
+        Args:
+            name: One of `names`, or a name starting with `prefix`.
+            table_options: How to read user tables; sources that read none ignore it.
+        """
