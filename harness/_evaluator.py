@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from harness.seeding import GOLDEN, MASK, crn_key
 from spaces import DEFAULT_FIDELITY, Config, Objective, Space
@@ -86,24 +87,8 @@ class Evaluator:
     """
 
     __slots__ = (
-        "_by_seconds",
-        "_cost",
-        "_counts",
-        "_key",
-        "_limit",
-        "_min_charge",
-        "_n_dims",
-        "_n_slots",
-        "_rows",
-        "_sizes",
-        "_spent",
-        "_strides",
-        "_unit",
-        "_value",
-        "costs",
-        "indices",
-        "slots",
-        "values",
+        "_by_seconds", "_cost", "_counts", "_key", "_limit", "_log", "_min_charge", "_n_dims",
+        "_n_slots", "_rows", "_sizes", "_spent", "_strides", "_unit", "_value", "exhausted",
     )  # fmt: skip
 
     def __init__(
@@ -134,14 +119,14 @@ class Evaluator:
         # still buy a (short) training run.
         self._min_charge = math.ulp(0.0) if self._by_seconds else self._unit
         self._spent = 0.0
-        self.indices: list[int] = []
-        self.slots: list[int] = []
-        self.values: list[float] = []
-        self.costs: list[float] = []
+        self.exhausted = self._limit < self._min_charge
+        """True once the budget left cannot pay for one more evaluation (the loop's test)."""
+        # One tuple per evaluation: a single append is the cheapest record of four numbers.
+        self._log: list[tuple[int, int, float, float]] = []
 
     def can_afford(self) -> bool:
-        """Whether the budget left could pay for one more evaluation."""
-        return self._limit - self._spent >= self._min_charge
+        """Whether the budget left could pay for one more evaluation (``not exhausted``)."""
+        return not self.exhausted
 
     def index(self, config: Config) -> int:
         """Row number of ``config``.
@@ -189,18 +174,39 @@ class Evaluator:
         if self._spent + charge > self._limit:
             return None  # design invariant 2: an evaluation that would overshoot is not run
         self._spent += charge
+        # Kept as an attribute, updated here only: the loop reads it before every ask.
+        self.exhausted = self._limit - self._spent < self._min_charge
         self._counts[index] = occurrence + 1
         value: float = self._value(index, slot)
-        self.indices.append(index)
-        self.slots.append(slot)
-        self.values.append(value)
-        self.costs.append(cost)
+        self._log.append((index, slot, value, cost))
         return value, cost
+
+    def record(
+        self,
+    ) -> tuple[
+        npt.NDArray[np.int64],
+        npt.NDArray[np.int64],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.float64],
+    ]:
+        """Row numbers, slots, observed values and costs of the evaluations so far."""
+        log = np.asarray(self._log, dtype=np.float64).reshape(-1, 4)
+        return (
+            log[:, 0].astype(np.int64),
+            log[:, 1].astype(np.int64),
+            log[:, 2].copy(),
+            log[:, 3].copy(),
+        )
+
+    @property
+    def slots(self) -> list[int]:
+        """Training-seed slot of each evaluation so far."""
+        return [entry[1] for entry in self._log]
 
     @property
     def n_evaluations(self) -> int:
         """Evaluations made."""
-        return len(self.indices)
+        return len(self._log)
 
     @property
     def n_unique(self) -> int:

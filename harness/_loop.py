@@ -117,7 +117,7 @@ def run_strategy(
     status: Literal["finished", "failed"] = "finished"
     error = tb = None
     try:
-        while evaluator.can_afford():
+        while not evaluator.exhausted:
             t0 = perf()
             config = strategy.ask()
             overhead += perf() - t0
@@ -133,10 +133,7 @@ def run_strategy(
         tb = traceback.format_exc()
     return build_trace(
         objective,
-        np.asarray(evaluator.indices, dtype=np.int64),
-        np.asarray(evaluator.slots, dtype=np.int64),
-        np.asarray(evaluator.values, dtype=np.float64),
-        np.asarray(evaluator.costs, dtype=np.float64),
+        *evaluator.record(),
         overhead_seconds=overhead,
         status=status,
         error=error,
