@@ -18,7 +18,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness._evaluator import Budget
+from harness._evaluator import Budget, Evaluator
 from harness._loop import RunTrace, failed_trace, run_strategy
 from harness.results import ResultsStore, RunSpec
 from harness.seeding import strategy_seed
@@ -97,11 +97,9 @@ def plan_comparison(comparison: Comparison) -> tuple[list[RunSpec], dict[str, Ob
                 f"space {objective.name!r} records zero training costs; "
                 "use --budget (evaluations) instead of --budget-seconds"
             )
-        if comparison.budget.kind == "epochs" and not objective.info.fidelities:
-            raise ValueError(
-                f"space {objective.name!r} states no fidelity in epochs; "
-                "use --budget (evaluations) or --budget-seconds"
-            )
+        # The evaluator refuses a budget the objective cannot be charged in (epochs without a
+        # stated fidelity): build one now so that this fails before anything is written.
+        Evaluator(objective, seed=0, budget=comparison.budget)
         for name, opts in resolved:
             build_strategy(
                 name,

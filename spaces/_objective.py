@@ -281,6 +281,18 @@ class Objective(ABC):
                 f"space {self.name!r} does not offer fidelity {fidelity}; it offers {allowed}"
             )
 
+    def validate_selection(self, *, metric: str | None, fidelity: int | None) -> str:
+        """Check a `select` request; returns the search metric it asks for.
+
+        Raises:
+            ObjectiveError: The metric may not be searched, or the fidelity is not offered.
+        """
+        if metric is not None:
+            self.check_search_metric(metric)
+        if fidelity is not None and fidelity != self.info.fidelity:
+            self.check_fidelity(fidelity)
+        return metric or self.info.search_metric
+
     @abstractmethod
     def select(self, *, metric: str | None = None, fidelity: int | None = None) -> Objective:
         """This objective searching ``metric`` at ``fidelity`` (None keeps the current one).

@@ -180,11 +180,8 @@ class RecordedTable(Objective):
 
     def select(self, *, metric: str | None = None, fidelity: int | None = None) -> RecordedTable:
         """This table searching ``metric`` (a recorded table has a single fidelity)."""
-        if metric is not None:
-            self.check_search_metric(metric)
-        if fidelity is not None and fidelity != self.info.fidelity:
-            self.check_fidelity(fidelity)
-        if metric is None or metric == self.info.search_metric:
+        metric = self.validate_selection(metric=metric, fidelity=fidelity)
+        if metric == self.info.search_metric:
             return self
         return RecordedTable(
             info=dataclasses.replace(self.info, search_metric=metric),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -16,3 +17,12 @@ REPO = Path(__file__).resolve().parents[1]
 def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Keep the converted-table cache of the test run away from the user's own."""
     os.environ.setdefault("HARNESS_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture
+def schema1_store(tmp_path: Path) -> Path:
+    """A comparison directory holding a real results store of schema 1 (nas-harness 0.1)."""
+    directory = tmp_path / "schema1"
+    directory.mkdir()
+    shutil.copy(REPO / "tests" / "data" / "schema1_results.sqlite", directory / "results.sqlite")
+    return directory

@@ -155,16 +155,10 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(
     assert not out.exists()
 
 
-def test_an_old_or_foreign_results_store_is_refused_in_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_an_old_results_store_is_refused_in_one_line(
+    schema1_store: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    old = tmp_path / "old"
-    old.mkdir()
-    with sqlite3.connect(old / "results.sqlite") as db:
-        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
-        for table in ("runs", "evaluations", "spaces"):
-            db.execute(f"CREATE TABLE {table} (x INTEGER)")
+    old = schema1_store
     before = (old / "results.sqlite").read_bytes()
     for command in (["compare", *SMALL, "--out", old, "--quiet"], ["report", old]):
         assert run_cli(*command) == 2
@@ -173,7 +167,7 @@ def test_an_old_or_foreign_results_store_is_refused_in_one_line(
         assert "results schema 1" in err
         assert "rerun the comparison with a new --out" in err
     assert (old / "results.sqlite").read_bytes() == before
-    assert sorted(p.name for p in old.iterdir()) == ["results.sqlite"]
+    assert sorted(p.name for p in old.iterdir()) == ["results.sqlite"]  # no report written
 
 
 def test_open_space_compare_reports_values_and_test_metric(

@@ -145,7 +145,9 @@ def test_unusable_directories_are_clear_errors(tmp_path: Path) -> None:
         ResultsStore(junk)
 
 
-def test_foreign_and_old_databases_are_refused_untouched(tmp_path: Path) -> None:
+def test_foreign_and_old_databases_are_refused_untouched(
+    tmp_path: Path, schema1_store: Path
+) -> None:
     foreign = tmp_path / "foreign"
     foreign.mkdir()
     with sqlite3.connect(foreign / "results.sqlite") as db:
@@ -154,13 +156,7 @@ def test_foreign_and_old_databases_are_refused_untouched(tmp_path: Path) -> None
     with pytest.raises(StoreError, match="did not create"):
         ResultsStore(foreign)
     assert (foreign / "results.sqlite").read_bytes() == before
-    old = tmp_path / "old"
-    old.mkdir()
-    with sqlite3.connect(old / "results.sqlite") as db:
-        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
-        for table in ("runs", "evaluations", "spaces"):
-            db.execute(f"CREATE TABLE {table} (x INTEGER)")
+    old = schema1_store
     with pytest.raises(StoreError, match=r"schema 1.*new --out"):
         ResultsStore(old)
     fifo = tmp_path / "fifo"

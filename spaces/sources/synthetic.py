@@ -86,11 +86,8 @@ class SyntheticOpenObjective(Objective):
         self, *, metric: str | None = None, fidelity: int | None = None
     ) -> SyntheticOpenObjective:
         """This objective searching ``metric`` (one fidelity: 20 epochs)."""
-        if metric is not None:
-            self.check_search_metric(metric)
-        if fidelity is not None and fidelity != self.info.fidelity:
-            self.check_fidelity(fidelity)
-        if metric is None or metric == self.info.search_metric:
+        metric = self.validate_selection(metric=metric, fidelity=fidelity)
+        if metric == self.info.search_metric:
             return self
         return SyntheticOpenObjective(metric)
 
