@@ -1,29 +1,34 @@
 """A comparison: the grid of runs (strategies x spaces x seeds), run in parallel and stored.
 
-Workers are processes (``--workers``); each loads the spaces it needs once and returns whole
-runs, and only the coordinating process writes to the store, one transaction per run, so
-the store never sees two writers or a half run. Runs already finished in the store are
-skipped: rerunning a command resumes it.
+Runs are executed by worker processes (``--workers``, `harness._workers`), each loading the
+spaces it needs once and returning whole runs; only the coordinating process writes to the
+store, one transaction per run, so the store never sees two writers or a half run. Runs
+already finished in the store are skipped: rerunning a command resumes it. Whatever a
+strategy does, only its own run fails (`harness._execute`).
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
+import contextlib
 import signal
-import sys
-import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Any
 
+import numpy as np
+
 from harness._evaluator import Budget, Evaluator
-from harness._loop import RunTrace, failed_trace, run_strategy
+from harness._execute import RunResult, execute_run
+from harness._loop import Interrupted
+from harness._workers import run_in_workers
 from harness.results import ResultsStore, RunSpec
-from harness.seeding import strategy_seed
 from spaces import Objective, TableOptions, load_objective
 from strategies import build_strategy, resolved_options
+
+DEFAULT_RUN_TIMEOUT = 3600.0
+"""Seconds one run may take by default: generous, but a hung strategy cannot stall a grid."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,13 +95,14 @@ def plan_comparison(comparison: Comparison) -> tuple[list[RunSpec], dict[str, Ob
     """
     objectives = {name: comparison.objective(name) for name in comparison.spaces}
     resolved = [(name, resolved_options(name, opts)) for name, opts in comparison.strategies]
+    seen: set[str] = set()
+    for name, opts in resolved:
+        key = f"{name}:{sorted(opts.items())}"
+        if key in seen:
+            raise ValueError(f"strategy {name!r} is listed twice with the same options")
+        seen.add(key)
     for objective in objectives.values():
-        costs = getattr(objective, "costs", None)  # known up front for recorded tables only
-        if comparison.budget.kind == "seconds" and costs is not None and not (costs > 0).all():
-            raise ValueError(
-                f"space {objective.name!r} records zero training costs; "
-                "use --budget (evaluations) instead of --budget-seconds"
-            )
+        _check_budget_buys_one(objective, comparison.budget)
         # The evaluator refuses a budget the objective cannot be charged in (epochs without a
         # stated fidelity): build one now so that this fails before anything is written.
         Evaluator(objective, seed=0, budget=comparison.budget)
@@ -124,53 +130,53 @@ def plan_comparison(comparison: Comparison) -> tuple[list[RunSpec], dict[str, Ob
         for name, opts in resolved
         for seed in comparison.seeds
     ]
-    keys = [s.key for s in specs]
-    if len(set(keys)) != len(keys):
-        raise ValueError("the same strategy with the same options is listed twice")
     return specs, objectives
 
 
-def execute_run(
-    spec: RunSpec, table_options: TableOptions | None = None
-) -> tuple[RunTrace, list[str], float]:
-    """Run one grid cell; returns its trace, readable configs and wall seconds.
+def _check_budget_buys_one(objective: Objective, budget: Budget) -> None:
+    """Refuse a budget with which no run could make a single evaluation.
 
-    This is what a worker process executes; it is a plain function so tests can call it.
+    Raises:
+        ValueError: The budget cannot pay for the cheapest evaluation.
     """
-    start = time.perf_counter()
-    objective = load_objective(spec.space, table_options=table_options).select(
-        metric=spec.metric, fidelity=spec.fidelity
-    )
-    strategy = build_strategy(
-        spec.strategy,
-        spec.options,
-        objective.space,
-        seed=strategy_seed(spec.seed, spec.strategy),
-        maximize=objective.maximize,
-        budget=spec.budget.evaluations,
-    )
-    trace = run_strategy(
-        strategy, objective, seed=spec.seed, budget=spec.budget, fidelity=spec.fidelity
-    )
-    space = objective.space
-    configs = [space.describe(space.config(int(i))) for i in trace.config_index]
-    return trace, configs, time.perf_counter() - start
+    name = objective.name
+    if budget.kind == "epochs" and objective.info.fidelity > budget.amount:
+        raise ValueError(
+            f"a budget of {budget.label()} cannot buy one evaluation on {name!r}: each "
+            f"evaluation trains {objective.info.fidelity} epochs (use --fidelity or a larger "
+            "budget)"
+        )
+    costs = getattr(objective, "costs", None)  # known up front for recorded tables only
+    if budget.kind != "seconds" or costs is None:
+        return
+    if not (costs > 0).all():
+        raise ValueError(
+            f"space {name!r} records zero training costs; "
+            "use --budget (evaluations) instead of --budget-seconds"
+        )
+    cheapest = float(np.min(costs))
+    if cheapest > budget.amount:
+        raise ValueError(
+            f"a budget of {budget.label()} cannot buy one evaluation on {name!r}: its cheapest "
+            f"recorded training run takes {cheapest:g} s"
+        )
 
 
-def _worker_init() -> None:
-    # The coordinator handles Ctrl-C and stops the workers; they should not print tracebacks.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(1)
+@contextlib.contextmanager
+def _interrupts_told_apart() -> Iterator[None]:
+    """Ctrl-C raises `Interrupted` here, so a run tells it from strategy code's own raise."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
 
+    def interrupted(signum: int, frame: FrameType | None) -> None:
+        raise Interrupted
 
-def _pool(workers: int) -> ProcessPoolExecutor:
-    # forkserver: children do not inherit the coordinator's threads (rich's refresh thread),
-    # and preloading the harness there means each worker starts with it already imported.
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["harness", "strategies", "spaces"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+    previous = signal.signal(signal.SIGINT, interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def compare(
@@ -180,15 +186,24 @@ def compare(
     workers: int = 1,
     on_outcome: Callable[[RunOutcome], None] | None = None,
     specs: Sequence[RunSpec] | None = None,
+    run_timeout: float | None = DEFAULT_RUN_TIMEOUT,
+    retries: int = 2,
 ) -> list[RunOutcome]:
     """Run every missing run of ``comparison`` and store it.
+
+    Every run ends stored, finished or failed with its reason: whatever a strategy does
+    (raise anything, exit, hang, kill its process), only its own run fails.
 
     Args:
         comparison: The grid.
         store: Where runs are written (one transaction per run).
-        workers: Processes to use; 1 runs everything in this process.
+        workers: Worker processes; 0 runs everything in this process (for debugging: a
+            strategy that kills its process then ends the comparison, and a run stuck in C
+            code cannot be timed out).
         on_outcome: Called once per run of the grid, skipped ones included, as runs end.
         specs: The planned runs, if `plan_comparison` was already called.
+        run_timeout: Seconds one run may take before it is stopped and failed (None: none).
+        retries: How often a run whose worker process died is started again.
 
     Returns:
         One outcome per run of the grid.
@@ -217,7 +232,7 @@ def compare(
         else:
             todo.append(spec)
 
-    def finish(spec: RunSpec, result: tuple[RunTrace, list[str], float]) -> None:
+    def finish(spec: RunSpec, result: RunResult) -> None:
         trace, configs, wall = result
         store.write_run(spec, trace, configs=configs, wall_seconds=wall)
         emit(
@@ -230,32 +245,17 @@ def compare(
             )
         )
 
-    if workers <= 1 or len(todo) <= 1:
-        for spec in todo:
-            finish(spec, execute_run(spec, comparison.table_options))
+    if workers <= 0:
+        with _interrupts_told_apart():
+            for spec in todo:
+                finish(spec, execute_run(spec, comparison.table_options, run_timeout=run_timeout))
         return outcomes
-
-    pool = _pool(min(workers, len(todo)))
-    try:
-        futures: dict[Future[tuple[RunTrace, list[str], float]], RunSpec] = {
-            pool.submit(execute_run, spec, comparison.table_options): spec for spec in todo
-        }
-        for future in as_completed(futures):
-            spec = futures[future]
-            exc = future.exception()
-            if exc is not None:
-                # The worker process itself broke (killed, out of memory); strategy errors
-                # are already inside the trace. Fail this run only; a rerun retries it.
-                finish(spec, (failed_trace(f"worker process failed: {exc!r}"), [], 0.0))
-                continue
-            finish(spec, future.result())
-    except BaseException:
-        # Stop runs in flight now (their work is not stored anyway). `_processes` is the only
-        # handle on the workers, and shutdown() clears it, so it is read first.
-        workers_alive = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for proc in workers_alive:
-            proc.terminate()
-        raise
-    pool.shutdown(wait=True)
+    run_in_workers(
+        todo,
+        workers=workers,
+        on_result=finish,
+        table_options=comparison.table_options,
+        run_timeout=run_timeout,
+        retries=retries,
+    )
     return outcomes

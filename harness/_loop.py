@@ -25,6 +25,18 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 
+class Interrupted(KeyboardInterrupt):
+    """The user's Ctrl-C or a SIGTERM: the comparison stops.
+
+    A plain `KeyboardInterrupt` (or `SystemExit`) raised by strategy code fails only its run;
+    the harness raises this subclass for a real interrupt so that the two are told apart.
+    """
+
+
+class RunTimedOut(BaseException):
+    """A run passed its time limit (raised inside the run by a timer)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunTrace:
     """Everything one run produced, evaluation by evaluation.
@@ -100,8 +112,10 @@ def run_strategy(
 ) -> RunTrace:
     """Run ``strategy`` on ``objective`` until ``budget`` is spent.
 
-    A strategy that raises, or proposes something that is not a config, ends its run as
-    ``failed`` with the error recorded; the evaluations before that are kept.
+    A strategy that raises anything (``SystemExit`` and ``KeyboardInterrupt`` included),
+    proposes something that is not a config, or runs past its time limit ends its run as
+    ``failed`` with the error recorded; the evaluations before that are kept. Only a real
+    interrupt (`Interrupted`) passes through.
 
     Args:
         strategy: A freshly constructed strategy for this run.
@@ -127,9 +141,11 @@ def run_strategy(
             t0 = perf()
             strategy.tell(config, Observation(*result))
             overhead += perf() - t0
-    except Exception as exc:
+    except Interrupted:
+        raise
+    except BaseException as exc:  # strategy code may raise anything; only its run fails
         status = "failed"
-        error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        error = describe_error(exc)
         tb = traceback.format_exc()
     return build_trace(
         objective,
@@ -139,6 +155,14 @@ def run_strategy(
         error=error,
         tb=tb,
     )
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for a failed run's error: its type and the first line of its message."""
+    if isinstance(exc, RunTimedOut):
+        return f"timeout: {exc}"
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
 
 
 def incumbents(values: FloatArray, *, maximize: bool) -> IntArray:
@@ -211,7 +235,7 @@ def build_trace(
     )
 
 
-def failed_trace(error: str) -> RunTrace:
+def failed_trace(error: str, tb: str | None = None) -> RunTrace:
     """An empty trace for a run that failed before its loop could report anything."""
     empty_f = np.zeros(0)
     empty_i = np.zeros(0, dtype=np.int64)
@@ -229,4 +253,5 @@ def failed_trace(error: str) -> RunTrace:
         overhead_seconds=0.0,
         status="failed",
         error=error,
+        traceback=tb,
     )

@@ -1,0 +1,90 @@
+"""One run of a comparison, start to end, failing only itself whatever its strategy does.
+
+Used in a worker process and, with ``--workers 0``, in the coordinator itself; either way a
+run ends with a trace: finished, or failed with the reason (an exception of any kind from the
+strategy, its constructor or its space, or the run's time limit).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from types import FrameType
+
+from harness._loop import (
+    Interrupted,
+    RunTimedOut,
+    RunTrace,
+    describe_error,
+    failed_trace,
+    run_strategy,
+)
+from harness.results import RunSpec
+from harness.seeding import strategy_seed
+from spaces import TableOptions, load_objective
+from strategies import build_strategy
+
+RunResult = tuple[RunTrace, list[str], float]
+"""A run's trace, its configs in readable form, and its wall seconds."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise `RunTimedOut` in this thread after ``seconds`` (a no-op off the main thread).
+
+    SIGALRM interrupts Python code and sleeps; code stuck inside a C call is caught by the
+    coordinator's deadline instead, which kills the worker.
+    """
+    if seconds is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise RunTimedOut(f"the run did not end within --run-timeout {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def execute_run(
+    spec: RunSpec, table_options: TableOptions | None = None, *, run_timeout: float | None = None
+) -> RunResult:
+    """Run one grid cell; returns its trace, readable configs and wall seconds.
+
+    Never raises for anything the run's own code does: a failure is a failed trace. Only a
+    real interrupt (`Interrupted`) passes through.
+    """
+    start = time.perf_counter()
+    try:
+        with time_limit(run_timeout):
+            objective = load_objective(spec.space, table_options=table_options).select(
+                metric=spec.metric, fidelity=spec.fidelity
+            )
+            strategy = build_strategy(
+                spec.strategy,
+                spec.options,
+                objective.space,
+                seed=strategy_seed(spec.seed, spec.strategy),
+                maximize=objective.maximize,
+                budget=spec.budget.evaluations,
+            )
+            trace = run_strategy(
+                strategy, objective, seed=spec.seed, budget=spec.budget, fidelity=spec.fidelity
+            )
+            space = objective.space
+            configs = [space.describe(space.config(int(i))) for i in trace.config_index]
+    except Interrupted:
+        raise
+    except BaseException as exc:  # the constructor, the space or a late timer: this run only
+        tb = traceback.format_exc()
+        return failed_trace(describe_error(exc), tb), [], time.perf_counter() - start
+    return trace, configs, time.perf_counter() - start
