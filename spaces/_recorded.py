@@ -4,6 +4,10 @@ Everything is held as dense numpy arrays indexed by the space's mixed-radix row 
 with NaN where a config has fewer recorded seeds than the widest one, so an evaluation is two
 array reads. A recorded table is fully recorded: it knows every config's oracle value (the
 mean over its recorded seeds) and so the optimum.
+
+A NaN value is a diverged training run. Oracle values are means over the runs that did not
+diverge; a config whose every run diverged has a NaN oracle value and is never the optimum,
+and a table whose every run diverged, or whose oracle values are infinite, is refused.
 """
 
 from __future__ import annotations
@@ -73,8 +77,24 @@ class RecordedTable(Objective):
         """``(n_configs, max_seeds)`` search metric per recorded training seed."""
         self.oracle = self._oracle(info.search_metric)
         """``(n_configs,)`` oracle value (mean over recorded seeds) of the search metric."""
-        with np.errstate(invalid="ignore"):
-            best = np.nanargmax(self.oracle) if self.maximize else np.nanargmin(self.oracle)
+        metric = info.search_metric
+        if np.all(np.isnan(self.oracle)):
+            raise ValueError(
+                f"{info.name}: every recorded run of {metric!r} is NaN (diverged); "
+                "there is no optimum"
+            )
+        infinite = np.flatnonzero(np.isinf(self.oracle))
+        if len(infinite):
+            # An infinite optimum, or an infinite value beside a finite one, makes regrets
+            # infinite or NaN: every result would be wrong.
+            i = int(infinite[0])
+            raise ValueError(
+                f"{info.name}: the oracle value of {metric!r} at config "
+                f"{info.space.describe(info.space.config(i))} is {self.oracle[i]}; recorded "
+                "values must be finite (NaN marks a diverged run)"
+            )
+        # NaN-aware: a config whose every run diverged (NaN oracle) cannot be the optimum.
+        best = np.nanargmax(self.oracle) if self.maximize else np.nanargmin(self.oracle)
         self.optimum_index = int(best)
         self._optimum = float(self.oracle[self.optimum_index])
 
@@ -104,8 +124,19 @@ class RecordedTable(Objective):
             direction: ``maximize`` or ``minimize``.
             provenance: Where the numbers come from; "user-supplied arrays" if omitted.
             checksum: Identifies the data (it keys stored runs).
+
+        Raises:
+            ValueError: A value is infinite (NaN, a diverged run, is allowed), a recorded
+                run's cost is not finite seconds >= 0, or the arrays do not fit the space.
         """
         values = np.asarray(values, dtype=np.float64)
+        infinite = np.argwhere(np.isinf(values))
+        if len(infinite):
+            at = tuple(int(k) for k in infinite[0])
+            raise ValueError(
+                f"{name}: values{list(at)} is {values[at]}; recorded values must be finite "
+                "(NaN marks a diverged run)"
+            )
         info = ObjectiveInfo(
             name=name,
             space=space,
@@ -124,7 +155,7 @@ class RecordedTable(Objective):
             ),
             checksum=checksum,
         )
-        return cls(
+        table = cls(
             info=info,
             runs={metric: values},
             costs=np.zeros_like(values) if costs is None else np.asarray(costs, dtype=np.float64),
@@ -134,6 +165,17 @@ class RecordedTable(Objective):
                 else n_seeds
             ),
         )
+        # Checked once the shapes are known good; padding slots past n_seeds may hold NaN. A
+        # NaN cost would make a seconds budget never run out.
+        recorded = np.arange(table.costs.shape[1]) < table.n_seeds[:, None]
+        with np.errstate(invalid="ignore"):
+            bad = np.argwhere(recorded & ~(np.isfinite(table.costs) & (table.costs >= 0)))
+        if len(bad):
+            at = tuple(int(k) for k in bad[0])
+            raise ValueError(
+                f"{name}: costs{list(at)} is {table.costs[at]}; a cost is finite seconds >= 0"
+            )
+        return table
 
     def _oracle(self, metric: str) -> FloatArray:
         if metric not in self._oracles:

@@ -8,6 +8,7 @@ back into readable choice values.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -20,6 +21,9 @@ Config = tuple[int, ...]
 
 Choice = int | float | str
 DimensionKind = Literal["categorical", "ordinal"]
+
+MAX_CONFIGS = 2**63 - 1
+"""The most configs a space may have: row numbers are int64 (`Space.indices`, the tables)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,11 +76,15 @@ class Space:
 
     Args:
         dimensions: The dimensions, in order.
+
+    Raises:
+        ValueError: No dimensions, repeated names, or more than `MAX_CONFIGS` configs.
     """
 
     dimensions: tuple[Dimension, ...]
     _strides: tuple[int, ...] = field(init=False, repr=False, compare=False)
     _sizes: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    _n_configs: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.dimensions:
@@ -85,12 +93,20 @@ class Space:
         if len(set(names)) != len(names):
             raise ValueError(f"dimension names repeat: {names}")
         sizes = tuple(d.size for d in self.dimensions)
+        # A Python int product is exact; an int64 one silently wraps (300 ** 9 did).
+        n_configs = math.prod(sizes)
+        if n_configs > MAX_CONFIGS:
+            raise ValueError(
+                f"a space of {n_configs:,} configs (dimension sizes {list(sizes)}) is above "
+                f"the limit of {MAX_CONFIGS:,}: its row numbers would not fit in int64"
+            )
         strides = [1] * len(sizes)
         # Row-major: the last dimension varies fastest, like the source tables' id strings.
         for i in range(len(sizes) - 2, -1, -1):
             strides[i] = strides[i + 1] * sizes[i + 1]
         object.__setattr__(self, "_sizes", sizes)
         object.__setattr__(self, "_strides", tuple(strides))
+        object.__setattr__(self, "_n_configs", n_configs)
 
     @classmethod
     def from_choices(
@@ -125,7 +141,7 @@ class Space:
     @property
     def n_configs(self) -> int:
         """Number of points in the space."""
-        return int(np.prod(self._sizes, dtype=np.int64))
+        return self._n_configs
 
     def __len__(self) -> int:
         return self.n_configs
