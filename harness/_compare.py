@@ -10,6 +10,7 @@ strategy does, only its own run fails (`harness._execute`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -21,7 +22,7 @@ import numpy as np
 
 from harness._evaluator import Budget, Evaluator
 from harness._execute import RunResult, execute_run
-from harness._loop import Interrupted
+from harness._loop import Interrupted, failed_trace
 from harness._workers import run_in_workers
 from harness.results import ResultsStore, RunSpec
 from spaces import Objective, TableOptions, load_objective
@@ -253,9 +254,12 @@ def compare(
     run_in_workers(
         todo,
         workers=workers,
+        target=functools.partial(
+            execute_run, table_options=comparison.table_options, run_timeout=run_timeout
+        ),
         on_result=finish,
-        table_options=comparison.table_options,
-        run_timeout=run_timeout,
+        on_failure=lambda spec, reason: finish(spec, (failed_trace(reason), [], 0.0)),
+        timeout=run_timeout,
         retries=retries,
     )
     return outcomes

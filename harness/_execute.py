@@ -26,7 +26,7 @@ from harness._loop import (
 from harness.results import RunSpec
 from harness.seeding import strategy_seed
 from spaces import TableOptions, load_objective
-from strategies import build_strategy
+from strategies import build_strategy, registry
 
 RunResult = tuple[RunTrace, list[str], float]
 """A run's trace, its configs in readable form, and its wall seconds."""
@@ -70,6 +70,7 @@ def execute_run(
         objective = load_objective(spec.space, table_options=table_options).select(
             metric=spec.metric, fidelity=spec.fidelity
         )
+        registry()  # discovering the strategies imports their modules (torch): harness work too
         with time_limit(run_timeout):
             strategy = build_strategy(
                 spec.strategy,

@@ -33,11 +33,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
+from typing import Any, Generic, TypeVar
 
-from harness._execute import RunResult, execute_run
-from harness._loop import failed_trace
-from harness.results import RunSpec
-from spaces import TableOptions
+Task = TypeVar("Task")
+Result = TypeVar("Result")
 
 KILL_GRACE_SECONDS = 5.0
 """How long a worker may overrun a run's time limit before it is killed."""
@@ -65,13 +64,9 @@ def _die_with_parent(parent_pid: int, lifeline: Connection) -> None:
 
 
 def _worker_main(
-    conn: Connection,
-    lifeline: Connection,
-    parent_pid: int,
-    table_options: TableOptions | None,
-    run_timeout: float | None,
+    conn: Connection, lifeline: Connection, parent_pid: int, target: Callable[[Any], Any]
 ) -> None:
-    """A worker's life: take a run, send its result, until the coordinator closes the pipe."""
+    """A worker's life: take a task, send ``target(task)``, until the pipe is closed."""
     _die_with_parent(parent_pid, lifeline)
     # Ctrl-C reaches the whole process group; the coordinator decides what it means.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -80,27 +75,27 @@ def _worker_main(
         sys.modules["torch"].set_num_threads(1)
     while True:
         try:
-            spec = conn.recv()
+            task = conn.recv()
         except (EOFError, OSError):
             return
-        if spec is None:
+        if task is None:
             return
-        conn.send(execute_run(spec, table_options, run_timeout=run_timeout))
+        conn.send(target(task))
 
 
 @dataclass(slots=True)
-class _Task:
-    spec: RunSpec
+class _Job(Generic[Task]):
+    task: Task
     attempt: int = 1
     deadline: float = float("inf")
 
 
 @dataclass(slots=True)
-class _Worker:
+class _Worker(Generic[Task]):
     process: BaseProcess
     conn: Connection
     lifeline: Connection
-    task: _Task | None = None
+    job: _Job[Task] | None = None
 
     def stop(self, *, kill: bool) -> None:
         with contextlib.suppress(OSError):
@@ -123,112 +118,114 @@ def describe_exit(exitcode: int | None) -> str:
     return f"exit code {exitcode}"
 
 
-def _died(worker: _Worker) -> str:
+def _died(worker: _Worker[Any]) -> str:
     return f"worker died: {describe_exit(worker.process.exitcode)}"
 
 
 def run_in_workers(
-    specs: Sequence[RunSpec],
+    tasks: Sequence[Task],
     *,
     workers: int,
-    on_result: Callable[[RunSpec, RunResult], None],
-    table_options: TableOptions | None = None,
-    run_timeout: float | None = None,
+    target: Callable[[Task], Result],
+    on_result: Callable[[Task, Result], None],
+    on_failure: Callable[[Task, str], None],
+    timeout: float | None = None,
     retries: int = 2,
 ) -> None:
-    """Run ``specs`` in ``workers`` processes; ``on_result`` gets each run as it ends.
+    """Run ``target`` on each of ``tasks`` in ``workers`` processes.
 
-    Every run ends in exactly one call of ``on_result``, with a failed trace where the run's
-    worker died more than ``retries`` times or overran ``run_timeout``. Whatever way this
+    Every task ends in exactly one call, in this process: ``on_result`` with what ``target``
+    returned, or ``on_failure`` with the reason where its worker died more than ``retries``
+    times or did not answer within ``timeout`` plus `KILL_GRACE_SECONDS`. Whatever way this
     function is left (return, exception, Ctrl-C), no worker outlives it.
 
     Args:
-        specs: The runs.
-        workers: Worker processes (at least 1; never more than there are runs).
-        on_result: Called in this process, one run at a time.
-        table_options: How workers read ``table:`` spaces.
-        run_timeout: Seconds one run may take (None: no limit).
-        retries: How often a run whose worker died is started again.
+        tasks: Picklable task descriptions.
+        workers: Worker processes (at least 1; never more than there are tasks).
+        target: A picklable callable (a module-level function, or a `functools.partial` of
+            one) that runs one task in a worker; it should enforce ``timeout`` itself and
+            return a failure as a result, since the coordinator can only kill the worker.
+        on_result: Gets each task's result as it ends.
+        on_failure: Gets each task that could not produce a result, with the reason.
+        timeout: Seconds one task may take (None: no limit).
+        retries: How often a task whose worker died is started again.
     """
     ctx = multiprocessing.get_context("spawn")
-    queue = deque(_Task(spec) for spec in specs)
-    pool: list[_Worker] = []
+    queue: deque[_Job[Task]] = deque(_Job(task) for task in tasks)
+    pool: list[_Worker[Task]] = []
 
-    def start() -> _Worker:
+    def start() -> _Worker[Task]:
         ours, theirs = ctx.Pipe()
         life_r, life_w = ctx.Pipe(duplex=False)
         process = ctx.Process(
             target=_worker_main,
-            args=(theirs, life_r, os.getpid(), table_options, run_timeout),
+            args=(theirs, life_r, os.getpid(), target),
             name="harness-worker",
             daemon=True,
         )
         process.start()
         theirs.close()
         life_r.close()
-        worker = _Worker(process=process, conn=ours, lifeline=life_w)
+        worker: _Worker[Task] = _Worker(process=process, conn=ours, lifeline=life_w)
         pool.append(worker)
         return worker
 
-    def assign(worker: _Worker) -> None:
-        task = queue.popleft()
-        limit = float("inf") if run_timeout is None else run_timeout + KILL_GRACE_SECONDS
-        task.deadline = time.monotonic() + limit
-        worker.task = task
+    def assign(worker: _Worker[Task]) -> None:
+        job = queue.popleft()
+        limit = float("inf") if timeout is None else timeout + KILL_GRACE_SECONDS
+        job.deadline = time.monotonic() + limit
+        worker.job = job
         with contextlib.suppress(OSError):  # a dead worker's sentinel reports it
-            worker.conn.send(task.spec)
+            worker.conn.send(job.task)
 
-    def replace(worker: _Worker) -> None:
+    def lost(worker: _Worker[Task], reason: str, *, retry: bool) -> None:
+        job = worker.job
         worker.stop(kill=True)
         worker.process.join()
         pool.remove(worker)
-
-    def lost(worker: _Worker, reason: str, *, retry: bool) -> None:
-        task = worker.task
-        replace(worker)
-        if task is None:
+        if job is None:
             return
-        if retry and task.attempt <= retries:
-            queue.appendleft(_Task(task.spec, attempt=task.attempt + 1))
+        if retry and job.attempt <= retries:
+            queue.appendleft(_Job(job.task, attempt=job.attempt + 1))
             return
-        attempts = f" ({task.attempt} attempts)" if task.attempt > 1 else ""
-        on_result(task.spec, (failed_trace(f"{reason}{attempts}"), [], 0.0))
+        attempts = f" ({job.attempt} attempts)" if job.attempt > 1 else ""
+        on_failure(job.task, f"{reason}{attempts}")
 
     try:
         for _ in range(min(workers, len(queue))):
             start()
-        while queue or any(w.task is not None for w in pool):
-            for worker in [w for w in pool if w.task is None]:
+        while queue or any(w.job is not None for w in pool):
+            for worker in [w for w in pool if w.job is None]:
                 if not queue:
                     break
                 assign(worker)
             while queue and len(pool) < workers:
                 assign(start())
-            busy = [w for w in pool if w.task is not None]
+            busy = [w for w in pool if w.job is not None]
             now = time.monotonic()
-            deadline = min((w.task.deadline for w in busy if w.task), default=now + 1.0)
-            timeout = None if deadline == float("inf") else max(deadline - now, 0.0)
+            deadline = min((w.job.deadline for w in busy if w.job), default=now + 1.0)
+            wait_for = None if deadline == float("inf") else max(deadline - now, 0.0)
             handles = [w.conn for w in busy] + [w.process.sentinel for w in busy]
-            ready = set(wait(handles, timeout=timeout))
+            ready = set(wait(handles, timeout=wait_for))
             for worker in busy:
-                task = worker.task
-                assert task is not None
+                job = worker.job
+                assert job is not None
                 if worker.conn in ready:
                     try:
-                        result: RunResult = worker.conn.recv()
+                        result: Result = worker.conn.recv()
                     except (EOFError, OSError):
                         worker.process.join()
                         lost(worker, _died(worker), retry=True)
                         continue
-                    worker.task = None
-                    on_result(task.spec, result)
+                    worker.job = None
+                    on_result(job.task, result)
                 elif worker.process.sentinel in ready:
                     worker.process.join()
                     lost(worker, _died(worker), retry=True)
-                elif time.monotonic() >= task.deadline:
+                elif time.monotonic() >= job.deadline:
                     lost(
                         worker,
-                        f"timeout: the run did not end within --run-timeout {run_timeout:g} s "
+                        f"timeout: the run did not end within --run-timeout {timeout:g} s "
                         "(worker killed)",
                         retry=False,
                     )

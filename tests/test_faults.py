@@ -119,8 +119,8 @@ EXPECTED_ERROR = {
     "bad-constructor": "TypeError: cannot be built for this seed",
     "os-exit": "worker died: exit code 3 (3 attempts)",
     "segfault": "worker died: killed by SIGSEGV (3 attempts)",
-    "sleeps": "timeout: the run did not end within --run-timeout 1 s",
-    "spins-deaf": "timeout: the run did not end within --run-timeout 1 s (worker killed)",
+    "sleeps": "timeout: the run did not end within --run-timeout 2 s",
+    "spins-deaf": "timeout: the run did not end within --run-timeout 2 s (worker killed)",
 }
 SEEDS = 4
 BUDGET = 8
@@ -212,7 +212,7 @@ def test_a_strategy_raising_anything_fails_only_its_own_runs(
 ) -> None:
     if name == "sleeps" and workers == 1:
         pytest.skip("covered with 0 and 2 workers; each costs a timeout")
-    code = _compare(tmp_path / "cmp", ["random", name], workers, "--run-timeout", "1")
+    code = _compare(tmp_path / "cmp", ["random", name], workers, "--run-timeout", "2")
     stderr = capsys.readouterr().err
     assert code == 1, stderr  # a failed run is never a silent success
     _check_only_odd_seeds_failed(tmp_path / "cmp", name, reference, stderr)
@@ -226,7 +226,7 @@ def test_a_strategy_killing_or_hanging_its_worker_fails_only_its_own_runs(
     reference: dict[tuple[str, int], tuple],
     name: str,
 ) -> None:
-    code = _compare(tmp_path / "cmp", ["random", name], 2, "--run-timeout", "1")
+    code = _compare(tmp_path / "cmp", ["random", name], 2, "--run-timeout", "2")
     stderr = capsys.readouterr().err
     assert code == 1, stderr
     _check_only_odd_seeds_failed(tmp_path / "cmp", name, reference, stderr)
