@@ -5,7 +5,9 @@ charged), `run_strategy`, `build_trace` and `RunTrace` (the one loop), `Comparis
 `compare` / `plan_comparison` (the grid of runs), the results store (`ResultsStore`,
 `RunSpec`, `SpaceRecord`, `open_results`, `StoreError`; module `harness.results`), the seeding
 rules (`crn_key`, `strategy_seed`, `stable_hash`, `recorded_slot`; module `harness.seeding`),
-the test kit (`harness.testing`) and the CLI (`harness.cli.main`).
+filling a training cache (`plan_training`, `run_training`, `estimate_seconds`,
+`export_if_complete`, `TrainPlan`), the test kit (`harness.testing`) and the CLI
+(`harness.cli.main`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,13 @@ from __future__ import annotations
 from harness._compare import Comparison, RunOutcome, compare, plan_comparison
 from harness._evaluator import BUDGET_KINDS, Budget, Evaluator, InvalidConfigError
 from harness._loop import RunTrace, build_trace, failed_trace, incumbents, run_strategy
+from harness._train import (
+    TrainPlan,
+    estimate_seconds,
+    export_if_complete,
+    plan_training,
+    run_training,
+)
 from harness._version import __version__
 from harness.results import (
     SCHEMA_VERSION,
@@ -37,16 +46,21 @@ __all__ = [
     "RunTrace",
     "SpaceRecord",
     "StoreError",
+    "TrainPlan",
     "__version__",
     "build_trace",
     "compare",
     "crn_key",
+    "estimate_seconds",
+    "export_if_complete",
     "failed_trace",
     "incumbents",
     "open_results",
     "plan_comparison",
+    "plan_training",
     "recorded_slot",
     "run_strategy",
+    "run_training",
     "stable_hash",
     "strategy_seed",
 ]

@@ -1,0 +1,68 @@
+"""Trainable spaces: MLP classifiers that the harness trains itself and records.
+
+``mlp2/<data set>`` and ``mlp3/<data set>`` are the grids of ASNN's setting (2 or 3 hidden
+layers, each size from a short list, 10 training seeds per config); ``mlpwide/<data set>``
+is open (3 hidden layers of any whole size in a wide range, about 10^9 configs) and only its
+cache grows. Data sets: ``digits`` and ``fashion-mnist`` (`spaces.training.DATASETS`).
+
+A grid whose every (config, seed) has been recorded into a table file - shipped in the
+package for ``digits``, exported by ``python -m harness train`` for other data sets - loads as
+a `RecordedTable` (optimum known: reports show regret). Otherwise the space loads as a
+`spaces.training.TrainedObjective`: a query hits the training cache or trains that model now.
+Both give identical numbers for a (config, seed): the table is an export of the cache.
+
+Nothing here imports torch until a space is actually trained: ``list`` and tables stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+
+from spaces._objective import Objective, Provenance
+from spaces._source import SpaceInfo, SpaceSource
+from spaces._table import TableOptions
+from spaces.training import (
+    DEFAULT_EPOCHS,
+    FAMILIES,
+    METRIC_NAMES,
+    family_space,
+    load_trained,
+)
+
+DEVICE_ENV = "HARNESS_DEVICE"
+"""Environment variable naming the training device (``auto``, ``cpu``, ``cuda``)."""
+
+
+class TrainedSpaces(SpaceSource):
+    """``mlp2``, ``mlp3`` and ``mlpwide`` on every data set."""
+
+    name = "trained"
+
+    def names(self) -> tuple[str, ...]:
+        """Every family on every data set."""
+        return tuple(f"{family}/{data}" for family in FAMILIES for data in DEFAULT_EPOCHS)
+
+    def describe(self, name: str) -> SpaceInfo:
+        """Static facts, without torch or the data."""
+        family, data = name.split("/", 1)
+        return SpaceInfo(
+            name=name,
+            space=family_space(family),
+            search_metric="val_acc",
+            direction="maximize",
+            metrics=METRIC_NAMES,
+            test_metric="test_acc",
+            fidelities=(DEFAULT_EPOCHS[data],),
+            provenance=Provenance(
+                source=f"MLPs trained by nas-harness on {data}",
+                package="nas-harness",
+                licence="Apache-2.0 (the data set under its own licence)",
+                objective_units="validation accuracy, percent",
+                hardware="the machine that trained them (see the table or cache)",
+            ),
+        )
+
+    def load(self, name: str, *, table_options: TableOptions | None) -> Objective:
+        """The shipped or exported table of a full grid, else the cache with its trainer."""
+        family, data = name.split("/", 1)
+        return load_trained(family, data, device=os.environ.get(DEVICE_ENV, "cpu"))

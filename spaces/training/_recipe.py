@@ -1,0 +1,170 @@
+"""Training recipes: everything that decides a trained model's numbers, with a checksum.
+
+A recipe fixes the data set (by checksum), the optimiser settings, the number of training
+seeds, the device type and the torch version. Its checksum also covers `TRAINER_VERSION`, so
+a change to the training code, bumped there, makes every old cache a cache of another recipe.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from spaces.training._data import DATASETS, DatasetError, load_dataset
+from spaces.training._spaces import RECIPE_DEFAULTS
+
+TRAINER_VERSION = 1
+"""Bump when the training code changes the numbers it produces (model, init, loss, order)."""
+
+CPU_THREADS = 1
+"""Threads torch uses while training on CPU.
+
+Pinned because the result of a parallel reduction can depend on how it is split between
+threads, so a model trained on a 2-core and a 16-core machine could differ in the last bits.
+One thread per model also gives the best throughput for these small models when configs are
+trained in parallel processes (the cache's workers), one per core.
+"""
+
+DEVICE_TYPES = ("cpu", "cuda")
+"""Device types a recipe can name."""
+
+_CUBLAS_DETERMINISTIC = ":4096:8"  # cuBLAS's documented setting for reproducible matmuls
+
+
+class DeviceError(ValueError):
+    """A device that cannot be used here; the message is one line."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Recipe:
+    """How every model of a space is trained.
+
+    Two recipes with equal checksums produce identical numbers for a (config, training seed)
+    on the same device type.
+
+    Attributes:
+        dataset: One of `DATASETS`.
+        epochs: Passes over the train split.
+        batch_size: Rows per optimiser step (the last step of an epoch takes the rest).
+        learning_rate: Adam's step size.
+        weight_decay: Adam's L2 penalty (added to the gradient, as `torch.optim.Adam` does).
+        n_seeds: Training seeds ``0..n_seeds - 1`` per config.
+        device_type: ``"cpu"`` or ``"cuda"``.
+        torch_version: The torch version the numbers were produced with.
+        data_checksum: The data set's checksum (`recipe_for` fills it in).
+    """
+
+    dataset: str
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    weight_decay: float
+    n_seeds: int = 10
+    device_type: str = "cpu"
+    torch_version: str = field(default_factory=lambda: str(torch.__version__))
+    data_checksum: str = ""
+
+    def __post_init__(self) -> None:
+        if self.dataset not in DATASETS:
+            raise DatasetError(f"unknown data set {self.dataset!r}; known: {', '.join(DATASETS)}")
+        for name in ("epochs", "batch_size", "n_seeds"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"recipe: {name} must be a positive integer, got {value!r}")
+        if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
+            raise ValueError(f"recipe: learning_rate must be positive, got {self.learning_rate}")
+        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
+            raise ValueError(f"recipe: weight_decay must be >= 0, got {self.weight_decay}")
+        if self.device_type not in DEVICE_TYPES:
+            raise DeviceError(
+                f"recipe: device_type {self.device_type!r}; known: {', '.join(DEVICE_TYPES)}"
+            )
+
+    def as_dict(self) -> dict[str, object]:
+        """Every field, plus the trainer's version and CPU thread count, as plain values."""
+        values: dict[str, object] = {
+            f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+        }
+        values["trainer_version"] = TRAINER_VERSION
+        values["cpu_threads"] = CPU_THREADS
+        return values
+
+    def checksum(self) -> str:
+        """SHA-256 of the canonical JSON of `as_dict`."""
+        text = json.dumps(self.as_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def describe(self) -> str:
+        """One line for provenance and docs."""
+        return (
+            f"{self.dataset}: MLP (ReLU), Adam lr={self.learning_rate:g} "
+            f"weight_decay={self.weight_decay:g}, {self.epochs} epochs, batch {self.batch_size}, "
+            f"seeds 0..{self.n_seeds - 1}, {self.device_type}, torch {self.torch_version}, "
+            f"trainer v{TRAINER_VERSION}, data {self.data_checksum[:12] or '?'}"
+        )
+
+
+def recipe_for(dataset: str, *, device: str = "cpu", data_dir: str | Path | None = None) -> Recipe:
+    """The project's default recipe for ``dataset``, tied to the data found on this machine.
+
+    Args:
+        dataset: One of `DATASETS`.
+        device: ``"auto"``, ``"cpu"`` or ``"cuda"`` (see `resolve_device`).
+        data_dir: Where to look for the data (see `load_dataset`).
+
+    Returns:
+        The recipe, with the data set's checksum filled in.
+
+    Raises:
+        DatasetError: Unknown data set, or its files are missing or malformed.
+        DeviceError: ``cuda`` asked for where there is none.
+    """
+    if dataset not in RECIPE_DEFAULTS:
+        raise DatasetError(f"unknown data set {dataset!r}; known: {', '.join(DATASETS)}")
+    device_type = resolve_device(device)
+    defaults = RECIPE_DEFAULTS[dataset]
+    return Recipe(
+        dataset=dataset,
+        epochs=int(defaults["epochs"]),
+        batch_size=int(defaults["batch_size"]),
+        learning_rate=float(defaults["learning_rate"]),
+        weight_decay=float(defaults["weight_decay"]),
+        device_type=device_type,
+        data_checksum=load_dataset(dataset, data_dir).checksum,
+    )
+
+
+def resolve_device(device: str) -> str:
+    """The device type to train on: ``"auto"`` picks CUDA where there is one.
+
+    Args:
+        device: ``"auto"``, ``"cpu"`` or ``"cuda"``.
+
+    Returns:
+        ``"cpu"`` or ``"cuda"``.
+
+    Raises:
+        DeviceError: An unknown name, or ``"cuda"`` where torch sees no CUDA device.
+    """
+    if device not in ("auto", *DEVICE_TYPES):
+        raise DeviceError(f"unknown device {device!r}; known: auto, {', '.join(DEVICE_TYPES)}")
+    if device == "cpu":
+        return "cpu"
+    available = torch.cuda.is_available()
+    if device == "cuda" and not available:
+        raise DeviceError(
+            f"device cuda: torch {torch.__version__} sees no CUDA device here "
+            "(a CPU build, or no GPU); use --device cpu or auto"
+        )
+    if available:
+        # Read by cuBLAS when it first starts; without it deterministic mode refuses matmuls.
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", _CUBLAS_DETERMINISTIC)
+        return "cuda"
+    return "cpu"

@@ -1,0 +1,112 @@
+"""A full grid of the training cache as a table file: exported, shipped, read back.
+
+A table is a ``.npz`` of plain float arrays (never pickles: read with
+``allow_pickle=False``), one ``(n_configs, n_seeds)`` array per metric plus the recorded
+training seconds, and a ``.json`` beside it with the recipe, its checksum and the hardware.
+Read back, it is a `RecordedTable` whose checksum is the recipe's, so runs stored against
+the cache and against the table share their keys.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spaces._objective import ObjectiveInfo, Provenance
+from spaces._recorded import RecordedTable
+from spaces.training._spaces import METRICS, family_space
+
+TABLE_FORMAT = 1
+SHIPPED = Path(__file__).resolve().parent / "tables"
+"""Tables shipped in the package (the digits grids)."""
+
+
+class TableFileError(ValueError):
+    """A table file that cannot be read; the message is one line naming it."""
+
+
+def table_stem(family: str, dataset: str) -> str:
+    """File stem of a grid's table: ``mlp3-digits``."""
+    return f"{family}-{dataset}"
+
+
+def write_table(
+    path: Path,
+    *,
+    family: str,
+    arrays: dict[str, np.ndarray[Any, Any]],
+    meta: dict[str, Any],
+) -> Path:
+    """Write ``arrays`` (every metric and ``cost_seconds``) to ``path`` (``.npz``) atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n = family_space(family).n_configs
+    for name, arr in arrays.items():
+        if arr.shape[0] != n:
+            raise ValueError(f"{name} has {arr.shape[0]} rows; {family} has {n} configs")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
+    os.close(fd)
+    try:
+        with open(tmp, "wb") as fh:
+            plain = {k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()}
+            np.savez_compressed(fh, **plain)  # type: ignore[arg-type]
+        meta_tmp = Path(tmp).with_suffix(".json.tmp")
+        meta_tmp.write_text(json.dumps({"format": TABLE_FORMAT, **meta}, indent=1, sort_keys=True))
+        os.replace(meta_tmp, path.with_suffix(".json"))
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path
+
+
+def read_table(path: Path, *, name: str, family: str) -> RecordedTable:
+    """The table at ``path`` as space ``name``.
+
+    Raises:
+        TableFileError: The file or its ``.json`` is missing, malformed or of another shape.
+    """
+    try:
+        meta = json.loads(path.with_suffix(".json").read_text())
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: np.array(data[k], dtype=np.float64) for k in data.files}
+    except (OSError, ValueError, KeyError) as exc:
+        raise TableFileError(f"trained table {path}: cannot be read ({exc})") from None
+    missing = [k for k in (*METRICS, "cost_seconds") if k not in arrays]
+    if missing or meta.get("format") != TABLE_FORMAT:
+        raise TableFileError(
+            f"trained table {path}: format {meta.get('format')}, arrays missing: {missing}"
+        )
+    space = family_space(family)
+    costs = arrays.pop("cost_seconds")
+    runs = {k: arrays[k] for k in METRICS}
+    n_seeds = np.full(space.n_configs, costs.shape[1], dtype=np.int64)
+    recipe = meta["recipe"]
+    info = ObjectiveInfo(
+        name=name,
+        space=space,
+        metrics=METRICS,
+        search_metric="val_acc",
+        test_metric="test_acc",
+        fidelities=(int(recipe["epochs"]),),
+        fidelity=int(recipe["epochs"]),
+        fully_recorded=True,
+        provenance=Provenance(
+            source=f"MLPs trained by nas-harness's own trainer ({meta['recipe_line']})",
+            package=f"nas-harness (trained table {path.name})",
+            licence=meta.get("licence", "Apache-2.0"),
+            objective_units="validation accuracy, percent",
+            cost_units="seconds of recorded training time (wall time on the hardware below)",
+            hardware=str(meta.get("hardware", "not recorded")),
+            gpu_trained=recipe.get("device_type") == "cuda",
+            notes=f"{costs.shape[1]} training seeds per config, all recorded",
+        ),
+        checksum=str(meta["recipe_checksum"]),
+    )
+    try:
+        return RecordedTable(info=info, runs=runs, costs=costs, n_seeds=n_seeds)
+    except ValueError as exc:
+        raise TableFileError(f"trained table {path}: {exc}") from None
