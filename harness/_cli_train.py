@@ -78,6 +78,30 @@ def restore_environment(saved: dict[str, str | None]) -> None:
             os.environ[key] = value
 
 
+def recorded_fill(space: str) -> str:
+    """How much of ``space`` is recorded, for ``list``: all of a table, a cache's fill."""
+    from spaces.training import GRID_FAMILIES, TRAINABLE_FAMILIES, shipped_table
+
+    family, _, dataset = space.partition("/")
+    if family == "synthetic":
+        return "- (closed form)"
+    if family not in TRAINABLE_FAMILIES:
+        return "all"
+    if family in GRID_FAMILIES and shipped_table(family, dataset).exists():
+        return "all (shipped table)"
+    try:
+        if family in GRID_FAMILIES:
+            plan = plan_training(space, device="cpu")
+            return f"{plan.recorded:,}/{plan.total:,} models in cache"
+        from spaces.training import TrainingCache, cache_path, recipe_for, trained_dir
+
+        recipe = recipe_for(dataset, device="cpu")
+        with TrainingCache(cache_path(recipe, trained_dir().parent), recipe) as cache:
+            return f"{cache.count():,} models in cache (open)"
+    except ValueError as exc:  # the data set is missing, the cache unusable: say which
+        return f"unavailable: {str(exc).split(';')[0]}"
+
+
 def add_train_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register ``train``."""
     train = sub.add_parser("train", help="train a grid's missing models into its cache (resumable)")

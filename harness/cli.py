@@ -9,21 +9,40 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
+import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from harness._compare import Comparison, RunOutcome, compare, plan_comparison
+from harness._cli_train import (
+    add_train_parser,
+    add_training_arguments,
+    apply_training_arguments,
+    cmd_train,
+    recorded_fill,
+    restore_environment,
+    saved_environment,
+)
+from harness._compare import (
+    DEFAULT_RUN_TIMEOUT,
+    Comparison,
+    RunOutcome,
+    compare,
+    plan_comparison,
+)
 from harness._evaluator import Budget
-from harness.results import ResultsStore, StoreError, open_results
+from harness._loop import Interrupted
+from harness.results import DB_NAME, ResultsStore, StoreError, open_results
 from spaces import (
+    Objective,
     ObjectiveError,
     TableError,
     TableOptions,
@@ -44,6 +63,31 @@ DEFAULT_SPACE = "nb201/cifar10"
 DEFAULT_OUT = Path("results") / "comparison"
 EXIT_OK, EXIT_RUNS_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
+# Limits on what one command may ask for, checked while parsing, before anything is loaded or
+# allocated: a typo such as `--seeds 1000000000` must be a one-line error, not a process that
+# plans a billion runs and is killed for memory.
+MAX_SEEDS = 100_000
+"""Most seeds per comparison (``--seeds``): the grid of runs is planned in memory at once."""
+MAX_SEED = 2**63 - 1
+"""Largest run seed (``--first-seed`` + ``--seeds`` - 1): the store keeps signed 64-bit ints."""
+MAX_EVALUATIONS = 10**7
+"""Most evaluations per run (``--budget``, and what a ``--budget-seconds`` may buy): each
+evaluation is held in memory until its run is stored."""
+MAX_EPOCHS = 10**7
+"""Most training epochs per run (``--budget-epochs``); an evaluation costs at least one."""
+MAX_SECONDS = 1e9
+"""Most simulated training seconds per run (``--budget-seconds``), about 32 years."""
+MAX_WORKERS = 256
+"""Most worker processes (``--workers``): each one loads every space it runs on."""
+MAX_RUNS = 1_000_000
+"""Most runs per comparison (spaces x strategies x seeds): planning one takes about 250 MB and
+15 s per million runs before the first starts."""
+_SHOWN_CHARS = 60  # a bad value is echoed in the error up to this length, then elided
+_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")  # all str.splitlines splits on
+# SQLite's unix VFS opens paths of up to 512 bytes, less its "-journal" suffix (measured with
+# SQLite 3.40): a longer --out would only fail once every space had been loaded.
+_SQLITE_MAX_PATH = 504
+
 
 class UsageError(Exception):
     """A user mistake: printed as one line, exit code 2."""
@@ -54,13 +98,30 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _whole_number(text: str, *, minimum: int, allowed: str) -> int:
+def _shown(text: str) -> str:
+    """``text`` quoted for an error message, elided when long: the error stays one short line."""
+    if len(text) > _SHOWN_CHARS:
+        return f"{text[:_SHOWN_CHARS]!r}... ({len(text)} characters)"
+    return repr(text)
+
+
+def _whole_number(text: str, *, minimum: int, allowed: str, maximum: int | None = None) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        # int() refuses numbers of more than 4,300 digits: such a text is a whole number all
+        # the same, only far out of range, and the error should say so.
+        digits = re.fullmatch(r"\s*([+-]?)[0-9]+\s*", text)
+        if digits is None:
+            raise argparse.ArgumentTypeError(f"{_shown(text)} is not a whole number") from None
+        if digits.group(1) == "-":
+            raise argparse.ArgumentTypeError(f"{_shown(text)} must be {allowed}") from None
+        limit = "is too large" if maximum is None else f"must be at most {maximum}"
+        raise argparse.ArgumentTypeError(f"{_shown(text)} {limit}") from None
     if value < minimum:
-        raise argparse.ArgumentTypeError(f"{text!r} must be {allowed}")
+        raise argparse.ArgumentTypeError(f"{_shown(text)} must be {allowed}")
+    if maximum is not None and value > maximum:
+        raise argparse.ArgumentTypeError(f"{_shown(text)} must be at most {maximum}")
     return value
 
 
@@ -72,14 +133,48 @@ def _non_negative_int(text: str) -> int:
     return _whole_number(text, minimum=0, allowed="a whole number >= 0")
 
 
-def _positive_float(text: str) -> float:
+def _positive_float(text: str, *, maximum: float | None = None) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        raise argparse.ArgumentTypeError(f"{_shown(text)} is not a number") from None
     if not (value > 0 and value != float("inf")):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive finite number")
+        raise argparse.ArgumentTypeError(f"{_shown(text)} must be a positive finite number")
+    if maximum is not None and value > maximum:
+        raise argparse.ArgumentTypeError(f"{_shown(text)} must be at most {maximum:.0f}")
     return value
+
+
+def _seed_count(text: str) -> int:
+    return _whole_number(text, minimum=1, allowed="a positive whole number", maximum=MAX_SEEDS)
+
+
+def _seed(text: str) -> int:
+    return _whole_number(text, minimum=0, allowed="a whole number >= 0", maximum=MAX_SEED)
+
+
+def _evaluations(text: str) -> int:
+    return _whole_number(
+        text, minimum=1, allowed="a positive whole number", maximum=MAX_EVALUATIONS
+    )
+
+
+def _epochs(text: str) -> int:
+    return _whole_number(text, minimum=1, allowed="a positive whole number", maximum=MAX_EPOCHS)
+
+
+def _seconds(text: str) -> float:
+    return _positive_float(text, maximum=MAX_SECONDS)
+
+
+def _path(text: str) -> Path:
+    # Path("") is the current directory: an empty value (an unset shell variable, say) would
+    # silently write there.
+    if not text:
+        raise argparse.ArgumentTypeError("'' is an empty path; name a directory")
+    if "\0" in text:
+        raise argparse.ArgumentTypeError(f"{_shown(text)} holds a NUL character; no path can")
+    return Path(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,7 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m harness", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    cmp = sub.add_parser("compare", help="run every strategy on every space and seed")
+    cmp = sub.add_parser(
+        "compare",
+        help="run every strategy on every space and seed",
+        # --workers' limit is checked after parsing (_check_compare_limits): stated here.
+        epilog=f"--workers takes at most {MAX_WORKERS} worker processes; a comparison has at "
+        f"most {MAX_RUNS} runs (spaces x strategies x seeds).",
+    )
     cmp.add_argument(
         "--space",
         action="append",
@@ -103,34 +204,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cmp.add_argument(
         "--seeds",
-        type=_positive_int,
+        type=_seed_count,
         default=10,
         metavar="N",
-        help="run N seeds for every strategy, from --first-seed on (default 10)",
+        help=f"run N seeds for every strategy, from --first-seed on (default 10, at most "
+        f"{MAX_SEEDS})",
     )
     cmp.add_argument(
         "--first-seed",
-        type=_non_negative_int,
+        type=_seed,
         default=0,
         metavar="K",
         help="first run seed (default 0): tune on seeds disjoint from your evidence's, "
-        "e.g. --first-seed 100",
+        f"e.g. --first-seed 100; K + N - 1 must be at most {MAX_SEED} (2**63 - 1)",
     )
     group = cmp.add_mutually_exclusive_group()
     group.add_argument(
-        "--budget", type=_positive_int, metavar="N", help="evaluations per run (default 100)"
+        "--budget",
+        type=_evaluations,
+        metavar="N",
+        help=f"evaluations per run (default 100, at most {MAX_EVALUATIONS})",
     )
     group.add_argument(
         "--budget-seconds",
-        type=_positive_float,
+        type=_seconds,
         metavar="S",
-        help="simulated training seconds per run instead of evaluations",
+        help=f"simulated training seconds per run instead of evaluations (at most "
+        f"{MAX_SECONDS:.0f}, and at most {MAX_EVALUATIONS} of a space's cheapest evaluations)",
     )
     group.add_argument(
         "--budget-epochs",
-        type=_positive_int,
+        type=_epochs,
         metavar="E",
-        help="training epochs per run (each evaluation costs its fidelity's epochs)",
+        help="training epochs per run (each evaluation costs its fidelity's epochs; at most "
+        f"{MAX_EPOCHS})",
     )
     cmp.add_argument(
         "--metric",
@@ -145,14 +252,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cmp.add_argument(
         "--workers",
-        type=_positive_int,
+        type=_non_negative_int,
         default=os.cpu_count() or 1,
         metavar="N",
-        help="worker processes (default: CPU count)",
+        help="worker processes (default: CPU count); 0 runs in this process, for debugging "
+        "(no protection against a strategy that exits or hangs)",
+    )
+    cmp.add_argument(
+        "--run-timeout",
+        type=_positive_float,
+        default=DEFAULT_RUN_TIMEOUT,
+        metavar="S",
+        help=f"seconds one run may take before it is stopped and stored as failed "
+        f"(default {DEFAULT_RUN_TIMEOUT:g})",
     )
     cmp.add_argument(
         "--out",
-        type=Path,
+        type=_path,
         default=DEFAULT_OUT,
         metavar="DIR",
         help=f"comparison directory (default {DEFAULT_OUT})",
@@ -192,18 +308,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="config columns of table: spaces (default: all other columns)",
     )
     cmp.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_training_arguments(cmp)
 
     sub.add_parser("list", help="list the spaces and strategies")
+    add_train_parser(sub)
 
     exp = sub.add_parser("export", help="write a comparison's runs and evaluations for pandas")
-    exp.add_argument("directory", type=Path, help="the comparison directory")
+    exp.add_argument("directory", type=_path, help="the comparison directory")
     exp.add_argument("--format", choices=["parquet", "csv"], default="parquet")
-    exp.add_argument("--to", type=Path, metavar="DIR", help="where to write (default: DIR)")
+    exp.add_argument("--to", type=_path, metavar="DIR", help="where to write (default: DIR)")
 
     rep = sub.add_parser("report", help="write a comparison's statistical report into it")
-    rep.add_argument("directory", type=Path, help="the comparison directory")
+    rep.add_argument("directory", type=_path, help="the comparison directory")
     rep.add_argument("--alpha", type=_positive_float, default=0.05, help="significance level")
-    rep.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resamples")
+    rep.add_argument(
+        "--seed",
+        type=_seed,
+        default=0,
+        help=f"seed of the bootstrap resamples (default 0, at most {MAX_SEED})",
+    )
     rep.add_argument(
         "--linear-scale", action="store_true", help="plot regret on a linear axis (default: log)"
     )
@@ -224,26 +347,122 @@ def _table_options(args: argparse.Namespace) -> TableOptions:
     )
 
 
-def _check_out_dir(out: Path) -> None:
-    """Fail early, before any run, if ``out`` cannot become a comparison directory."""
-    probe = out
-    while not probe.exists():
-        if probe.parent == probe:
-            break
-        probe = probe.parent
-    if probe.exists() and not probe.is_dir():
-        raise UsageError(f"--out {out}: {probe} is a file, not a directory")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise UsageError(f"--out {out}: {probe} is not writable")
-    if out.is_dir() and not os.access(out, os.R_OK):
-        raise UsageError(f"--out {out}: directory is not readable")
-    if (out / "results.sqlite").exists() and not os.access(
-        out / "results.sqlite", os.R_OK | os.W_OK
-    ):
-        raise UsageError(f"--out {out}: results.sqlite is not readable and writable")
+def _os_reason(exc: OSError) -> str:
+    """The file system's reason alone (``file name too long``): the caller names the path."""
+    text = exc.strerror or str(exc)
+    return text[:1].lower() + text[1:]
+
+
+def _name_max(directory: Path) -> int:
+    """Longest file name, in bytes, that ``directory``'s file system takes."""
+    try:
+        return os.pathconf(directory, "PC_NAME_MAX")
+    except (AttributeError, ValueError, OSError):  # no pathconf (Windows), or no answer
+        return 255
+
+
+def _check_out_dir(out: Path, flag: str = "--out", *, store: bool = True) -> None:
+    """Fail early, before any run, if ``out`` cannot become a comparison directory.
+
+    Args:
+        out: The directory.
+        flag: How the command line named it (``--out``, ``--to``), for the error.
+        store: Whether a results store will be created in it (then its path must suit SQLite).
+
+    Raises:
+        UsageError: ``out`` cannot be used; the one-line message names it and the reason.
+    """
+    try:
+        probe, missing = out, []
+        while not probe.exists():
+            if probe.parent == probe:
+                break
+            missing.append(probe.name)
+            probe = probe.parent
+        if probe.exists() and not probe.is_dir():
+            raise UsageError(f"{flag} {out}: {probe} is a file, not a directory")
+        if not os.access(probe, os.W_OK | os.X_OK):
+            raise UsageError(f"{flag} {out}: {probe} is not writable")
+        # mkdir would refuse these names, but only after every space had been loaded and with
+        # the directories above them already created: refuse them now.
+        name_max = _name_max(probe)
+        for name in missing:
+            if len(os.fsencode(name)) > name_max:
+                raise UsageError(
+                    f"{flag} {out}: file name too long ({_shown(name)} has "
+                    f"{len(os.fsencode(name))} bytes, at most {name_max})"
+                )
+        db = Path(os.path.realpath(probe), *reversed(missing), DB_NAME)
+        if store and len(os.fsencode(db)) > _SQLITE_MAX_PATH:
+            raise UsageError(
+                f"{flag} {out}: path too long for SQLite ({db} has {len(os.fsencode(db))} "
+                f"bytes, at most {_SQLITE_MAX_PATH})"
+            )
+        if out.is_dir() and not os.access(out, os.R_OK):
+            raise UsageError(f"{flag} {out}: directory is not readable")
+        if (out / DB_NAME).exists() and not os.access(out / DB_NAME, os.R_OK | os.W_OK):
+            raise UsageError(f"{flag} {out}: {DB_NAME} is not readable and writable")
+    except OSError as exc:
+        # The file system's own refusal (a name or path too long, a loop of links...).
+        raise UsageError(f"{flag} {out}: {_os_reason(exc)}") from None
+    except ValueError as exc:  # a name that cannot be encoded for the file system
+        raise UsageError(f"{flag} {_shown(str(out))}: {exc}") from None
+
+
+def _check_compare_limits(args: argparse.Namespace) -> None:
+    """Refuse the limits a flag's own parsing cannot check: seeds, --workers, the grid's size.
+
+    Raises:
+        UsageError: A limit is exceeded; the message names the values and the limit.
+    """
+    last = args.first_seed + args.seeds - 1
+    if last > MAX_SEED:
+        raise UsageError(
+            f"--first-seed {args.first_seed} with --seeds {args.seeds}: the last seed would be "
+            f"{last}; at most {MAX_SEED} (2**63 - 1, the largest seed the results store keeps)"
+        )
+    if args.workers > MAX_WORKERS:
+        raise UsageError(f"argument --workers: '{args.workers}' must be at most {MAX_WORKERS}")
+    n_spaces = len(set(args.space or [DEFAULT_SPACE]))
+    n_strategies = len(args.strategy or registry())
+    if n_spaces * n_strategies * args.seeds > MAX_RUNS:
+        raise UsageError(
+            f"--seeds {args.seeds} on {n_spaces} space(s) with {n_strategies} strategy(ies) "
+            f"makes {n_spaces * n_strategies * args.seeds} runs; at most {MAX_RUNS} per "
+            "comparison"
+        )
+
+
+def _check_seconds_budget(objectives: Iterable[Objective], budget: Budget) -> None:
+    """Refuse a seconds budget that buys too many evaluations of a space's cheapest run.
+
+    A run keeps every evaluation in memory until it is stored, so ``--budget-seconds`` is held
+    to what ``--budget`` allows: at most `MAX_EVALUATIONS` evaluations.
+
+    Raises:
+        UsageError: The budget could buy more than `MAX_EVALUATIONS` evaluations.
+    """
+    if budget.kind != "seconds":
+        return
+    for objective in objectives:
+        costs = getattr(objective, "costs", None)  # known up front for recorded tables only
+        if costs is None:
+            continue
+        recorded = np.asarray(costs, dtype=np.float64)
+        recorded = recorded[np.isfinite(recorded)]  # NaN pads the seeds a config lacks
+        if recorded.size == 0:
+            continue
+        cheapest = float(recorded.min())
+        if cheapest <= 0 or budget.amount / cheapest > MAX_EVALUATIONS:
+            raise UsageError(
+                f"--budget-seconds {budget.amount:g} on space {objective.name!r}: its cheapest "
+                f"recorded run takes {cheapest:g} s, so a run could make more than "
+                f"{MAX_EVALUATIONS} evaluations; use a smaller budget or --budget"
+            )
 
 
 def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> int:
+    _check_compare_limits(args)
     strategies = []
     for spec in args.strategy or list(registry()):
         strategies.append(parse_strategy_spec(spec))
@@ -264,7 +483,9 @@ def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> in
         fidelity=args.fidelity,
     )
     _check_out_dir(args.out)
-    specs, _ = plan_comparison(comparison)  # every input checked before anything is written
+    apply_training_arguments(args)
+    specs, objectives = plan_comparison(comparison)  # every input checked before any write
+    _check_seconds_budget(objectives.values(), budget)
     store = ResultsStore(args.out)
     failed: list[RunOutcome] = []
     progress = Progress(
@@ -292,7 +513,12 @@ def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> in
                     failed.append(outcome)
 
             outcomes = compare(
-                comparison, store, workers=args.workers, on_outcome=on_outcome, specs=specs
+                comparison,
+                store,
+                workers=args.workers,
+                on_outcome=on_outcome,
+                specs=specs,
+                run_timeout=args.run_timeout,
             )
     except KeyboardInterrupt:
         n_done = len(store.finished_keys() & {s.key for s in specs})
@@ -331,9 +557,13 @@ def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> in
 
 def _cmd_list(console: Console) -> int:
     spaces = Table(title="Spaces", title_justify="left")
-    for col in ("name", "configs", "dimensions", "search metric", "metrics", "source", "licence"):
-        spaces.add_column(col)
-    for name in available_spaces():
+    columns = ("name", "configs", "recorded", "dimensions", "search metric", "metrics")
+    names = available_spaces()
+    for col in (*columns, "source", "licence"):
+        # Names are never wrapped or cut short: they are what the user types next.
+        width = max(len(n) for n in names) if col == "name" else None
+        spaces.add_column(col, overflow="fold", min_width=width, no_wrap=col == "name")
+    for name in names:
         info = space_info(name)
         dims = ", ".join(
             f"{d.name}({d.size}{'' if d.kind == 'categorical' else ', ordinal'})"
@@ -346,6 +576,7 @@ def _cmd_list(console: Console) -> int:
         spaces.add_row(
             name,
             f"{info.space.n_configs:,}",
+            recorded_fill(name),
             dims,
             f"{info.search_metric} ({info.direction}; {prov.objective_units})",
             ", ".join(info.metrics)
@@ -357,7 +588,14 @@ def _cmd_list(console: Console) -> int:
     for source in sources():
         if source.prefix:
             spaces.add_row(
-                f"{source.prefix}PATH", "-", "your columns", "--table-objective", "-", "you", "-"
+                f"{source.prefix}PATH",
+                "-",
+                "all",
+                "your columns",
+                "--table-objective",
+                "-",
+                "you",
+                "-",
             )
     console.print(spaces)
     strategies = Table(title="Strategies", title_justify="left")
@@ -374,7 +612,7 @@ def _cmd_export(args: argparse.Namespace, console: Console) -> int:
     store = open_results(args.directory)
     try:
         target = args.to or args.directory
-        _check_out_dir(target)
+        _check_out_dir(target, "--to" if args.to else "export", store=False)
         paths = store.export(target, fmt=args.format)
     finally:
         store.close()
@@ -383,8 +621,13 @@ def _cmd_export(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def _one_line(text: str) -> str:
+    """``text`` with its line breaks escaped: a value may hold one, the error is one line."""
+    return "".join(repr(c)[1:-1] if c in _LINE_BREAKS else c for c in text)
+
+
 def _sigterm(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt  # a kill ends like Ctrl-C: workers stopped, finished runs kept
+    raise Interrupted  # a kill ends like Ctrl-C: workers stopped, finished runs kept
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -393,11 +636,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(width=None if sys.stdout.isatty() else 160)
     err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
     previous: Any = None
+    environment = saved_environment()
     try:
         args = build_parser().parse_args(argv)
         if args.command == "compare":
             previous = signal.signal(signal.SIGTERM, _sigterm)
             return _cmd_compare(args, console, err)
+        if args.command == "train":
+            previous = signal.signal(signal.SIGTERM, _sigterm)
+            return cmd_train(args, console, err)
         if args.command == "export":
             return _cmd_export(args, console)
         if args.command == "report":
@@ -424,7 +671,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         StoreError,
         ValueError,
     ) as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        err.print(
+            f"error: {_one_line(str(exc))}",
+            markup=False,
+            highlight=False,
+            emoji=False,  # a value such as ':smile:' is shown as typed
+            soft_wrap=True,
+        )
         return EXIT_USAGE
     except KeyboardInterrupt:
         # Interrupted outside the run loop (while loading, or printing the summary): every
@@ -432,6 +685,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print("interrupted; finished runs are stored: run the same command again to resume")
         return EXIT_INTERRUPTED
     finally:
+        restore_environment(environment)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 

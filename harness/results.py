@@ -20,7 +20,7 @@ import math
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -67,7 +67,10 @@ CREATE TABLE IF NOT EXISTS evaluations (
 
 
 class StoreError(RuntimeError):
-    """The results directory cannot be used (unwritable, not a store, another schema)."""
+    """The results directory cannot be used (unwritable, not a store, another schema, damaged).
+
+    The message is one line and names the directory or, once it exists, the database file.
+    """
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -186,17 +189,19 @@ class ResultsStore:
 
     Raises:
         StoreError: The directory cannot be created or written, holds a database that is not
-            a results store, or one of another schema version.
+            a results store, one of another schema version, or a damaged one (every page is
+            checked on opening).
     """
 
     def __init__(self, directory: str | Path, *, create: bool = True) -> None:
         self.directory = Path(directory)
         self.path = self.directory / DB_NAME
-        if not create and not self.path.is_file():
-            raise StoreError(f"{self.directory}: no results store ({DB_NAME}) in it")
-        if self.path.exists() and not self.path.is_file():
-            raise StoreError(f"{self.path}: not a regular file, so not a results store")
         try:
+            # Inside the try: even asking whether a file exists fails on a name too long.
+            if not create and not self.path.is_file():
+                raise StoreError(f"{self.directory}: no results store ({DB_NAME}) in it")
+            if self.path.exists() and not self.path.is_file():
+                raise StoreError(f"{self.path}: not a regular file, so not a results store")
             if create:
                 self.directory.mkdir(parents=True, exist_ok=True)
             fresh = not self.path.exists() or self.path.stat().st_size == 0
@@ -216,11 +221,36 @@ class ResultsStore:
                         [("schema_version", str(SCHEMA_VERSION)), ("created_at", _now())],
                     )
         except sqlite3.DatabaseError as exc:
+            self._close_quietly()
             raise StoreError(f"{self.path}: not a readable results store ({exc})") from None
         except OSError as exc:
+            self._close_quietly()
             raise StoreError(
-                f"{self.directory}: cannot use as a results directory: {exc}"
+                f"{self.directory}: cannot use as a results directory: {_os_reason(exc)}"
             ) from None
+
+    def _close_quietly(self) -> None:
+        """Close the database after a failed open, keeping the open's error the one raised."""
+        db: sqlite3.Connection | None = getattr(self, "_db", None)  # None: it never connected
+        if db is not None:
+            with suppress(sqlite3.Error):
+                db.close()
+
+    @contextmanager
+    def _store_errors(self, doing: str) -> Iterator[None]:
+        """Name the file when the store fails after it opened (a full disk, a damaged row).
+
+        Args:
+            doing: What failed, for the message (``reading``, ``writing``).
+
+        Raises:
+            StoreError: SQLite, or pandas reading through it, failed; or a stored JSON text
+                does not parse.
+        """
+        try:
+            yield
+        except (sqlite3.DatabaseError, pd.errors.DatabaseError, json.JSONDecodeError) as exc:
+            raise StoreError(f"{self.path}: {doing} the results store failed ({exc})") from None
 
     def _check_identity(self, fresh: bool) -> None:
         """Refuse databases that are not results stores, or of another schema."""
@@ -252,6 +282,16 @@ class ResultsStore:
                 f"{self.path}: results schema version {version}, this harness reads "
                 f"{SCHEMA_VERSION}"
             )
+        # Opening reads only the first pages: a damaged later one (a truncated copy, a bad
+        # disk) would surface mid-command as a traceback, perhaps after runs were made. One
+        # pass over the file finds it now (about 2 s per GB read from the page cache).
+        problems = [str(row[0]) for row in self._db.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            self._db.close()
+            found = "; ".join(
+                " ".join(p.replace("*** in database main ***", "").split()) for p in problems
+            )
+            raise StoreError(f"{self.path}: damaged results store ({found})")
 
     @property
     def schema_version(self) -> int:
@@ -260,7 +300,8 @@ class ResultsStore:
 
     def meta(self) -> dict[str, str]:
         """The store's ``meta`` entries (schema version, creation time)."""
-        return dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        with self._store_errors("reading"):
+            return dict(self._db.execute("SELECT key, value FROM meta").fetchall())
 
     def close(self) -> None:
         """Close the database."""
@@ -286,7 +327,7 @@ class ResultsStore:
     def record_space(self, record: SpaceRecord | Objective) -> None:
         """Remember an objective's checksum, optimum, metrics and provenance for reports."""
         r = record if isinstance(record, SpaceRecord) else SpaceRecord.of(record)
-        with self._transaction() as db:
+        with self._store_errors("writing"), self._transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO spaces VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -308,8 +349,9 @@ class ResultsStore:
 
     def finished_keys(self) -> set[str]:
         """Keys of runs that finished (failed runs are retried by a rerun)."""
-        rows = self._db.execute("SELECT run_key FROM runs WHERE status = 'finished'")
-        return {r[0] for r in rows}
+        with self._store_errors("reading"):
+            rows = self._db.execute("SELECT run_key FROM runs WHERE status = 'finished'")
+            return {r[0] for r in rows}
 
     def write_run(
         self,
@@ -354,7 +396,7 @@ class ResultsStore:
             )
         ]
         total = float(trace.cumulative_cost_seconds[-1]) if trace.n_evaluations else 0.0
-        with self._transaction() as db:
+        with self._store_errors("writing"), self._transaction() as db:
             db.execute("DELETE FROM evaluations WHERE run_key = ?", (key,))
             db.execute(
                 f"INSERT OR REPLACE INTO runs VALUES ({', '.join('?' * 23)})",
@@ -389,7 +431,8 @@ class ResultsStore:
     # -- reading -------------------------------------------------------------------------------
     def runs(self, keys: Iterable[str] | None = None) -> pd.DataFrame:
         """The runs (all, or those with the given keys), one row each, as a DataFrame."""
-        frame = pd.read_sql_query("SELECT * FROM runs ORDER BY space, strategy, seed", self._db)
+        with self._store_errors("reading"):
+            frame = pd.read_sql_query("SELECT * FROM runs ORDER BY space, strategy, seed", self._db)
         if keys is not None:
             frame = frame[frame["run_key"].isin(set(keys))].reset_index(drop=True)
         return frame
@@ -404,15 +447,19 @@ class ResultsStore:
             with_metrics: Add one column per recorded metric (``metric:NAME``), parsed from
                 the stored JSON; off by default because reports need only the search metric.
         """
-        frame = pd.read_sql_query(
-            "SELECT r.strategy, r.space, r.metric, r.fidelity, r.seed, r.budget_kind, r.budget, "
-            "e.* FROM evaluations e JOIN runs r USING (run_key) ORDER BY e.run_key, e.step",
-            self._db,
-        )
+        with self._store_errors("reading"):
+            frame = pd.read_sql_query(
+                "SELECT r.strategy, r.space, r.metric, r.fidelity, r.seed, r.budget_kind, "
+                "r.budget, e.* FROM evaluations e JOIN runs r USING (run_key) "
+                "ORDER BY e.run_key, e.step",
+                self._db,
+            )
         if keys is not None:
             frame = frame[frame["run_key"].isin(set(keys))].reset_index(drop=True)
         if with_metrics:
-            parsed = pd.DataFrame([json.loads(t) for t in frame["metrics"]], index=frame.index)
+            with self._store_errors("reading"):
+                metrics = [json.loads(t) for t in frame["metrics"]]
+            parsed = pd.DataFrame(metrics, index=frame.index)
             parsed = parsed.astype(float).add_prefix("metric:")
             frame = pd.concat([frame.drop(columns="metrics"), parsed], axis=1)
         return frame
@@ -423,9 +470,10 @@ class ResultsStore:
         JSON columns (``dimensions``, ``metrics``, ``fidelities``, ``provenance``) are parsed;
         ``optimum`` is NaN where unknown.
         """
-        frame = pd.read_sql_query("SELECT * FROM spaces ORDER BY name, metric", self._db)
-        for column in ("dimensions", "metrics", "fidelities", "provenance"):
-            frame[column] = [json.loads(t) for t in frame[column]]
+        with self._store_errors("reading"):
+            frame = pd.read_sql_query("SELECT * FROM spaces ORDER BY name, metric", self._db)
+            for column in ("dimensions", "metrics", "fidelities", "provenance"):
+                frame[column] = [json.loads(t) for t in frame[column]]
         frame["fully_recorded"] = frame["fully_recorded"].astype(bool)
         frame["optimum"] = frame["optimum"].astype(float)  # all-NULL would read as None
         return frame
@@ -435,20 +483,27 @@ class ResultsStore:
 
         Returns:
             The written paths.
+
+        Raises:
+            StoreError: The store cannot be read, or ``directory`` cannot be written.
         """
         if fmt not in ("parquet", "csv"):
             raise ValueError(f"export format {fmt!r} is not one of parquet, csv")
         out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
-        written = []
         frames = (("runs", self.runs()), ("evaluations", self.evaluations(with_metrics=True)))
-        for name, frame in frames:
-            path = out / f"{name}.{fmt}"
-            if fmt == "csv":
-                frame.to_csv(path, index=False)
-            else:
-                frame.to_parquet(path, index=False)
-            written.append(path)
+        written = []
+        path = out
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            for name, frame in frames:
+                path = out / f"{name}.{fmt}"
+                if fmt == "csv":
+                    frame.to_csv(path, index=False)
+                else:
+                    frame.to_parquet(path, index=False)
+                written.append(path)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot write the export: {_os_reason(exc)}") from None
         return written
 
 
@@ -459,6 +514,12 @@ def open_results(directory: str | Path) -> ResultsStore:
         StoreError: No store there, or not one this harness reads.
     """
     return ResultsStore(directory, create=False)
+
+
+def _os_reason(exc: OSError) -> str:
+    """The file system's reason alone (``file name too long``): the caller names the path."""
+    text = exc.strerror or str(exc)
+    return text[:1].lower() + text[1:]
 
 
 def _num(x: float | None) -> float | None:

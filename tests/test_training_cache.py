@@ -146,6 +146,15 @@ def test_a_foreign_database_is_refused_and_left_untouched(tmp_path: Path) -> Non
     assert path.read_bytes() == before
 
 
+def test_a_cache_dir_that_cannot_be_created_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(CacheError, match="point --cache-dir or HARNESS_CACHE_DIR") as info:
+        TrainingCache(blocker / "trained" / "c.sqlite", tiny_recipe())
+    assert "\n" not in str(info.value)
+    assert blocker.read_text() == "x"
+
+
 def test_an_unwritable_cache_dir_is_one_line(tmp_path: Path) -> None:
     locked = tmp_path / "locked"
     locked.mkdir()

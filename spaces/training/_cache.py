@@ -73,7 +73,10 @@ class TrainingCache:
         except FileNotFoundError:
             info = None
         except OSError as exc:
-            raise CacheError(f"training cache {path}: {exc.strerror or exc}") from None
+            raise CacheError(
+                f"training cache {path}: {exc.strerror or exc}; point --cache-dir or "
+                "HARNESS_CACHE_DIR at a writable folder"
+            ) from None
         if info is not None and not stat.S_ISREG(info.st_mode):
             raise CacheError(f"training cache {path}: not a regular file")
         try:

@@ -56,6 +56,7 @@ def write_table(
             np.savez_compressed(fh, **plain)  # type: ignore[arg-type]
         meta_tmp = Path(tmp).with_suffix(".json.tmp")
         meta_tmp.write_text(json.dumps({"format": TABLE_FORMAT, **meta}, indent=1, sort_keys=True))
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a table is for everyone to read
         os.replace(meta_tmp, path.with_suffix(".json"))
         os.replace(tmp, path)
     finally:
