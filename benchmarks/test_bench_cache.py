@@ -78,9 +78,7 @@ def test_warm_trainable_run_under_2x_tabular(
     objective = warm[0] if kind == "cache" else warm[1]
 
     def run() -> None:
-        strategy = build_strategy(
-            "random", {}, objective.space, seed=0, maximize=True, budget=N
-        )
+        strategy = build_strategy("random", {}, objective.space, seed=0, maximize=True, budget=N)
         run_strategy(strategy, objective, seed=0, budget=Budget(kind="evaluations", amount=N))
 
     benchmark(run)
