@@ -89,6 +89,7 @@ class Evaluator:
     __slots__ = (
         "_by_seconds", "_cost", "_counts", "_key", "_limit", "_log", "_min_charge", "_n_dims",
         "_n_slots", "_rows", "_sizes", "_spent", "_strides", "_unit", "_value", "exhausted",
+        "refused_charge",
     )  # fmt: skip
 
     def __init__(
@@ -121,6 +122,8 @@ class Evaluator:
         self._spent = 0.0
         self.exhausted = self._limit < self._min_charge
         """True once the budget left cannot pay for one more evaluation (the loop's test)."""
+        self.refused_charge: float | None = None
+        """What the evaluation that ended the run would have cost (None until one is refused)."""
         # One tuple per evaluation: a single append is the cheapest record of four numbers.
         self._log: list[tuple[int, int, float, float]] = []
 
@@ -172,6 +175,7 @@ class Evaluator:
         cost: float = self._cost(index, slot)
         charge = cost if self._by_seconds else self._unit
         if self._spent + charge > self._limit:
+            self.refused_charge = charge
             return None  # design invariant 2: an evaluation that would overshoot is not run
         self._spent += charge
         # Kept as an attribute, updated here only: the loop reads it before every ask.

@@ -147,6 +147,14 @@ def run_strategy(
         status = "failed"
         error = describe_error(exc)
         tb = traceback.format_exc()
+    if status == "finished" and evaluator.n_evaluations == 0:
+        # A result without a single evaluation would be stored as a success with no value.
+        status = "failed"
+        error = (
+            f"no evaluation fits the budget of {budget.label()}: the first config proposed "
+            f"would cost {evaluator.refused_charge:g}"
+            + (" s" if budget.kind == "seconds" else f" {budget.kind}")
+        )
     return build_trace(
         objective,
         *evaluator.record(),

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _procs import children, session_processes
 
 from harness import ResultsStore
 from harness.cli import main
@@ -255,31 +256,6 @@ def test_a_real_ctrl_c_in_process_stops_the_comparison(
 # -- processes: killed workers, killed coordinators ------------------------------------------
 
 
-def _session_processes(sid: int) -> list[int]:
-    """Pids of live (non-zombie) processes in session ``sid``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        state, session = fields[0], int(fields[3])
-        if session == sid and state != "Z":
-            found.append(int(entry.name))
-    return found
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(p) for p in text.split()]
-
-
 BIG = ["--space", "nb201/cifar10", "--strategy", "random", "--seeds", "30", "--budget", "5000"]
 
 
@@ -322,14 +298,14 @@ def _check_store(out: Path) -> int:
 def _kill_coordinator_and_check(tmp_path: Path, delay: float, tag: str) -> None:
     out = tmp_path / f"cmp-{tag}"
     proc = _start(out, tmp_path / tag, "--workers", "2")
-    _wait_until(lambda: len(_children(proc.pid)) >= 2, 60, proc)
+    _wait_until(lambda: len(children(proc.pid)) >= 2, 60, proc)
     time.sleep(delay)
     proc.kill()
     proc.wait(timeout=10)
     deadline = time.monotonic() + 5
-    while _session_processes(proc.pid) and time.monotonic() < deadline:
+    while session_processes(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert _session_processes(proc.pid) == [], "processes outlived the killed coordinator"
+    assert session_processes(proc.pid) == [], "processes outlived the killed coordinator"
     if (out / "results.sqlite").exists():
         _check_store(out)
 
@@ -347,7 +323,7 @@ def test_a_killed_worker_costs_nothing_but_a_retry(tmp_path: Path) -> None:
     _wait_until(lambda: _stored(out) >= 2, 120, proc)
     # The coordinator's children are its workers and multiprocessing's resource tracker.
     workers = [
-        p for p in _children(proc.pid) if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()
+        p for p in children(proc.pid) if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()
     ]
     assert len(workers) == 2
     os.kill(workers[0], signal.SIGKILL)
@@ -371,7 +347,7 @@ def test_soak_kill_coordinator_at_random_moments_then_resume(tmp_path: Path) -> 
             proc.kill()
             proc.wait(timeout=10)
         time.sleep(5)
-        assert _session_processes(proc.pid) == []
+        assert session_processes(proc.pid) == []
         if (out / "results.sqlite").exists():
             _check_store(out)
     final = _start(out, tmp_path / "final", "--workers", "2")

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from _procs import children, session_processes
 
 from harness.cli import main
 
@@ -128,3 +129,26 @@ def test_shipped_grid_compares_at_once_with_regret(
     assert time.perf_counter() - start < 60
     out = capsys.readouterr().out
     assert "mlp3/digits: final regret after 10 evaluations" in out
+
+
+@pytest.mark.slow
+def test_nothing_outlives_a_train_killed_with_sigkill(tmp_path: Path) -> None:
+    cmd = [sys.executable, "-m", "harness", "train", "--space", "mlp3/digits", "--seeds", "2"]
+    cmd += ["--workers", "2", "--cache-dir", str(tmp_path), "--quiet"]
+    proc = subprocess.Popen(cmd, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while len(children(proc.pid)) < 3 or _rows(tmp_path) < 2:  # 2 workers + resource tracker
+        assert proc.poll() is None
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 5
+    while session_processes(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert session_processes(proc.pid) == []
+    kept = _rows(tmp_path)
+    # The cache opens, keeps every finished model, and the rerun would train the rest.
+    again = subprocess.run([*cmd, "--dry-run"], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert f"{kept} of 128 models recorded, {128 - kept} to train" in again.stdout
