@@ -255,7 +255,12 @@ def check_compare(drawn: Sequence[Arg], tables: tuple[Path, Path]) -> None:
         tmp = Path(name)
         argv = _argv(drawn, grid, bad, tmp)
         stdout, stderr = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        # In the example's own folder: a drawn relative path ("--out stray") lands there.
+        with (
+            contextlib.chdir(tmp),
+            contextlib.redirect_stdout(stdout),
+            contextlib.redirect_stderr(stderr),
+        ):
             code = main(argv)
         err = stderr.getvalue()
         event(f"exit code {code}")  # shown by --hypothesis-show-statistics
@@ -269,7 +274,8 @@ def check_compare(drawn: Sequence[Arg], tables: tuple[Path, Path]) -> None:
             assert len(err.splitlines()) == 1, (argv, err)
             assert sorted(tmp.iterdir()) == [], (argv, "exit 2 but something was written")
         if code == 0:
-            _check_results(_out_of(argv), argv)
+            with contextlib.chdir(tmp):
+                _check_results(_out_of(argv), argv)
 
 
 def _check_results(out: Path, argv: Sequence[str]) -> None:
