@@ -29,3 +29,15 @@ def children(pid: int) -> list[int]:
     except OSError:
         return []
     return [int(p) for p in text.split()]
+
+
+def sigint_by_default() -> None:
+    """``preexec_fn`` giving a child the default Ctrl-C behaviour.
+
+    A test run started in the background by a non-interactive shell (``cmd &``, as some CI
+    runners do) inherits SIGINT ignored, and Python then never raises KeyboardInterrupt: a
+    test that sends SIGINT would see the command run to its end.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _procs import sigint_by_default
 
 from harness import ResultsStore
 from harness.cli import main
@@ -359,7 +360,12 @@ def _subprocess_compare(out: Path, log: Path) -> subprocess.Popen[str]:
     # Output to files, not pipes: after a SIGKILL the orphaned workers may hold pipes open.
     with log.with_suffix(".out").open("w") as fo, log.with_suffix(".err").open("w") as fe:
         return subprocess.Popen(
-            cmd, stdout=fo, stderr=fe, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+            cmd,
+            stdout=fo,
+            stderr=fe,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            preexec_fn=sigint_by_default,
         )
 
 

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from _procs import children, session_processes
+from _procs import children, session_processes, sigint_by_default
 
 from harness.cli import main
 
@@ -69,7 +69,13 @@ def test_bad_train_input_is_one_line(
 def test_train_resumes_after_ctrl_c(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "harness", "train", "--space", "mlp2/digits", "--seeds", "2"]
     cmd += ["--workers", "1", "--cache-dir", str(tmp_path), "--quiet"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=sigint_by_default,
+    )
     deadline = time.monotonic() + 240
     while _rows(tmp_path) < 4:
         assert proc.poll() is None, proc.communicate()
