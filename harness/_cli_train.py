@@ -93,10 +93,10 @@ def recorded_fill(space: str) -> str:
         if family in GRID_FAMILIES:
             plan = plan_training(space, device="cpu")
             return f"{plan.recorded:,}/{plan.total:,} models in cache"
-        from spaces.training import TrainingCache, cache_path, recipe_for, trained_dir
+        from spaces.training import TrainingCache, cache_path, recipe_for
 
         recipe = recipe_for(dataset, device="cpu")
-        with TrainingCache(cache_path(recipe, trained_dir().parent), recipe) as cache:
+        with TrainingCache(cache_path(recipe), recipe) as cache:
             return f"{cache.count():,} models in cache (open)"
     except ValueError as exc:  # the data set is missing, the cache unusable: say which
         return f"unavailable: {str(exc).split(';')[0]}"

@@ -73,8 +73,8 @@ def plan_training(space: str, *, seeds: int | None = None, device: str = "cpu") 
         TrainingCache,
         cache_path,
         family_space,
+        hidden_sizes,
         recipe_for,
-        trained_dir,
     )
 
     family, _, dataset = space.partition("/")
@@ -94,15 +94,14 @@ def plan_training(space: str, *, seeds: int | None = None, device: str = "cpu") 
     n_seeds = recipe.n_seeds if seeds is None else seeds
     if not 1 <= n_seeds <= recipe.n_seeds:
         raise ValueError(f"--seeds {n_seeds}: the recipe has seeds 0..{recipe.n_seeds - 1}")
-    path = cache_path(recipe, trained_dir().parent)
+    path = cache_path(recipe)
     with TrainingCache(path, recipe) as cache:
         done = cache.keys()
     grid = family_space(family)
     tasks = []
     recorded = 0
     for index in range(grid.n_configs):
-        values = grid.values(grid.config(index))
-        hidden = tuple(int(v) for v in values.values())
+        hidden = hidden_sizes(grid, index)
         key = "-".join(map(str, hidden))
         missing = tuple(s for s in range(n_seeds) if (key, s) not in done)
         recorded += n_seeds - len(missing)
@@ -121,13 +120,13 @@ def plan_training(space: str, *, seeds: int | None = None, device: str = "cpu") 
 @functools.cache
 def _context(dataset: str, device: str) -> tuple[object, object, object]:
     """This process's recipe, data set and cache for ``dataset`` (loaded once per worker)."""
-    from spaces.training import TrainingCache, cache_path, load_dataset, recipe_for, trained_dir
+    from spaces.training import TrainingCache, cache_path, load_dataset, recipe_for
 
     recipe = recipe_for(dataset, device=device)
     return (
         recipe,
         load_dataset(dataset),
-        TrainingCache(cache_path(recipe, trained_dir().parent), recipe),
+        TrainingCache(cache_path(recipe), recipe),
     )
 
 
@@ -209,7 +208,6 @@ def export_if_complete(space: str, *, device: str = "cpu", to: Path | None = Non
         export_grid,
         exported_table,
         recipe_for,
-        trained_dir,
     )
 
     plan = plan_training(space, device=device)
@@ -218,7 +216,7 @@ def export_if_complete(space: str, *, device: str = "cpu", to: Path | None = Non
     family, _, dataset = space.partition("/")
     recipe = recipe_for(dataset, device=device)
     target = to or exported_table(family, dataset, recipe.checksum())
-    with TrainingCache(cache_path(recipe, trained_dir().parent), recipe) as cache:
+    with TrainingCache(cache_path(recipe), recipe) as cache:
         export_grid(family, recipe, cache, target, licence=_LICENCES.get(dataset, "see README"))
     return str(target)
 

@@ -45,6 +45,7 @@ from spaces.training._spaces import (
     RECIPE_DEFAULTS,
     WIDE_RANGE,
     family_space,
+    hidden_sizes,
 )
 from spaces.training._tables import TableFileError, read_table
 
@@ -127,6 +128,7 @@ __all__ = [
     "export_grid",
     "exported_table",
     "family_space",
+    "hidden_sizes",
     "load_dataset",
     "load_trained",
     "read_table",

@@ -27,6 +27,7 @@ import stat
 from pathlib import Path
 from types import TracebackType
 
+from spaces._cache import cache_dir as default_cache_dir
 from spaces.training._recipe import Recipe
 from spaces.training._trainer import TrainingRun
 
@@ -47,9 +48,10 @@ def hidden_key(hidden: Hidden) -> str:
     return "-".join(str(int(h)) for h in hidden)
 
 
-def cache_path(recipe: Recipe, cache_dir: Path) -> Path:
-    """Where the cache of ``recipe`` lives under ``cache_dir``."""
-    return cache_dir / "trained" / f"{recipe.dataset}-{recipe.checksum()[:16]}.sqlite"
+def cache_path(recipe: Recipe, cache_dir: Path | None = None) -> Path:
+    """Where the cache of ``recipe`` lives under ``cache_dir`` (default: the user's)."""
+    root = default_cache_dir() if cache_dir is None else cache_dir
+    return root / "trained" / f"{recipe.dataset}-{recipe.checksum()[:16]}.sqlite"
 
 
 class TrainingCache:

@@ -11,7 +11,7 @@ import numpy as np
 
 from spaces._cache import cache_dir
 from spaces._objective import Objective, Provenance
-from spaces.training._spaces import GRID_FAMILIES, METRICS, family_space
+from spaces.training._spaces import GRID_FAMILIES, METRICS, family_space, hidden_sizes
 from spaces.training._tables import SHIPPED, read_table, table_stem, write_table
 
 DATA_DIR_ENV = "HARNESS_DATA_DIR"
@@ -57,7 +57,7 @@ def load_trained(family: str, dataset: str, *, device: str = "cpu") -> Objective
     exported = exported_table(family, dataset, recipe.checksum())
     if family in GRID_FAMILIES and exported.exists():
         return read_table(exported, name=name, family=family)
-    cache = TrainingCache(cache_path(recipe, cache_dir()), recipe)
+    cache = TrainingCache(cache_path(recipe), recipe)
     return TrainedObjective(
         name=name,
         space=family_space(family),
@@ -95,8 +95,7 @@ def export_grid(family: str, recipe: Any, cache: Any, path: Path, *, licence: st
     arrays = {m: np.full((n, k), np.nan) for m in (*METRICS, "cost_seconds")}
     devices: set[str] = set()
     for index in range(n):
-        values = space.values(space.config(index))
-        hidden = tuple(int(v) for v in values.values())
+        hidden = hidden_sizes(space, index)
         for seed in range(k):
             run = cache.get(hidden, seed)
             if run is None:

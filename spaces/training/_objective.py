@@ -21,7 +21,7 @@ from spaces._space import Space
 from spaces.training._cache import Hidden, TrainingCache
 from spaces.training._data import Dataset
 from spaces.training._recipe import Recipe
-from spaces.training._spaces import METRICS
+from spaces.training._spaces import METRICS, hidden_sizes
 from spaces.training._trainer import TrainingRun, train_config
 
 
@@ -86,8 +86,7 @@ class TrainedObjective(Objective):
 
     def hidden(self, index: int) -> Hidden:
         """The hidden-layer sizes of config ``index``."""
-        values = self.space.values(self.space.config(index))
-        return tuple(int(v) for v in values.values())
+        return hidden_sizes(self.space, index)
 
     def n_slots(self, index: int) -> int:
         """The recipe's training seeds."""

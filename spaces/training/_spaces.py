@@ -57,6 +57,11 @@ METRICS = {
 METRIC_NAMES = tuple(METRICS)
 
 
+def hidden_sizes(space: Space, index: int) -> tuple[int, ...]:
+    """The hidden-layer sizes of config ``index`` of a family's space, first layer first."""
+    return tuple(int(v) for v in space.values(space.config(index)).values())
+
+
 def family_space(family: str) -> Space:
     """The space of ``family``: one ordinal dimension per hidden layer, ``h1`` first."""
     layers, sizes = FAMILIES[family]
