@@ -30,13 +30,18 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import itertools
+import multiprocessing
+import os
 import statistics
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
+import torch
 
 from spaces.training import (
     MLP2_SIZES,
@@ -83,13 +88,66 @@ def multiply_adds(n_features: int, hidden: tuple[int, ...], n_classes: int) -> i
     return sum(a * b for a, b in itertools.pairwise(sizes))
 
 
+def _train_group(name: str, epochs: int, configs: list[tuple[int, ...]], batched: bool) -> float:
+    """Worker: train ``configs`` (10 seeds each) in this process; its busy seconds."""
+    recipe, dataset = _worker_setting(name, epochs)
+    start = time.perf_counter()
+    for hidden in configs:
+        train_config(recipe, dataset, hidden, range(N_SEEDS), batched=batched)
+    return time.perf_counter() - start
+
+
+@functools.cache
+def _worker_setting(name: str, epochs: int) -> tuple[Recipe, Dataset]:
+    return setting(name, epochs)
+
+
+def _groups(
+    configs: list[tuple[int, ...]], n_features: int, n_classes: int, n: int
+) -> list[list[tuple[int, ...]]]:
+    """``configs`` split into ``n`` groups of about equal arithmetic (largest first, greedy).
+
+    As ``harness train --workers n`` keeps ``n`` processes busy.
+    """
+    groups: list[list[tuple[int, ...]]] = [[] for _ in range(n)]
+    load = [0] * n
+    for hidden in sorted(configs, key=lambda h: -multiply_adds(n_features, h, n_classes)):
+        i = load.index(min(load))
+        groups[i].append(hidden)
+        load[i] += multiply_adds(n_features, hidden, n_classes)
+    return groups
+
+
+def _parallel_seconds(
+    pool: ProcessPoolExecutor,
+    name: str,
+    epochs: int,
+    groups: list[list[tuple[int, ...]]],
+    batched: bool,
+) -> float:
+    """Wall seconds to train every group, one process each, all at once."""
+    start = time.perf_counter()
+    n = len(groups)
+    list(pool.map(_train_group, [name] * n, [epochs] * n, groups, [batched] * n))
+    return time.perf_counter() - start
+
+
 def throughput(args: argparse.Namespace) -> None:
-    """Part ``throughput``: the mlp2 grid stacked and one at a time."""
+    """Part ``throughput``: the mlp2 grid stacked and one at a time, then with every core.
+
+    The first table is like for like in one process on one thread: what stacking alone buys.
+    The second uses ``--processes`` processes (default: every core), the configs split
+    between them as ``harness train --workers N`` does, each process on one thread: the
+    stacked trainer as the harness runs it, against one model at a time in one process at
+    torch's default thread count (a plain training loop) and one model at a time in the same
+    processes (like for like again).
+    """
     print(
         "| data set | epochs | configs x seeds | stacked s | one at a time s | "
         "stacked model-epochs/s | one at a time model-epochs/s | ratio |"
     )
     print("|---|---|---|---|---|---|---|---|")
+    results = {}
     for name in args.datasets:
         epochs = args.epochs or {"digits": 2, "fashion-mnist": 1}[name]
         recipe, dataset = setting(name, epochs)
@@ -107,11 +165,78 @@ def throughput(args: argparse.Namespace) -> None:
                     file=sys.stderr,
                 )
         model_epochs = len(configs) * N_SEEDS * epochs
+        results[name] = (recipe, dataset, configs, epochs, model_epochs)
         print(
             f"| {name} | {epochs} | {len(configs)} x {N_SEEDS} | {stacked:.1f} | {single:.1f} | "
             f"{model_epochs / stacked:.3g} | {model_epochs / single:.3g} | "
             f"{single / stacked:.2f} |"
         )
+    n = args.processes or os.cpu_count() or 1
+    print()
+    print(
+        f"| data set | stacked, {n} processes s | one at a time, 1 process, "
+        f"{torch.get_num_threads()} threads s | one at a time, {n} processes s | "
+        f"stacked {n} proc. model-epochs/s | ratio vs 1 process | ratio vs {n} processes |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=n, mp_context=spawn) as pool:
+        for name, (recipe, dataset, configs, epochs, model_epochs) in results.items():
+            groups = _groups(configs, dataset.n_features, dataset.n_classes, n)
+            # Warm every process up (imports, data set, first kernels) before any clock runs.
+            _parallel_seconds(pool, name, epochs, [[(8, 8)]] * n, True)
+            _parallel_seconds(pool, name, epochs, [[(8, 8)]] * n, False)
+            parallel_stacked = _parallel_seconds(pool, name, epochs, groups, True)
+            plain = _plain_loop_seconds(recipe, dataset, configs)
+            parallel_single = _parallel_seconds(pool, name, epochs, groups, False)
+            print(
+                f"| {name} | {parallel_stacked:.1f} | {plain:.1f} | {parallel_single:.1f} | "
+                f"{model_epochs / parallel_stacked:.3g} | {plain / parallel_stacked:.2f} | "
+                f"{parallel_single / parallel_stacked:.2f} |"
+            )
+
+
+def _plain_loop_seconds(recipe: Recipe, dataset: Dataset, configs: list[tuple[int, ...]]) -> float:
+    """Seconds of a textbook loop over ``configs`` x 10 seeds, one model at a time.
+
+    ``nn.Linear`` + ``torch.optim.Adam``, torch at its default thread count, the recipe's
+    epochs, batch size and learning rate, validation and test accuracy after every epoch (as
+    the trainer records them).
+
+    Written out here rather than calling the trainer's reference path, which (like the whole
+    trainer, for determinism) runs on one thread: this is what a plain loop gets from the
+    machine. Seeds through explicit generators, never the global RNG.
+    """
+    start = time.perf_counter()
+    for hidden in configs:
+        sizes = (dataset.n_features, *hidden, dataset.n_classes)
+        for seed in range(N_SEEDS):
+            generator = torch.Generator().manual_seed(seed)
+            layers: list[torch.nn.Module] = []
+            for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
+                linear = torch.nn.Linear(n_in, n_out)
+                bound = 1.0 / n_in**0.5
+                with torch.no_grad():
+                    linear.weight.uniform_(-bound, bound, generator=generator)
+                    linear.bias.uniform_(-bound, bound, generator=generator)
+                layers += [linear] if i == len(sizes) - 2 else [linear, torch.nn.ReLU()]
+            model = torch.nn.Sequential(*layers)
+            optimiser = torch.optim.Adam(model.parameters(), lr=recipe.learning_rate)
+            n_rows = len(dataset.x_train)
+            for _ in range(recipe.epochs):
+                order = torch.randperm(n_rows, generator=generator)
+                for first in range(0, n_rows, recipe.batch_size):
+                    rows = order[first : first + recipe.batch_size]
+                    loss = torch.nn.functional.cross_entropy(
+                        model(dataset.x_train[rows]), dataset.y_train[rows]
+                    )
+                    optimiser.zero_grad()
+                    loss.backward()  # type: ignore[no-untyped-call]
+                    optimiser.step()
+                with torch.no_grad():
+                    for x, y in ((dataset.x_val, dataset.y_val), (dataset.x_test, dataset.y_test)):
+                        (model(x).argmax(dim=1) == y).float().mean()
+    return time.perf_counter() - start
 
 
 def seconds(args: argparse.Namespace) -> None:
@@ -230,6 +355,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, help="throughput: epochs per model")
     parser.add_argument("--every", type=int, default=1, help="throughput: every n-th config")
     parser.add_argument("--fashion-seeds", type=int, default=3)
+    parser.add_argument(
+        "--processes", type=int, help="throughput: processes of the second table (every core)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="per-config lines")
     args = parser.parse_args(argv)
     parts = {
