@@ -104,7 +104,19 @@ def recorded_fill(space: str) -> str:
 
 def add_train_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register ``train``."""
-    train = sub.add_parser("train", help="train a grid's missing models into its cache (resumable)")
+    train = sub.add_parser(
+        "train",
+        help="train a grid's missing models into its cache (resumable)",
+        description="Train every configuration of a trainable space's grid that its training\n"
+        "cache lacks, with each training seed; interrupted, it resumes where it stopped.",
+        epilog="examples:\n"
+        "  what would be trained, and about how long it takes:\n"
+        "    python -m harness train --space mlp2/digits --dry-run\n"
+        "\n"
+        "  train the grid with 3 seeds on 2 processes:\n"
+        "    python -m harness train --space mlp3/digits --seeds 3 --workers 2",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     train.add_argument("--space", required=True, metavar="NAME", help="mlp2/... or mlp3/...")
     train.add_argument(
         "--seeds", type=int, metavar="N", help="training seeds 0..N-1 (default: the recipe's 10)"

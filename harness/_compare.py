@@ -44,6 +44,9 @@ class Comparison:
         table_options: How to read ``table:`` spaces.
         metric: The search metric of every space (None: each space's own).
         fidelity: The fidelity of every evaluation (None: each space's own, its largest).
+        report_metric: The metric reports score incumbents on besides the search metric
+            (None: each space's own; see `spaces.ObjectiveInfo.reported`). Strategies never
+            see it.
     """
 
     spaces: tuple[str, ...]
@@ -53,15 +56,17 @@ class Comparison:
     table_options: TableOptions | None = None
     metric: str | None = None
     fidelity: int | None = None
+    report_metric: str | None = None
 
     def objective(self, space: str) -> Objective:
-        """Space ``space`` as this comparison searches it (metric and fidelity selected).
+        """Space ``space`` as this comparison searches and reports it.
 
         Raises:
             UnknownSpaceError, TableError, ObjectiveError: Bad input.
         """
         loaded = load_objective(space, table_options=self.table_options)
-        return loaded.select(metric=self.metric, fidelity=self.fidelity)
+        selected = loaded.select(metric=self.metric, fidelity=self.fidelity)
+        return selected.reporting(self.report_metric)
 
     def __post_init__(self) -> None:
         for label, items in (("spaces", self.spaces), ("strategies", self.strategies)):
@@ -126,12 +131,29 @@ def plan_comparison(comparison: Comparison) -> tuple[list[RunSpec], dict[str, Ob
             checksum=objectives[space].checksum,
             metric=objectives[space].search_metric,
             fidelity=objectives[space].info.fidelity,
+            report_metric=_report_key(comparison, space, objectives[space]),
         )
         for space in comparison.spaces
         for name, opts in resolved
         for seed in comparison.seeds
     ]
     return specs, objectives
+
+
+def _report_key(comparison: Comparison, space: str, objective: Objective) -> str | None:
+    """The report metric a run's spec records: None where it changes nothing.
+
+    A run stores the incumbent's `spaces.ObjectiveInfo.reported` metric; where the asked
+    report metric leaves that as the space's default, the run keeps the key it would have
+    without ``--report-metric``.
+    """
+    asked = comparison.report_metric
+    if asked is None:
+        return None
+    default = load_objective(space, table_options=comparison.table_options).select(
+        metric=comparison.metric, fidelity=comparison.fidelity
+    )
+    return None if objective.info.reported == default.info.reported else asked
 
 
 def _check_budget_buys_one(objective: Objective, budget: Budget) -> None:
@@ -150,6 +172,8 @@ def _check_budget_buys_one(objective: Objective, budget: Budget) -> None:
     costs = getattr(objective, "costs", None)  # known up front for recorded tables only
     if budget.kind != "seconds" or costs is None:
         return
+    costs = np.asarray(costs, dtype=np.float64)
+    costs = costs[np.isfinite(costs)]  # NaN pads the slots of configs with fewer seeds
     if not (costs > 0).all():
         raise ValueError(
             f"space {name!r} records zero training costs; "

@@ -67,8 +67,10 @@ def execute_run(
     try:
         # Loading the space is the harness's work, not the run's: the clock starts after it
         # (the coordinator's deadline, a few seconds later, still covers it).
-        objective = load_objective(spec.space, table_options=table_options).select(
-            metric=spec.metric, fidelity=spec.fidelity
+        objective = (
+            load_objective(spec.space, table_options=table_options)
+            .select(metric=spec.metric, fidelity=spec.fidelity)
+            .reporting(spec.report_metric)
         )
         registry()  # discovering the strategies imports their modules (torch): harness work too
         with time_limit(run_timeout):

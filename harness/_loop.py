@@ -52,8 +52,9 @@ class RunTrace:
             finite observation).
         incumbent_value: The incumbent's search metric as reports score it: its oracle value
             (mean over recorded seeds) where the objective knows it, else the observed value.
-        incumbent_test: The incumbent's test metric, scored the same way (NaN where the
-            objective has no test metric).
+        incumbent_test: The incumbent's report metric where it differs from the search
+            metric, else its test metric (`spaces.ObjectiveInfo.reported`), scored the same
+            way (NaN where there is neither).
         regret: Optimum oracle value minus ``incumbent_value``, sign-adjusted to be >= 0
             (NaN where the optimum is unknown).
         overhead_seconds: Wall time spent inside the strategy's ask and tell.
@@ -216,7 +217,9 @@ def build_trace(
     pos = incumbents(value, maximize=objective.maximize)
     inc_index = np.where(pos >= 0, config_index[np.maximum(pos, 0)] if len(pos) else pos, -1)
     inc_value = _scored(objective, info.search_metric, value, pos, inc_index)
-    test = info.test_metric
+    # The second track: the report metric where it differs from the search metric, else the
+    # test metric (`ObjectiveInfo.reported`). Never shown to the strategy.
+    test = info.reported
     observed_test = metrics.get(test, np.full(len(value), np.nan)) if test else value
     inc_test = _scored(objective, test, observed_test, pos, inc_index)
     optimum = objective.optimum

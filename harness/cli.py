@@ -12,7 +12,7 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
@@ -22,7 +22,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from harness._cli_experiment import add_experiment_parser, cmd_experiment
 from harness._cli_train import (
+    DEVICES,
     add_train_parser,
     add_training_arguments,
     apply_training_arguments,
@@ -39,11 +41,13 @@ from harness._compare import (
     plan_comparison,
 )
 from harness._evaluator import Budget
+from harness._experiment_file import ExperimentFile, load_experiment_file
 from harness._loop import Interrupted
 from harness.results import DB_NAME, ResultsStore, StoreError, open_results
 from spaces import (
     Objective,
     ObjectiveError,
+    SpaceInfo,
     TableError,
     TableOptions,
     UnknownSpaceError,
@@ -167,6 +171,12 @@ def _seconds(text: str) -> float:
     return _positive_float(text, maximum=MAX_SECONDS)
 
 
+def _device(text: str) -> str:
+    if text not in DEVICES:
+        raise argparse.ArgumentTypeError(f"{_shown(text)} is not one of {', '.join(DEVICES)}")
+    return text
+
+
 def _path(text: str) -> Path:
     # Path("") is the current directory: an empty value (an unset shell variable, say) would
     # silently write there.
@@ -177,17 +187,123 @@ def _path(text: str) -> Path:
     return Path(text)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``python -m harness``."""
-    parser = _Parser(prog="python -m harness", description=__doc__.splitlines()[0])
+def _flag(text: str) -> bool:
+    if text not in ("true", "false"):
+        raise argparse.ArgumentTypeError(f"{_shown(text)} is not true or false")
+    return text == "true"
+
+
+_FILE_CONVERTERS: dict[str, Callable[[str], Any]] = {
+    "all_pairs": _flag,
+    "seeds": _seed_count,
+    "first_seed": _seed,
+    "fidelity": _positive_int,
+    "workers": _non_negative_int,
+    "run_timeout": _positive_float,
+    "out": _path,
+    "device": _device,
+    "cache_dir": _path,
+    "data_dir": _path,
+}
+"""An experiment file's values pass through the parsers of their flags."""
+
+
+_DESCRIPTION = """\
+Compare architecture-suggestion strategies under equal budgets on recorded training
+tables, and write a statistical report (Markdown, HTML, LaTeX tables, figures)."""
+
+_EPILOG = """\
+examples:
+  python -m harness list
+  python -m harness compare --out results/first
+  python -m harness report results/first --alpha 0.01
+
+Run "python -m harness COMMAND --help" for a command's options and examples."""
+
+_COMPARE_DESCRIPTION = """\
+Run every strategy on every space with every seed under the same budget, store each
+finished run in DIR/results.sqlite (re-running the same command resumes), print a
+summary and write the report into DIR."""
+
+_COMPARE_EPILOG = f"""\
+examples:
+  every registered strategy on nb201/cifar10, 10 seeds of 100 evaluations:
+    python -m harness compare --out results/default
+
+  two spaces, two strategies (one with an option), 20 seeds:
+    python -m harness compare --space nb201/cifar10 --space fcnet/protein \\
+        --strategy random --strategy evolution:population=50 --seeds 20 --out results/evo
+
+  a budget of simulated training time instead of evaluations (100 hours):
+    python -m harness compare --budget-seconds 360000 --out results/time
+
+  your own table of recorded runs (one row per config and training seed):
+    python -m harness compare --space table:runs.csv --table-objective val_acc \\
+        --table-direction maximize --out results/mine
+
+limits: --workers takes at most {MAX_WORKERS} worker processes; a comparison has at most
+{MAX_RUNS} runs (spaces x strategies x seeds).
+See "python -m harness list" for the spaces, strategies and their options."""
+
+_REPORT_DESCRIPTION = """\
+Recompute a comparison's statistics from its stored runs and write report.md,
+report.html (figures embedded), tables.tex, stats.json and figures/ into DIR."""
+
+_REPORT_EPILOG = """\
+examples:
+  python -m harness report results/default
+  python -m harness report results/default --alpha 0.01 --seed 1
+  python -m harness report results/default --linear-scale"""
+
+_LIST_EPILOG = """\
+example:
+  python -m harness list"""
+
+_EXPORT_DESCRIPTION = """\
+Write a comparison's runs and evaluations as Parquet or CSV files, for pandas."""
+
+_EXPORT_EPILOG = """\
+examples:
+  python -m harness export results/default
+  python -m harness export results/default --format csv --to exported"""
+
+
+def _add_family_arguments(parser: argparse.ArgumentParser) -> None:
+    """The family of tests a report corrects for (Holm)."""
+    parser.add_argument(
+        "--all-pairs",
+        action="store_true",
+        help="test every pair of strategies, Holm over all k(k-1)/2 (default: each strategy "
+        "against the best by average rank, Holm over k-1, as Demsar 2006 recommends)",
+    )
+    parser.add_argument(
+        "--control",
+        metavar="LABEL",
+        help="test every strategy against this one instead of the best (name it before the "
+        "runs, e.g. your method)",
+    )
+
+
+def build_parser(compare_defaults: dict[str, Any] | None = None) -> argparse.ArgumentParser:
+    """The argument parser of ``python -m harness``.
+
+    Args:
+        compare_defaults: Defaults of ``compare``'s options that replace the built-in ones
+            (an experiment file's values; flags still override them).
+    """
+    raw = argparse.RawDescriptionHelpFormatter  # keeps the examples' line breaks
+    parser = _Parser(
+        prog="python -m harness", description=_DESCRIPTION, epilog=_EPILOG, formatter_class=raw
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     cmp = sub.add_parser(
         "compare",
         help="run every strategy on every space and seed",
+        description=_COMPARE_DESCRIPTION,
         # --workers' limit is checked after parsing (_check_compare_limits): stated here.
-        epilog=f"--workers takes at most {MAX_WORKERS} worker processes; a comparison has at "
-        f"most {MAX_RUNS} runs (spaces x strategies x seeds).",
+        epilog=_COMPARE_EPILOG,
+        formatter_class=raw,
     )
     cmp.add_argument(
         "--space",
@@ -240,9 +356,17 @@ def build_parser() -> argparse.ArgumentParser:
         f"{MAX_EPOCHS})",
     )
     cmp.add_argument(
+        "--search-metric",
         "--metric",
+        dest="metric",
         metavar="NAME",
-        help="search metric of every space (default: each space's own; see `list`)",
+        help="search metric of every space (default: each space's own; see the list command)",
+    )
+    cmp.add_argument(
+        "--report-metric",
+        metavar="NAME",
+        help="metric reports score the incumbent on beside the search metric; strategies "
+        "never see it (default: each space's own; see the list command)",
     )
     cmp.add_argument(
         "--fidelity",
@@ -308,28 +432,71 @@ def build_parser() -> argparse.ArgumentParser:
         help="config columns of table: spaces (default: all other columns)",
     )
     cmp.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_family_arguments(cmp)
+    cmp.add_argument(
+        "--config",
+        type=_path,
+        metavar="FILE",
+        help="experiment file (TOML): spaces, strategies, seeds, budget, out, ...; flags "
+        "given here override its values; the file and its SHA-256 are recorded in the store",
+    )
     add_training_arguments(cmp)
 
-    sub.add_parser("list", help="list the spaces and strategies")
+    if compare_defaults:
+        cmp.set_defaults(**compare_defaults)
+
+    sub.add_parser(
+        "list",
+        help="list the spaces and strategies",
+        description="List the spaces (with their metrics, sources and licences) and the\n"
+        "strategies (with their options and defaults).",
+        epilog=_LIST_EPILOG,
+        formatter_class=raw,
+    )
     add_train_parser(sub)
+    add_experiment_parser(sub)
 
-    exp = sub.add_parser("export", help="write a comparison's runs and evaluations for pandas")
-    exp.add_argument("directory", type=_path, help="the comparison directory")
-    exp.add_argument("--format", choices=["parquet", "csv"], default="parquet")
-    exp.add_argument("--to", type=_path, metavar="DIR", help="where to write (default: DIR)")
+    exp = sub.add_parser(
+        "export",
+        help="write a comparison's runs and evaluations for pandas",
+        description=_EXPORT_DESCRIPTION,
+        epilog=_EXPORT_EPILOG,
+        formatter_class=raw,
+    )
+    exp.add_argument("directory", type=_path, metavar="DIR", help="the comparison directory")
+    exp.add_argument(
+        "--format",
+        choices=["parquet", "csv"],
+        default="parquet",
+        help="file format (default parquet)",
+    )
+    exp.add_argument("--to", type=_path, metavar="OUT", help="where to write (default: DIR)")
 
-    rep = sub.add_parser("report", help="write a comparison's statistical report into it")
-    rep.add_argument("directory", type=_path, help="the comparison directory")
-    rep.add_argument("--alpha", type=_positive_float, default=0.05, help="significance level")
+    rep = sub.add_parser(
+        "report",
+        help="write a comparison's statistical report into it",
+        description=_REPORT_DESCRIPTION,
+        epilog=_REPORT_EPILOG,
+        formatter_class=raw,
+    )
+    rep.add_argument("directory", type=_path, metavar="DIR", help="the comparison directory")
+    rep.add_argument(
+        "--alpha",
+        type=_positive_float,
+        default=0.05,
+        help="significance level of every test (default 0.05)",
+    )
     rep.add_argument(
         "--seed",
         type=_seed,
         default=0,
-        help=f"seed of the bootstrap resamples (default 0, at most {MAX_SEED})",
+        metavar="K",
+        help=f"seed of the power simulations (default 0, at most {MAX_SEED})",
     )
     rep.add_argument(
         "--linear-scale", action="store_true", help="plot regret on a linear axis (default: log)"
     )
+    _add_family_arguments(rep)
     return parser
 
 
@@ -461,18 +628,43 @@ def _check_seconds_budget(objectives: Iterable[Objective], budget: Budget) -> No
             )
 
 
+def _file_budget(experiment: ExperimentFile) -> Budget | None:
+    """The experiment file's budget, held to the rules of its flag."""
+    if experiment.budget is None:
+        return None
+    kind, amount = experiment.budget
+    convert = {"evaluations": _evaluations, "seconds": _seconds, "epochs": _epochs}[kind]
+    try:
+        return Budget(kind=kind, amount=convert(amount))  # type: ignore[arg-type]
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(
+            f"experiment file {experiment.path}: budget.amount = {amount}: {exc}"
+        ) from None
+
+
 def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> int:
     _check_compare_limits(args)
+    experiment: ExperimentFile | None = getattr(args, "experiment", None)
     strategies = []
-    for spec in args.strategy or list(registry()):
+    file_strategies = experiment.strategies if experiment else None
+    for spec in args.strategy or file_strategies or list(registry()):
         strategies.append(parse_strategy_spec(spec))
+    if args.control is not None and args.control.split("(")[0] not in {n for n, _ in strategies}:
+        raise UsageError(
+            f"--control {_shown(args.control)} is not one of the strategies compared: "
+            f"{', '.join(dict.fromkeys(n for n, _ in strategies))}"
+        )
+    file_budget = _file_budget(experiment) if experiment else None
     if args.budget_seconds is not None:
         budget = Budget(kind="seconds", amount=args.budget_seconds)
     elif args.budget_epochs is not None:
         budget = Budget(kind="epochs", amount=args.budget_epochs)
-    else:
+    elif args.budget is not None or file_budget is None:
         budget = Budget(kind="evaluations", amount=args.budget or 100)
-    spaces = tuple(dict.fromkeys(args.space or [DEFAULT_SPACE]))
+    else:
+        budget = file_budget
+    file_spaces = experiment.spaces if experiment else None
+    spaces = tuple(dict.fromkeys(args.space or file_spaces or [DEFAULT_SPACE]))
     comparison = Comparison(
         spaces=spaces,
         strategies=tuple(strategies),
@@ -481,12 +673,15 @@ def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> in
         table_options=_table_options(args),
         metric=args.metric,
         fidelity=args.fidelity,
+        report_metric=args.report_metric,
     )
     _check_out_dir(args.out)
     apply_training_arguments(args)
     specs, objectives = plan_comparison(comparison)  # every input checked before any write
     _check_seconds_budget(objectives.values(), budget)
     store = ResultsStore(args.out)
+    if experiment is not None:
+        store.record_experiment(experiment.path.name, experiment.text)
     failed: list[RunOutcome] = []
     progress = Progress(
         TextColumn("[bold]compare[/]"),
@@ -537,7 +732,15 @@ def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> in
     from reports import ReportError, build_report
 
     try:
-        report = build_report(args.out)
+        report = build_report(
+            args.out,
+            family="all-pairs" if args.all_pairs else "vs-best",
+            control=args.control,
+        )
+        from reports import summary_lines
+
+        for line in summary_lines(report.stats):
+            console.print(line, markup=False, highlight=False)
         console.print(f"report: {report.directory / 'report.html'} (and report.md, tables.tex)")
     except ReportError as exc:
         err.print(f"no report: {exc}", markup=False)
@@ -555,47 +758,63 @@ def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> in
     return EXIT_OK
 
 
+def _metrics_cell(info: SpaceInfo) -> str:
+    """``search X (max) / report Y; test Z; also ...`` of a space, for ``list``."""
+    report = info.report_metric or info.test_metric or info.search_metric
+    arrow = "max" if info.direction == "maximize" else "min"
+    text = f"search {info.search_metric} ({arrow}) / report {report}"
+    if info.test_metric and info.test_metric != report:
+        text += f"; test {info.test_metric}"
+    others = [m for m in info.metrics if m not in (info.search_metric, report, info.test_metric)]
+    return text + (f"; also {', '.join(others)}" if others else "")
+
+
 def _cmd_list(console: Console) -> int:
     spaces = Table(title="Spaces", title_justify="left")
-    columns = ("name", "configs", "recorded", "dimensions", "search metric", "metrics")
+    columns = (
+        "name",
+        "source",
+        "licence",
+        "configs",
+        "recorded",
+        "seeds",
+        "fidelities",
+        "metrics (search / report)",
+        "optimum known",
+    )
     names = available_spaces()
-    for col in (*columns, "source", "licence"):
+    for col in columns:
         # Names are never wrapped or cut short: they are what the user types next.
         width = max(len(n) for n in names) if col == "name" else None
         spaces.add_column(col, overflow="fold", min_width=width, no_wrap=col == "name")
     for name in names:
         info = space_info(name)
-        dims = ", ".join(
-            f"{d.name}({d.size}{'' if d.kind == 'categorical' else ', ordinal'})"
-            for d in info.space.dimensions
-        )
-        fidelities = (
-            f"; fidelities {', '.join(map(str, info.fidelities))} epochs" if info.fidelities else ""
-        )
+        fill = recorded_fill(name)
+        known = info.optimum_known if info.optimum_known is not None else fill.startswith("all")
         prov = info.provenance
         spaces.add_row(
             name,
-            f"{info.space.n_configs:,}",
-            recorded_fill(name),
-            dims,
-            f"{info.search_metric} ({info.direction}; {prov.objective_units})",
-            ", ".join(info.metrics)
-            + (f"; test: {info.test_metric}" if info.test_metric else "")
-            + fidelities,
-            f"{prov.source}; {prov.hardware}",
+            prov.source,
             prov.licence,
+            f"{info.space.n_configs:,} ({len(info.space.dimensions)} dimensions)",
+            fill,
+            info.seeds or "-",
+            f"{', '.join(map(str, info.fidelities))} epochs" if info.fidelities else "-",
+            _metrics_cell(info),
+            "yes" if known else "no",
         )
     for source in sources():
         if source.prefix:
             spaces.add_row(
                 f"{source.prefix}PATH",
-                "-",
-                "all",
+                "your file",
+                "yours",
                 "your columns",
-                "--table-objective",
+                "all",
+                "--table-seed-column",
                 "-",
-                "you",
-                "-",
+                "--table-objective / --table-test-column",
+                "yes",
             )
     console.print(spaces)
     strategies = Table(title="Strategies", title_justify="left")
@@ -638,10 +857,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous: Any = None
     environment = saved_environment()
     try:
+        argv = list(sys.argv[1:] if argv is None else argv)
         args = build_parser().parse_args(argv)
+        if args.command == "compare" and args.config is not None:
+            experiment = load_experiment_file(args.config, _FILE_CONVERTERS)
+            args = build_parser(experiment.options).parse_args(argv)
+            args.experiment = experiment
         if args.command == "compare":
             previous = signal.signal(signal.SIGTERM, _sigterm)
             return _cmd_compare(args, console, err)
+        args.argv = argv
+        if args.command == "experiment":
+            previous = signal.signal(signal.SIGTERM, _sigterm)
+            return cmd_experiment(args, console, err)
         if args.command == "train":
             previous = signal.signal(signal.SIGTERM, _sigterm)
             return cmd_train(args, console, err)
@@ -656,6 +884,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     alpha=args.alpha,
                     seed=args.seed,
                     log_scale=not args.linear_scale,
+                    family="all-pairs" if args.all_pairs else "vs-best",
+                    control=args.control,
                 ),
                 console,
             )

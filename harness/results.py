@@ -86,6 +86,8 @@ class RunSpec:
         checksum: Checksum of the objective (table or training recipe) the run queries.
         metric: The search metric.
         fidelity: The fidelity of every evaluation.
+        report_metric: The report metric asked for, where it changes what the run stores
+            (the incumbent's second scored metric); None for the space's default.
     """
 
     strategy: str
@@ -96,23 +98,25 @@ class RunSpec:
     checksum: str
     metric: str
     fidelity: int
+    report_metric: str | None = None
 
     @property
     def key(self) -> str:
         """Stable key of this run in the store."""
-        payload = json.dumps(
-            {
-                "strategy": self.strategy,
-                "options": self.options,
-                "space": self.space,
-                "seed": self.seed,
-                "budget": [self.budget.kind, self.budget.amount],
-                "checksum": self.checksum,
-                "metric": self.metric,
-                "fidelity": self.fidelity,
-            },
-            sort_keys=True,
-        )
+        fields: dict[str, Any] = {
+            "strategy": self.strategy,
+            "options": self.options,
+            "space": self.space,
+            "seed": self.seed,
+            "budget": [self.budget.kind, self.budget.amount],
+            "checksum": self.checksum,
+            "metric": self.metric,
+            "fidelity": self.fidelity,
+        }
+        if self.report_metric is not None:
+            # Only then: runs with the space's default keep their keys.
+            fields["report_metric"] = self.report_metric
+        payload = json.dumps(fields, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
@@ -127,7 +131,9 @@ class SpaceRecord:
         fidelity: The fidelity searched.
         direction: The search metric's direction.
         optimum: The best oracle value of the search metric, or None where unknown.
-        test_metric: The test metric reported for incumbents, if any.
+        test_metric: The metric reported for incumbents beside the search metric, if any:
+            the report metric where it differs from the search metric, else the test metric
+            (`spaces.ObjectiveInfo.reported`); the column keeps its schema-2 name.
         fully_recorded: Whether every config has recorded runs.
         n_configs: Size of the space.
         dimensions: Each dimension as ``{"name", "kind", "choices"}``.
@@ -161,7 +167,7 @@ class SpaceRecord:
             fidelity=info.fidelity,
             direction=objective.direction,
             optimum=objective.optimum,
-            test_metric=info.test_metric,
+            test_metric=info.reported,
             fully_recorded=info.fully_recorded,
             n_configs=info.space.n_configs,
             dimensions=[
@@ -303,6 +309,30 @@ class ResultsStore:
         with self._store_errors("reading"):
             return dict(self._db.execute("SELECT key, value FROM meta").fetchall())
 
+    def record_experiment(self, name: str, text: str) -> str:
+        """Record the experiment file a command ran from (once per distinct content).
+
+        Kept in ``meta`` under ``experiment:<sha256>``, so a store made by several files (an
+        edited one resumed into the same directory) names every one of them.
+
+        Returns:
+            The SHA-256 of ``text`` (UTF-8).
+        """
+        checksum = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        entry = json.dumps({"name": name, "sha256": checksum, "text": text, "recorded_at": _now()})
+        with self._store_errors("writing"), self._transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO meta VALUES (?, ?)", (f"experiment:{checksum}", entry)
+            )
+        return checksum
+
+    def experiments(self) -> list[dict[str, str]]:
+        """The experiment files recorded (name, sha256, text, recorded_at), oldest first."""
+        entries = [
+            json.loads(value) for key, value in self.meta().items() if key.startswith("experiment:")
+        ]
+        return sorted(entries, key=lambda e: (e["recorded_at"], e["sha256"]))
+
     def close(self) -> None:
         """Close the database."""
         self._db.close()
@@ -328,6 +358,7 @@ class ResultsStore:
         """Remember an objective's checksum, optimum, metrics and provenance for reports."""
         r = record if isinstance(record, SpaceRecord) else SpaceRecord.of(record)
         with self._store_errors("writing"), self._transaction() as db:
+            self._check_same_report(db, r)
             db.execute(
                 "INSERT OR REPLACE INTO spaces VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -345,6 +376,36 @@ class ResultsStore:
                     json.dumps(list(r.fidelities)),
                     json.dumps(dict(r.provenance)),
                 ),
+            )
+
+    def _check_same_report(self, db: sqlite3.Connection, r: SpaceRecord) -> None:
+        """Refuse a second report metric for runs that share a space, search and fidelity.
+
+        Reports put such runs in one cell, with one metric beside the search metric: mixing
+        two would compare numbers of different metrics.
+
+        Raises:
+            StoreError: The store has runs of this objective reported on another metric.
+        """
+        key = (r.name, r.checksum, r.metric, r.fidelity)
+        row = db.execute(
+            "SELECT test_metric FROM spaces WHERE name = ? AND checksum = ? AND metric = ? "
+            "AND fidelity = ?",
+            key,
+        ).fetchone()
+        if row is None or (row[0] or None) == r.test_metric:
+            return
+        n_runs = db.execute(
+            "SELECT COUNT(*) FROM runs WHERE space = ? AND checksum = ? AND metric = ? "
+            "AND fidelity = ?",
+            key,
+        ).fetchone()[0]
+        if n_runs:
+            raise StoreError(
+                f"{self.path}: its runs of {r.name} searched on {r.metric} report "
+                f"{row[0] or 'no other metric'} beside it, this comparison "
+                f"{r.test_metric or 'no other metric'}; use another --out (or the same "
+                "--report-metric)"
             )
 
     def finished_keys(self) -> set[str]:

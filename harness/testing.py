@@ -24,7 +24,16 @@ import numpy as np
 
 from harness._evaluator import Budget
 from harness._loop import RunTrace, run_strategy
-from spaces import Dimension, Metric, ObjectiveInfo, Provenance, RecordedTable, Space
+from spaces import (
+    Dimension,
+    Evaluation,
+    Metric,
+    Objective,
+    ObjectiveInfo,
+    Provenance,
+    RecordedTable,
+    Space,
+)
 from strategies import Observation, Strategy, build_strategy
 
 
@@ -112,6 +121,70 @@ def _global_rng_state() -> tuple[Any, ...]:
     if "torch" in sys.modules:
         torch_state = sys.modules["torch"].get_rng_state().numpy().tobytes()
     return (random.getstate(), repr(np.random.get_state()), torch_state)  # noqa: NPY002
+
+
+WIDE_SIZES = tuple(range(8, 1025))
+"""Choices of each layer of `wide_objective` (as ``mlpwide``: every whole size 8..1024)."""
+
+
+class _WideObjective(Objective):
+    """Three ordinal layer sizes of 1,017 values each: a closed-form, noisy, open objective."""
+
+    _TARGETS = (300.0, 150.0, 60.0)
+
+    def __init__(self) -> None:
+        dims = tuple(
+            Dimension(name=f"h{i + 1}", kind="ordinal", choices=WIDE_SIZES, log=True)
+            for i in range(3)
+        )
+        self.info = ObjectiveInfo(
+            name="toy/wide",
+            space=Space(dims),
+            metrics={"acc": Metric(name="acc", direction="maximize", units="percent")},
+            search_metric="acc",
+            test_metric=None,
+            fidelities=(1,),
+            fidelity=1,
+            fully_recorded=False,
+            provenance=Provenance(
+                source="closed-form test objective",
+                package="nas-harness",
+                licence="Apache-2.0",
+                objective_units="percent",
+                cost_units="seconds (synthetic)",
+                hardware="none",
+                gpu_trained=False,
+            ),
+            checksum="toy-wide-v1",
+        )
+
+    def n_slots(self, index: int) -> int:
+        """Three noisy repeats per config."""
+        return 3
+
+    def select(self, *, metric: str | None = None, fidelity: int | None = None) -> Objective:
+        """Itself: one metric, one fidelity."""
+        self.validate_selection(metric=metric, fidelity=fidelity)
+        return self
+
+    def evaluate(self, index: int, slot: int) -> Evaluation:
+        """A smooth peak in log-size, plus noise seeded by (config, slot)."""
+        sizes = [WIDE_SIZES[c] for c in self.space.config(index)]
+        peak = sum(
+            (np.log2(h) - np.log2(t)) ** 2 for h, t in zip(sizes, self._TARGETS, strict=True)
+        )
+        noise = float(np.random.default_rng([index, slot, 7]).normal(0.0, 0.3))
+        value = 95.0 - 2.0 * float(peak) + noise
+        return Evaluation(value=value, cost_seconds=1.0 + sum(sizes) / 1000, metrics={"acc": value})
+
+
+def wide_objective() -> Objective:
+    """An open objective over three layer sizes of 8..1024 each (about 10^9 configs).
+
+    For checking that a strategy copes with large ordinal dimensions, as on ``mlpwide``:
+    nothing may enumerate the space.
+    """
+    return _WideObjective()
 
 
 class StrategyContract:
@@ -232,6 +305,29 @@ class StrategyContract:
         assert trace.n_evaluations == 12
         assert trace.n_unique <= 2
 
+    def test_large_ordinal_dimensions(self) -> None:
+        """Three layer sizes of 1,017 values each (10^9 configs, as mlpwide).
+
+        A run finishes in reasonable time and explores rather than repeating itself.
+        """
+        objective = wide_objective()
+        n = 24
+        strategy = build_strategy(
+            self.strategy_name,
+            dict(self.strategy_options),
+            objective.space,
+            seed=0,
+            maximize=True,
+            budget=n,
+        )
+        with time_limit(300):
+            trace = run_strategy(
+                strategy, objective, seed=0, budget=Budget(kind="evaluations", amount=n)
+            )
+        assert trace.status == "finished", trace.traceback
+        assert trace.n_evaluations == n
+        assert trace.n_unique >= n // 2
+
     def test_runs_under_a_seconds_budget(self) -> None:
         bench = toy_benchmark()
         strategy = build_strategy(
@@ -247,4 +343,4 @@ class StrategyContract:
         assert trace.cumulative_cost_seconds[-1] <= 300
 
 
-__all__ = ["StrategyContract", "time_limit", "toy_benchmark"]
+__all__ = ["WIDE_SIZES", "StrategyContract", "time_limit", "toy_benchmark", "wide_objective"]

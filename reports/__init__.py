@@ -3,7 +3,8 @@
 Public surface: `final_regret_summary` and `render_summary` (the short tables that
 ``python -m harness compare`` prints), `build_report` (the full statistical report written
 into a comparison directory: Markdown, HTML, LaTeX, figures and ``stats.json``), `Report`,
-`compute_stats`, `render_report` (its terminal summary) and `ReportError`; for scripts that
+`compute_stats`, `render_report` (its terminal summary), `summary_lines` (the plain-language
+summary that opens a report, from its ``stats``) and `ReportError`; for scripts that
 read a written ``stats.json``: `find_pair` (one pair's test or head-to-head row) and
 `final_entries` (a space's per-strategy final results, under ``final_regret`` or, where the
 optimum is unknown, ``final_value``). Module `reports.synthetic` writes made-up stores for
@@ -17,6 +18,7 @@ from rich.console import Console
 
 from reports._build import Report, build_report, compute_stats
 from reports._data import ReportError
+from reports._findings import summary_lines
 from reports._summary import final_regret_summary, render_summary
 from reports._tree import final_entries, find_pair
 
@@ -44,4 +46,5 @@ __all__ = [
     "find_pair",
     "render_report",
     "render_summary",
+    "summary_lines",
 ]

@@ -3,9 +3,9 @@
 `compute_stats` turns loaded cells into one JSON-ready tree (``stats.json``) holding every
 number the report shows and how it was computed; the Markdown, HTML, LaTeX and terminal
 renderers read only that tree (and the figures only the cells), so the files cannot disagree
-with ``stats.json``. Randomness (bootstrap resamples) comes from ``numpy.random.SeedSequence``
-keyed by the report seed and a stable hash of what is resampled, so the same store and
-settings give a byte-identical ``stats.json``.
+with ``stats.json``. Randomness (the simulated samples of the power analysis) comes from
+``numpy.random.SeedSequence`` keyed by the report seed and a stable hash of what is
+simulated, so the same store and settings give a byte-identical ``stats.json``.
 """
 
 from __future__ import annotations
@@ -29,9 +29,12 @@ from reports import _stats
 from reports._data import Cell, FloatArray, Loaded, ReportError, load
 from reports._tree import final_entries, find_pair
 
-N_RESAMPLES = 2000
 CONFIDENCE = 0.95
 POWER = 0.8
+#: The families of pairwise tests that Holm's correction covers, per space and across spaces:
+#: each strategy against the control (by default the best by average rank; k - 1 tests,
+#: Demšar 2006, section 3.2.2), or every pair (k (k - 1) / 2 tests).
+FAMILIES = ("vs-best", "all-pairs")
 N_RANK_POINTS = 50
 
 __all__ = ["Report", "ReportError", "build_report", "compute_stats", "final_entries", "find_pair"]
@@ -79,7 +82,36 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _settings(alpha: float, seed: int, zero_method: str, log_scale: bool) -> dict[str, Any]:
+def _family_setting(family: str, control: str | None) -> dict[str, Any]:
+    if family == "all-pairs":
+        text = (
+            "Holm over every pair of strategies (k(k-1)/2 tests); the control (below) is "
+            "still the reference of the summary and of the final table"
+        )
+    else:
+        text = (
+            "Holm over the k-1 tests of each strategy against the control (Demsar 2006, "
+            "section 3.2.2); the other pairs keep their raw p-values (in_family false, "
+            "pvalue_holm null)"
+        )
+    chosen = (
+        f"{control} where it was compared, else the lowest average rank"
+        if control is not None
+        else "the strategy with the lowest average rank (ties: lower mean, then label); "
+        "chosen on the same data, so 'significantly worse than the best' is the claim "
+        "tested, not 'the best is better than all'"
+    )
+    return {"kind": family, "control": control, "control_chosen_by": chosen, "holm": text}
+
+
+def _settings(
+    alpha: float,
+    seed: int,
+    zero_method: str,
+    log_scale: bool,
+    family: str = "vs-best",
+    control: str | None = None,
+) -> dict[str, Any]:
     return {
         "alpha": alpha,
         "seed": seed,
@@ -101,22 +133,28 @@ def _settings(alpha: float, seed: int, zero_method: str, log_scale: bool) -> dic
             "incumbent chosen on the search metric (never used to choose), mean ± sd over "
             "the compared seeds, and its anytime curve",
         },
-        "bootstrap": {
-            "method": "percentile bootstrap of the mean over seeds (scipy.stats.bootstrap)",
+        "interval": {
+            "name": "Student-t",
+            "method": _stats.T_INTERVAL + "; of the mean over seeds (final results, areas, "
+            "anytime bands) and of the mean paired difference (pairwise entries)",
             "confidence": CONFIDENCE,
-            "n_resamples": N_RESAMPLES,
-            "rng": "numpy default_rng(SeedSequence([seed, blake2b hashes of cell and label]))",
+            "bound": "intervals of regret (which is never negative) are cut at 0; their "
+            "coverage is unchanged",
+            "why": "chosen by a coverage simulation over normal and log-normal data at 5, "
+            "10, 20 and 50 seeds against the percentile and BCa bootstraps (docs/reports.md)",
         },
         "pairwise_test": {
             "name": "Wilcoxon signed-rank test, paired by seed (scipy.stats.wilcoxon)",
             "alternative": "two-sided",
             "zero_method": zero_method,
-            "method": "exact for <= 50 pairs without zero or tied differences, else normal "
-            "approximation with tie correction",
+            "method": "SciPy's choice (method='auto'): exact for <= 50 pairs without zero or "
+            "tied differences; exact permutation distribution (all 2**n sign flips) for <= 13 "
+            "pairs with zeros or ties; else normal approximation with tie correction",
             "too_few_pairs": "no p-value when all pairs are equal, or when 2 / 2**n_nonzero "
             "> alpha (the smallest possible p-value cannot reach alpha)",
-            "correction": "Holm step-down over all pairs of a space "
-            "(same values as statsmodels multipletests method='holm')",
+            "correction": "Holm step-down over the family of a space (same values as "
+            "statsmodels multipletests method='holm'); see family",
+            "family": _family_setting(family, control),
             "effect_sizes": {
                 "a12": "Vargha-Delaney A12 = P(regret of a < regret of b) + 0.5 P(equal): "
                 "> 0.5 means a is better",
@@ -125,17 +163,27 @@ def _settings(alpha: float, seed: int, zero_method: str, log_scale: bool) -> dic
             },
         },
         "best": "lowest mean final regret (ties: lower median, then label)",
-        "not_significantly_worse": "Holm-adjusted p-value against the best >= alpha",
+        "best_by_rank": "lowest average rank (ties: lower mean, then label)",
+        "not_significantly_worse": "Holm-adjusted p-value against the control (family) >= alpha",
         "average_rank": "rank of final regret among strategies within each seed (1 = best, "
         "ties averaged), averaged over seeds",
         "auc": "mean incumbent regret over the budget axis grid (evaluations 1..budget, or "
         f"{'the simulated-seconds grid'} under a seconds budget): area / length",
         "fixed_target": "target = median final regret of all compared runs of the space; "
-        "a run reaches it at the first grid point with regret <= target; runs that never do "
-        "count as not reached in the ECDF (it tops out below 1)",
-        "power": f"seeds for {POWER:.0%} power to detect the mean paired difference of the "
-        "two best strategies: paired t-test sample size for the observed dz "
-        "(statsmodels TTestPower), divided by 3/pi (Wilcoxon ARE), rounded up",
+        "a run reaches it at its first evaluation whose incumbent has regret <= target, on "
+        "the run's own path (evaluations: that evaluation's number; seconds: the simulated "
+        "seconds spent up to and including it), so both axes count the same runs; an "
+        "incumbent chosen on noisy values can rise above the target again, which does not "
+        "undo reaching it (n_above_again counts those runs); runs that never reach it count "
+        "as not reached in the ECDF (it tops out below 1)",
+        "power": {
+            "target": POWER,
+            "method": _stats.POWER_METHOD,
+            "n_simulations": _stats.N_POWER_SIMULATIONS,
+            "where": "per pair of the family (pairwise[].power), and for the control against "
+            "the runner-up by average rank (power)",
+            "rng": "numpy default_rng(SeedSequence([seed, blake2b hashes of cell and pair]))",
+        },
         "cross_space": {
             "scores": "mean final regret of each strategy per space, over the space's "
             "compared seeds",
@@ -143,7 +191,8 @@ def _settings(alpha: float, seed: int, zero_method: str, log_scale: bool) -> dic
             "nemenyi": "critical difference q_alpha * sqrt(k(k+1)/(6N)), q_alpha = "
             "scipy.stats.studentized_range.ppf(1 - alpha, k, inf) / sqrt(2)",
             "wilcoxon_holm": "pairwise Wilcoxon signed-rank over spaces with Holm correction "
-            "(Benavoli, Corani & Mangili 2016)",
+            "over the same kind of family, the control being the best average rank over "
+            "spaces (Benavoli, Corani & Mangili 2016)",
             "rank_over_budget": "rank within each (space, seed) at each fraction of the budget, "
             "averaged over seeds and spaces",
         },
@@ -154,12 +203,15 @@ def _settings(alpha: float, seed: int, zero_method: str, log_scale: bool) -> dic
     }
 
 
-def _pair_entry(a: str, b: str, test: _stats.PairedTest, sign: float) -> dict[str, Any]:
+def _pair_entry(
+    a: str, b: str, test: _stats.PairedTest, ci: _stats.Interval, sign: float
+) -> dict[str, Any]:
     # The test ran on loss(b) - loss(a), so both effect sizes are > 0.5 / > 0 when a (the
     # row strategy) has the lower loss, whatever the measure; the mean difference is shown
     # in the measure's own units (value(b) - value(a) where no optimum is known).
     diff = test.mean_difference
     better = None if not math.isfinite(diff) or diff == 0 else (a if diff > 0 else b)
+    low, high = (ci.low, ci.high) if sign > 0 else (-ci.high, -ci.low)
     return {
         "a": a,
         "b": b,
@@ -175,6 +227,8 @@ def _pair_entry(a: str, b: str, test: _stats.PairedTest, sign: float) -> dict[st
         "a12": _num(test.a12),
         "rank_biserial": _num(test.rank_biserial),
         "mean_difference_b_minus_a": _num(diff if sign > 0 else sign * diff),
+        "mean_difference_ci_low": _num(low),
+        "mean_difference_ci_high": _num(high),
         "better": better,
         "note": test.note,
     }
@@ -186,8 +240,14 @@ def _pairwise(
     alpha: float,
     zero_method: str,
     sign: float = 1.0,
+    *,
+    control: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Every pair (a, b), a before b in label order; tests on loss(b) - loss(a)."""
+    """Every pair (a, b), a before b in label order; tests on loss(b) - loss(a).
+
+    Holm's correction covers the family: with a ``control``, the pairs that hold it (the
+    others keep their raw p-value, ``in_family`` false); without one, every pair.
+    """
     entries = []
     for i, j in itertools.combinations(range(len(labels)), 2):
         test = _stats.paired_wilcoxon(
@@ -196,18 +256,91 @@ def _pairwise(
             alpha=alpha,
             zero_method=zero_method,  # type: ignore[arg-type]
         )
-        entries.append(_pair_entry(labels[i], labels[j], test, sign))
-    adjusted = _stats.holm([e["pvalue"] for e in entries])
-    for entry, p in zip(entries, adjusted, strict=True):
+        ci = _stats.mean_interval(scores[j] - scores[i], confidence=CONFIDENCE)
+        entry = _pair_entry(labels[i], labels[j], test, ci, sign)
+        entry["in_family"] = control is None or control in (labels[i], labels[j])
+        entries.append(entry)
+    family = [e for e in entries if e["in_family"]]
+    for entry in entries:
+        entry["pvalue_holm"] = entry["significant"] = None
+    for entry, p in zip(family, _stats.holm([e["pvalue"] for e in family]), strict=True):
         entry["pvalue_holm"] = p
         entry["significant"] = None if p is None else bool(p < alpha)
     return entries
 
 
+def _by_rank(labels: tuple[str, ...] | list[str], scores: np.ndarray[Any, Any]) -> list[str]:
+    """Labels from the lowest average rank (over the columns of ``scores``, one row each).
+
+    Ties: lower mean, then label.
+    """
+    ranks = _stats.average_ranks(scores.T)
+    means = scores.mean(axis=1)
+    return sorted(labels, key=lambda lab: (ranks[labels.index(lab)], means[labels.index(lab)], lab))
+
+
+def _family(
+    kind: str,
+    control: str,
+    *,
+    k: int,
+    n_blocks: int,
+    alpha: float,
+    pairs: list[dict[str, Any]],
+    blocks: str = "seeds",
+) -> dict[str, Any]:
+    """The family of a space (or of the spaces): its size, and whether it can reach alpha.
+
+    The smallest p-value an exact Wilcoxon test on ``n`` blocks can give is ``2 / 2**n``;
+    with ``m`` tests, Holm's correction needs ``m 2 / 2**n < alpha``: ``min_<blocks>`` is the
+    fewest blocks for that (planning; it assumes every pair differs on every block). Holm
+    runs over the tests that could be run (a pair with too few differing blocks has no
+    p-value), so ``can_reach_alpha`` asks whether any of them, with its own number of
+    differing blocks, could be significant in that family; where none can, ``note`` says so
+    in one sentence with the blocks needed.
+    """
+    m = k - 1 if kind != "all-pairs" else k * (k - 1) // 2
+    min_blocks = _stats.min_seeds_for_alpha(alpha, m)
+    in_family = [p for p in pairs if p["in_family"]]
+    tested = [p for p in in_family if p["pvalue"] is not None]
+    can_reach = any(
+        len(tested) * _stats.min_wilcoxon_pvalue(p["n_pairs"] - p["n_zero_differences"]) < alpha
+        for p in tested
+    )
+    word = blocks[:-1] if n_blocks == 1 else blocks
+    note = ""
+    if not can_reach and n_blocks < min_blocks:
+        note = (
+            f"With {n_blocks} {word} no difference can be significant at alpha={alpha:g}: the "
+            f"exact Wilcoxon test's smallest p-value ({_stats.min_wilcoxon_pvalue(n_blocks):.2g}) "
+            f"times the {m} comparison{'s' if m > 1 else ''} of Holm's correction is not below "
+            f"alpha; at least {min_blocks} {blocks} are needed."
+        )
+    elif not can_reach:
+        note = (
+            f"With {n_blocks} {word} no difference can be significant at alpha={alpha:g}: too "
+            f"many {blocks} give {control} and the others equal results (zero differences) "
+            f"for Holm's correction over {len(tested)} test{'s' if len(tested) != 1 else ''} "
+            f"to reach alpha; more {blocks} are needed."
+        )
+    return {
+        "kind": kind,
+        "control": control,
+        "n_comparisons": m,
+        "alpha": alpha,
+        f"n_{blocks}": n_blocks,
+        f"min_{blocks}": min_blocks,
+        "can_reach_alpha": can_reach,
+        "n_significant": sum(bool(p["significant"]) for p in in_family),
+        "n_untestable": len(in_family) - len(tested),
+        "note": note,
+    }
+
+
 def _location(
     samples: FloatArray, ci: _stats.Interval, sign: float
 ) -> dict[str, float | int | None]:
-    """Mean, sd, quartiles and bootstrap interval of a loss sample, in shown units.
+    """Mean, sd, quartiles and confidence interval of a loss sample, in shown units.
 
     With ``sign = -1`` (a maximised value) the order statistics swap ends: the first
     quartile of the value is minus the third quartile of the loss, and so on.
@@ -237,19 +370,17 @@ def _location(
 
 
 def _band(
-    curves: FloatArray, sign: float, rng: np.random.Generator
+    curves: FloatArray, sign: float, lower_bound: float | None = None
 ) -> dict[str, list[float | None]]:
-    """Mean curve over seeds and its bootstrap band, in shown units."""
-    low, high = _stats.bootstrap_mean_ci(
-        curves, rng=rng, confidence=CONFIDENCE, n_resamples=N_RESAMPLES
-    )
+    """Mean curve over seeds and its confidence band, in shown units."""
+    low, high = _stats.mean_ci(curves, confidence=CONFIDENCE, lower_bound=lower_bound)
     mean = curves.mean(axis=0)
     if sign < 0:
         mean, low, high = -mean, -high, -low
     return {"mean": _nums(mean), "ci_low": _nums(low), "ci_high": _nums(high)}
 
 
-def _test_stats(cell: Cell, *, seed: int) -> dict[str, Any] | None:
+def _test_stats(cell: Cell) -> dict[str, Any] | None:
     """The test-metric block of a space: final test value and anytime curves per strategy.
 
     Runs can lack a test value (NaN) even where the space has a test metric, so each
@@ -262,12 +393,7 @@ def _test_stats(cell: Cell, *, seed: int) -> dict[str, Any] | None:
     final: dict[str, Any] = {}
     for i, lab in enumerate(cell.labels):
         values = track.final[i][np.isfinite(track.final[i])]
-        ci = _stats.bootstrap_interval(
-            values,
-            rng=_rng(seed, "test", "final", cell.name, lab),
-            confidence=CONFIDENCE,
-            n_resamples=N_RESAMPLES,
-        )
+        ci = _stats.mean_interval(values, confidence=CONFIDENCE)
         final[lab] = {**_location(values, ci, 1.0), "per_seed": _nums(track.final[i])}
     anytime: dict[str, Any] = {}
     for axis, grid, curves in (
@@ -277,7 +403,7 @@ def _test_stats(cell: Cell, *, seed: int) -> dict[str, Any] | None:
         entry: dict[str, Any] = {"grid": _nums(grid)}
         for i, lab in enumerate(cell.labels):
             if np.isfinite(curves[i]).all():
-                entry[lab] = _band(curves[i], 1.0, _rng(seed, "test", axis, cell.name, lab))
+                entry[lab] = _band(curves[i], 1.0)
             else:
                 # A run without test values: the mean of those that have one, no band.
                 with np.errstate(all="ignore"), warnings.catch_warnings():
@@ -297,7 +423,60 @@ def _test_stats(cell: Cell, *, seed: int) -> dict[str, Any] | None:
     }
 
 
-def _cell_stats(cell: Cell, *, alpha: float, seed: int, zero_method: str) -> dict[str, Any]:
+def _pair_powers(
+    cell: Cell,
+    pairs: list[dict[str, Any]],
+    n_comparisons: int,
+    closest: tuple[str, str],
+    *,
+    alpha: float,
+    seed: int,
+) -> dict[str, Any] | None:
+    """Power at the observed effect and seeds needed, into each pair of the family.
+
+    Returns:
+        The whole estimate of the ``closest`` pair (the control and the runner-up by average
+        rank): the space's headline figure, ``power`` in ``stats.json``.
+    """
+    headline = None
+    for pair in pairs:
+        if not pair["in_family"]:
+            continue
+        ia, ib = cell.labels.index(pair["a"]), cell.labels.index(pair["b"])
+        est = _stats.seeds_for_power(
+            cell.final[ib],
+            cell.final[ia],
+            alpha=alpha,
+            power=POWER,
+            n_comparisons=n_comparisons,
+            rng=_rng(seed, "power", cell.name, pair["a"], pair["b"]),
+        )
+        pair["power"] = {
+            "effect_size": _num(est.effect_size),
+            "achieved_power": _num(est.achieved_power),
+            "n_seeds": est.n_seeds,
+            "note": est.note,
+        }
+        if {pair["a"], pair["b"]} == set(closest):
+            headline = {
+                "a": closest[0],
+                "b": closest[1],
+                **asdict(est),
+                "effect_size": _num(est.effect_size),
+                "achieved_power": _num(est.achieved_power),
+            }
+    return headline
+
+
+def _cell_stats(
+    cell: Cell,
+    *,
+    alpha: float,
+    seed: int,
+    zero_method: str,
+    family: str = "vs-best",
+    control: str | None = None,
+) -> dict[str, Any]:
     k, n = len(cell.labels), len(cell.seeds)
     m = cell.measure
     sign = m.sign
@@ -341,6 +520,8 @@ def _cell_stats(cell: Cell, *, alpha: float, seed: int, zero_method: str) -> dic
             {final_key: {}},
             pairwise=[],
             best=None,
+            best_by_rank=None,
+            family=None,
             not_significantly_worse=[],
             auc={},
             fixed_target={},
@@ -352,24 +533,16 @@ def _cell_stats(cell: Cell, *, alpha: float, seed: int, zero_method: str) -> dic
         return out
     if k == 1:
         notes.append(f"only one strategy ({cell.labels[0]}): nothing to compare it with")
+    # Regret is never negative: its intervals stop at 0 (with the same coverage).
+    bound = 0.0 if m.kind == "regret" else None
     if n == 1:
         notes.append("a single seed: no intervals and no tests (they need spread over seeds)")
-    elif n < 6:
-        notes.append(
-            f"{n} seeds: a Wilcoxon test needs at least 6 pairs that differ to reach "
-            f"alpha={alpha:g}; use more seeds (--seeds) for significance statements"
-        )
     ranks = np.asarray(
         [np.nan] * k if k == 0 else _stats.average_ranks(cell.final.T), dtype=np.float64
     )
     final: dict[str, Any] = {}
     for i, lab in enumerate(cell.labels):
-        ci = _stats.bootstrap_interval(
-            cell.final[i],
-            rng=_rng(seed, "final", cell.name, lab),
-            confidence=CONFIDENCE,
-            n_resamples=N_RESAMPLES,
-        )
+        ci = _stats.mean_interval(cell.final[i], confidence=CONFIDENCE, lower_bound=bound)
         final[lab] = {
             **_location(cell.final[i], ci, sign),
             "average_rank": _num(ranks[i]),
@@ -382,30 +555,36 @@ def _cell_stats(cell: Cell, *, alpha: float, seed: int, zero_method: str) -> dic
     described = {lab: _stats.describe(cell.final[i]) for i, lab in enumerate(cell.labels)}
     order = sorted(cell.labels, key=lambda lab: (described[lab].mean, described[lab].median, lab))
     best = order[0]
-    pairs = _pairwise(cell.labels, cell.final, alpha, zero_method, sign)
+    by_rank = _by_rank(cell.labels, cell.final)
+    # The family's control: the requested one where it ran here, else the best by rank.
+    ctl = control if control in cell.labels else by_rank[0]
+    kind = family if family == "all-pairs" else ("vs-control" if ctl == control else "vs-best")
+    pairs = _pairwise(
+        cell.labels,
+        cell.final,
+        alpha,
+        zero_method,
+        sign,
+        control=None if kind == "all-pairs" else ctl,
+    )
     tied_with_best = []
-    for lab in order[1:]:
-        pair = find_pair(pairs, best, lab)
+    for lab in [lab for lab in order if lab != ctl]:
+        pair = find_pair(pairs, ctl, lab)
         if pair is not None and pair["pvalue_holm"] is not None and not pair["significant"]:
             tied_with_best.append(lab)
-    power = None
+    fam = power = None
     if k >= 2:
-        i0, i1 = cell.labels.index(order[0]), cell.labels.index(order[1])
-        est = _stats.seeds_for_power(cell.final[i1], cell.final[i0], alpha=alpha, power=POWER)
-        power = {"a": order[0], "b": order[1], "n_seeds_now": n, **asdict(est)}
-        power["effect_size"] = _num(est.effect_size)
-        power["n_t_test"] = _num(est.n_t_test)
+        fam = _family(kind, ctl, k=k, n_blocks=n, alpha=alpha, pairs=pairs)
+        runner_up = next(lab for lab in by_rank if lab != ctl)
+        power = _pair_powers(
+            cell, pairs, fam["n_comparisons"], (ctl, runner_up), alpha=alpha, seed=seed
+        )
     use_time = cell.budget_kind == "seconds"
     auc_grid = cell.time_curves if use_time else cell.eval_curves
     auc: dict[str, Any] = {"axis": "seconds" if use_time else "evaluations"}
     for i, lab in enumerate(cell.labels):
         areas = _stats.normalized_area(auc_grid[i])
-        ci = _stats.bootstrap_interval(
-            areas,
-            rng=_rng(seed, "auc", cell.name, lab),
-            confidence=CONFIDENCE,
-            n_resamples=N_RESAMPLES,
-        )
+        ci = _stats.mean_interval(areas, confidence=CONFIDENCE, lower_bound=bound)
         where = _location(areas, ci, sign)
         auc[lab] = {
             **{key: where[key] for key in ("mean", "sd", "ci_low", "ci_high")},
@@ -417,17 +596,21 @@ def _cell_stats(cell: Cell, *, alpha: float, seed: int, zero_method: str) -> dic
         "evaluations": {},
         "seconds": {},
     }
-    for axis, grid, curves in (
-        ("evaluations", cell.eval_grid, cell.eval_curves),
-        ("seconds", cell.time_grid, cell.time_curves),
-    ):
-        for i, lab in enumerate(cell.labels):
-            hits = _stats.hitting_points(curves[i], grid, target)
+    # Both axes read the same per-evaluation path (the time grid could step over a dip of
+    # the incumbent's regret), so they count the same runs as reaching the target.
+    for i, lab in enumerate(cell.labels):
+        again = _stats.above_target_again(cell.eval_curves[i], target)
+        for axis, grid in (
+            ("evaluations", cell.eval_grid),
+            ("seconds", cell.eval_seconds[i]),
+        ):
+            hits = _stats.hitting_points(cell.eval_curves[i], grid, target)
             reached = hits[np.isfinite(hits)]
             # The median exists only if at least half the runs reached the target.
             median = float(np.sort(hits)[(n - 1) // 2]) if reached.size * 2 >= n else None
             fixed[axis][lab] = {
                 "n_reached": int(reached.size),
+                "n_above_again": int(again.sum()),
                 "n": n,
                 "median": _num(median),
                 "per_seed": _nums(hits),
@@ -439,19 +622,21 @@ def _cell_stats(cell: Cell, *, alpha: float, seed: int, zero_method: str) -> dic
     ):
         entry: dict[str, Any] = {"grid": _nums(grid)}
         for i, lab in enumerate(cell.labels):
-            entry[lab] = _band(curves[i], sign, _rng(seed, "anytime", axis, cell.name, lab))
+            entry[lab] = _band(curves[i], sign, bound)
         anytime[axis] = entry
     out.update(
         {final_key: final},
         best=best,
+        best_by_rank=by_rank[0],
         order=order,
+        family=fam,
         not_significantly_worse=tied_with_best,
         pairwise=pairs,
         power=power,
         auc=auc,
         fixed_target=fixed,
         anytime=anytime,
-        test_metric=_test_stats(cell, seed=seed),
+        test_metric=_test_stats(cell),
         notes=notes,
     )
     return out
@@ -489,7 +674,13 @@ def _rank_over_budget(cells: list[Cell], labels: list[str]) -> dict[str, Any]:
 
 
 def _cross_stats(
-    cells: list[Cell], per_cell: list[dict[str, Any]], *, alpha: float, zero_method: str
+    cells: list[Cell],
+    per_cell: list[dict[str, Any]],
+    *,
+    alpha: float,
+    zero_method: str,
+    family: str = "vs-best",
+    control: str | None = None,
 ) -> dict[str, Any] | None:
     usable = [(c, s) for c, s in zip(cells, per_cell, strict=True) if final_entries(s)]
     if len(cells) < 2:
@@ -561,7 +752,14 @@ def _cross_stats(
         "critical_difference": cd,
         "pairs": nemenyi_pairs,
     }
-    out["wilcoxon_holm"] = _pairwise(tuple(labels), scores.T, alpha, zero_method)
+    ctl = control if control in labels else _by_rank(labels, scores.T)[0]
+    kind = family if family == "all-pairs" else ("vs-control" if ctl == control else "vs-best")
+    out["wilcoxon_holm"] = _pairwise(
+        tuple(labels), scores.T, alpha, zero_method, control=None if kind == "all-pairs" else ctl
+    )
+    out["family"] = _family(
+        kind, ctl, k=k, n_blocks=n, alpha=alpha, pairs=out["wilcoxon_holm"], blocks="spaces"
+    )
     out["head_to_head"] = _head_to_head(usable, labels, alpha)
     out["rank_over_budget"] = _rank_over_budget([c for c, _ in usable], labels)
     return out
@@ -622,14 +820,43 @@ def compute_stats(
     seed: int = 0,
     zero_method: str = "zsplit",
     log_scale: bool = True,
+    family: str = "vs-best",
+    control: str | None = None,
 ) -> dict[str, Any]:
-    """Every number of the report, and how it was computed, as a JSON-ready tree."""
+    """Every number of the report, and how it was computed, as a JSON-ready tree.
+
+    Args:
+        loaded: The cells of a comparison (`reports._data.load`).
+        alpha: Significance level of every test and of the critical difference.
+        seed: Seed of the simulations of the power analysis.
+        zero_method: Zero-difference handling of the Wilcoxon tests.
+        log_scale: Recorded for the figures.
+        family: The pairwise tests Holm's correction covers: ``vs-best`` (each strategy
+            against the control, k - 1 tests, the default) or ``all-pairs``.
+        control: The control of the family, a strategy label; default the strategy with the
+            lowest average rank of each space (and across spaces).
+
+    Raises:
+        ReportError: A bad setting, or a control that no space compared.
+    """
     if not 0 < alpha < 1:
         raise ReportError(f"alpha {alpha!r} must be between 0 and 1")
     if zero_method not in ("zsplit", "pratt", "wilcox"):
         raise ReportError(f"zero method {zero_method!r} is not one of zsplit, pratt, wilcox")
+    if family not in FAMILIES:
+        raise ReportError(f"family {family!r} is not one of {', '.join(FAMILIES)}")
     cells = list(loaded.cells)
-    per_cell = [_cell_stats(c, alpha=alpha, seed=seed, zero_method=zero_method) for c in cells]
+    if control is not None and not any(control in c.labels for c in cells):
+        labels = sorted({lab for c in cells for lab in c.labels})
+        raise ReportError(
+            f"control {control!r} is not a compared strategy; compared: {', '.join(labels)}"
+        )
+    per_cell = [
+        _cell_stats(
+            c, alpha=alpha, seed=seed, zero_method=zero_method, family=family, control=control
+        )
+        for c in cells
+    ]
     notes = []
     if loaded.n_failed == loaded.n_runs:
         notes.append(
@@ -640,7 +867,7 @@ def compute_stats(
         notes.append(f"{loaded.n_failed} of {loaded.n_runs} runs failed; see each space")
     return {
         "format": "nas-harness report stats, version 1",
-        "settings": _settings(alpha, seed, zero_method, log_scale),
+        "settings": _settings(alpha, seed, zero_method, log_scale, family, control),
         "versions": _versions(),
         "source": {
             "schema_version": loaded.schema_version,
@@ -650,7 +877,9 @@ def compute_stats(
         },
         "notes": notes,
         "spaces": per_cell,
-        "cross_space": _cross_stats(cells, per_cell, alpha=alpha, zero_method=zero_method),
+        "cross_space": _cross_stats(
+            cells, per_cell, alpha=alpha, zero_method=zero_method, family=family, control=control
+        ),
     }
 
 
@@ -677,6 +906,8 @@ def build_report(
     log_scale: bool = True,
     zero_method: str = "zsplit",
     figures: bool = True,
+    family: str = "vs-best",
+    control: str | None = None,
 ) -> Report:
     """Compute the statistics of a comparison directory and write the report into it.
 
@@ -686,11 +917,15 @@ def build_report(
     Args:
         directory: The comparison directory (holding ``results.sqlite``).
         alpha: Significance level of every test and of the critical difference.
-        seed: Seed of the bootstrap resamples.
+        seed: Seed of the simulations of the power analysis.
         log_scale: Plot regret on a (symmetric) log scale, the default: on a linear axis
             the first evaluations dwarf everything after them.
         zero_method: Zero-difference handling of the Wilcoxon tests.
         figures: Whether to draw figures (off for quick, text-only reports).
+        family: The pairwise tests Holm's correction covers: ``vs-best`` (each strategy
+            against the control, k - 1 tests; the default) or ``all-pairs``.
+        control: The control of the family, a strategy label; default the strategy with the
+            lowest average rank of each space (and across spaces).
 
     Raises:
         StoreError: Missing, unreadable or incompatible results store.
@@ -703,7 +938,13 @@ def build_report(
     if not os.access(root, os.W_OK | os.X_OK):
         raise ReportError(f"{root}: not writable, so the report cannot be written there")
     stats = compute_stats(
-        loaded, alpha=alpha, seed=seed, zero_method=zero_method, log_scale=log_scale
+        loaded,
+        alpha=alpha,
+        seed=seed,
+        zero_method=zero_method,
+        log_scale=log_scale,
+        family=family,
+        control=control,
     )
     written: list[str] = []
     figure_files: dict[str, list[str]] = {}

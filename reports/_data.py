@@ -139,6 +139,8 @@ class Cell:
         final: Final loss, shape ``(k, n_seeds)``.
         eval_grid: Evaluations 1..T.
         eval_curves: Incumbent loss after each evaluation, shape ``(k, n_seeds, T)``.
+        eval_seconds: Simulated training seconds spent after each evaluation (cumulative),
+            shape ``(k, n_seeds, T)``; a run shorter than ``T`` keeps its last total.
         time_grid: Simulated training seconds, ``N_TIME_POINTS`` equally spaced points.
         time_curves: Incumbent loss at each time point, shape ``(k, n_seeds, G)``.
         test: The incumbent's test metric on the same grids, if the space has one.
@@ -163,6 +165,7 @@ class Cell:
     final: FloatArray
     eval_grid: FloatArray
     eval_curves: FloatArray
+    eval_seconds: FloatArray
     time_grid: FloatArray
     time_curves: FloatArray
     test: TestTrack | None
@@ -337,6 +340,21 @@ def _on_grids(
     return final, eval_curves, time_curves
 
 
+def _per_evaluation(series: list[list[FloatArray]], n_steps: int) -> FloatArray:
+    """Each run's series on the evaluation grid, shape ``(k, n, n_steps)``.
+
+    A run shorter than the grid keeps its last value (a cost total: it spends nothing more).
+    """
+    k = len(series)
+    out = np.full((k, len(series[0]) if k else 0, n_steps), np.nan)
+    for i, row in enumerate(series):
+        for j, values in enumerate(row):
+            m = min(len(values), n_steps)
+            out[i, j, :m] = values[:m]
+            out[i, j, m:] = values[m - 1]
+    return out
+
+
 def _cell(
     name: str,
     objective: tuple[str, str, str, int],
@@ -404,6 +422,9 @@ def _cell(
     final, eval_curves, time_curves = _on_grids(
         [[(loss(r), r.cum) for r in row] for row in runs], n_steps, time_grid
     )
+    # Hitting times read the seconds at the evaluation that reached a target, not the time
+    # grid: the grid can step over a dip of the incumbent's regret.
+    eval_seconds = _per_evaluation([[r.cum for r in row] for row in runs], n_steps)
     test = None
     test_metric = info.get("test_metric")
     if test_metric:
@@ -434,6 +455,7 @@ def _cell(
         final=final,
         eval_grid=eval_grid,
         eval_curves=eval_curves,
+        eval_seconds=eval_seconds,
         time_grid=time_grid,
         time_curves=time_curves,
         test=test,

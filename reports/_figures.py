@@ -1,19 +1,23 @@
 """Report figures, drawn headless with matplotlib (Agg) as PNG and PDF.
 
 One figure per space with four panels (anytime regret against evaluations and against
-simulated training seconds, with 95 % bootstrap bands; ECDFs of the budget needed to reach
+simulated training time, with 95 % confidence bands; ECDFs of the budget needed to reach
 the regret target), a critical-difference diagram and an average-rank-over-budget plot across
-spaces. Where a space's optimum is unknown the panels show the best value of the search
-metric instead, on a linear axis (a log axis suits a regret that shrinks towards zero, not a
-raw metric). Where a space has a test metric, a second figure shows the incumbent's test
-value over the budget. Every plotted number comes from the ``stats.json`` tree. File metadata
-that would change between runs (creation dates, software banner) is fixed, so the same inputs
-give the same files.
+spaces. Every figure has one legend, above its panels and never over a curve; regret axes
+are logarithmic with at least two labelled ticks, and simulated time is shown in s, min, h
+or days, whichever keeps its numbers short. Where a space's optimum is unknown the panels
+show the best value of the search metric instead, on a linear axis (a log axis suits a
+regret that shrinks towards zero, not a raw metric). Where a space has a test metric, a
+second figure shows the incumbent's test value over the budget. Every plotted number comes
+from the ``stats.json`` tree. File metadata that would change between runs (creation dates,
+software banner) is fixed, so the same inputs give the same files.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +29,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
 from reports._data import Cell
 from reports._stats import ecdf
+from reports._summary import time_unit
 from reports._tree import measure_of, test_figure_key
 
 _PNG_META: dict[str, str | None] = {"Software": None}
@@ -35,7 +41,7 @@ _PDF_META: dict[str, Any] = {"Creator": None, "Producer": None, "CreationDate": 
 _STYLE: dict[Any, Any] = {
     "figure.dpi": 100,
     "savefig.dpi": 110,
-    "font.size": 9,
+    "font.size": 10,
     "axes.grid": True,
     "grid.alpha": 0.3,
     "axes.spines.top": False,
@@ -49,9 +55,22 @@ def slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "space"
 
 
+_LINESTYLES = ("-", "--", ":", "-.")
+
+
 def _colors(labels: list[str]) -> dict[str, Any]:
+    """Colour of each label: tab10's ten distinct colours (with `_linestyles` beyond ten)."""
     cmap = plt.get_cmap("tab10")
     return {lab: cmap(i % 10) for i, lab in enumerate(labels)}
+
+
+def _linestyles(labels: list[str]) -> dict[str, str]:
+    """Line style of each label: solid for the first ten, then dashed, dotted, ...
+
+    With more than ten strategies the colours repeat; the style keeps the eleventh strategy
+    from looking like the first.
+    """
+    return {lab: _LINESTYLES[(i // 10) % len(_LINESTYLES)] for i, lab in enumerate(labels)}
 
 
 def _save(fig: Figure, root: Path, stem: str, *, tight: bool = False) -> list[str]:
@@ -66,13 +85,173 @@ def _save(fig: Figure, root: Path, stem: str, *, tight: bool = False) -> list[st
     return [f"figures/{stem}.png", f"figures/{stem}.pdf"]
 
 
-def _regret_scale(ax: Axes, values: np.ndarray[Any, Any], log_scale: bool) -> None:
+# Legend geometry at font size 9, in inches: measured on the Agg backend (DejaVu Sans),
+# rounded up so that legend entries never run into each other.
+_LEGEND_CHAR_IN = 0.077
+_LEGEND_HANDLE_IN = 0.65
+_LEGEND_ROW_IN = 0.2
+_TITLE_IN = 0.45  # the figure's title line
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """A figure, its panels, and where its legend goes (see `_figure`)."""
+
+    fig: Figure
+    axes: np.ndarray[Any, Any]
+    legend_columns: int
+    legend_top: float  # figure fraction
+    title_y: float  # figure fraction
+
+    def title(self, text: str) -> None:
+        """The figure's title, above the legend."""
+        self.fig.suptitle(text, y=self.title_y, va="top")
+
+    def legend(self, ax: Axes) -> None:
+        """Draw the legend of ``ax``'s lines where `_figure` made room for it."""
+        handles, names = ax.get_legend_handles_labels()
+        self.fig.legend(
+            handles,
+            names,
+            loc="upper center",
+            bbox_to_anchor=(0.5, self.legend_top),
+            ncol=self.legend_columns,
+            fontsize=9,
+            frameon=False,
+            handlelength=2.2,
+            columnspacing=1.2,
+        )
+
+
+def _figure(
+    labels: list[str],
+    *,
+    nrows: int,
+    ncols: int,
+    width: float,
+    panels: float,
+    margins: tuple[float, float, float, float],
+    wspace: float = 0.22,
+    hspace: float = 0.42,
+) -> _Layout:
+    """Panels under one legend of every strategy, between the title and the panels.
+
+    The legend sits outside the panels, so that no number of strategies covers a curve, and
+    above them, so that it stays in view where a narrow page shows only part of a wide
+    figure. Its size is computed up front (``bbox_inches="tight"`` would cost another draw
+    per file).
+
+    Args:
+        labels: The strategies, in legend order.
+        nrows: Rows of panels.
+        ncols: Columns of panels.
+        width: Figure width (inches).
+        panels: Height of the panel area, axis titles and labels included (inches).
+        margins: Left, right, bottom and top (above the panels, for their titles) margins of
+            the panel area (inches).
+        wspace: Space between panel columns (fraction of a panel's width).
+        hspace: Space between panel rows (fraction of a panel's height).
+    """
+    entry = _LEGEND_HANDLE_IN + _LEGEND_CHAR_IN * max((len(lab) for lab in labels), default=8)
+    ncol = max(1, min(len(labels), int((width - 0.4) // entry)))
+    legend = -(-len(labels) // ncol) * _LEGEND_ROW_IN + 0.1 if labels else 0.0
+    height = _TITLE_IN + legend + panels
+    left, right, bottom, top = margins
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), squeeze=False)
+    fig.subplots_adjust(
+        left=left / width,
+        right=1 - right / width,
+        bottom=bottom / height,
+        top=1 - (_TITLE_IN + legend + top) / height,
+        wspace=wspace,
+        hspace=hspace,
+    )
+    return _Layout(fig, axes, ncol, 1 - _TITLE_IN / height, 1 - 0.1 / height)
+
+
+def _time_axis(ax: Axes, max_seconds: float, gpu: bool) -> str:
+    """Label the x axis (simulated seconds) in a readable unit; returns the axis label."""
+    divisor, unit = time_unit(max_seconds, gpu=gpu)
+    # At most 6 ticks of short numbers: the labels of two panels side by side never touch.
+    ax.xaxis.set_major_locator(_ScaledLocator(divisor))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x / divisor:g}"))
+    return f"simulated training time ({unit})"
+
+
+class _ScaledLocator(MaxNLocator):
+    """`MaxNLocator` on values divided by ``divisor``: round numbers in the shown unit."""
+
+    def __init__(self, divisor: float) -> None:
+        super().__init__(nbins=5, steps=[1, 2, 2.5, 5, 10], min_n_ticks=3)
+        self._divisor = divisor
+
+    def tick_values(self, vmin: float, vmax: float) -> Any:
+        d = self._divisor
+        return np.asarray(super().tick_values(vmin / d, vmax / d)) * d
+
+
+def log_ticks(low: float, high: float) -> list[float]:
+    """Readable ticks for a log axis from ``low`` to ``high`` (both > 0): at least two.
+
+    Decades where the range spans three or more; else 1-2-5 steps, else every mantissa;
+    a range within one step gets evenly spaced round numbers instead.
+    """
+    if not (0 < low <= high and math.isfinite(high)):
+        raise ValueError(f"log axis range {low!r}..{high!r} must be positive and finite")
+    e0, e1 = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    ticks: list[float] = []
+    for mantissas in ((1,), (1, 2, 5), (1, 2, 3, 5), tuple(range(1, 10))):
+        ticks = [
+            float(f"{m}e{e}")  # exact decimal values: 3e-2, not 3 * 10**-2 = 0.030000000000000002
+            for e in range(e0, e1 + 1)
+            for m in mantissas
+            if low <= float(f"{m}e{e}") <= high
+        ]
+        if len(ticks) >= 3:
+            break
+    if len(ticks) > 8:  # many decades: every second (third...) one
+        ticks = ticks[:: -(-len(ticks) // 7)]
+    if len(ticks) < 2:
+        even = MaxNLocator(nbins=4, min_n_ticks=2).tick_values(low, high)
+        ticks = [float(t) for t in even if low <= t <= high and t > 0]
+        if len(ticks) < 2:
+            ticks = sorted({low, high})
+    return ticks
+
+
+def _regret_scale(
+    ax: Axes, means: np.ndarray[Any, Any], bands: np.ndarray[Any, Any], log_scale: bool
+) -> None:
+    """A log axis with at least two readable tick labels (symlog where a mean reaches 0).
+
+    The range follows the mean curves; a band reaches at most one decade below the lowest
+    mean and is cut off beyond (a lower bound at or below 0 runs off the bottom edge).
+    """
     if not log_scale:
         return
-    positive = values[np.isfinite(values) & (values > 0)]
-    floor = float(positive.min()) if positive.size else 1e-6
-    # symlog keeps zero regret (optimum found) on the plot; below linthresh it is linear.
-    ax.set_yscale("symlog", linthresh=10 ** np.floor(np.log10(floor)))
+    finite = means[np.isfinite(means)]
+    positive = finite[finite > 0]
+    if positive.size == 0:
+        return  # every shown regret is 0: a linear axis says it best
+    low, high = float(positive.min()), float(positive.max())
+    band = bands[np.isfinite(bands) & (bands > 0)]
+    if band.size:
+        low = max(min(low, float(band.min())), low / 10)
+        high = max(high, float(band.max()))
+    ticks = log_ticks(low, high)
+    pad = max(1.08, (high / low) ** 0.04)
+    if (finite <= 0).any():
+        # symlog keeps zero regret (optimum found) on the plot; below linthresh it is linear.
+        linthresh = 10.0 ** math.floor(math.log10(low))
+        ax.set_yscale("symlog", linthresh=linthresh, linscale=0.4)
+        ticks = [0.0, *ticks]
+        ax.set_ylim(-0.02 * linthresh, high * pad)
+    else:
+        ax.set_yscale("log")
+        ax.set_ylim(low / pad, high * pad)
+    ax.yaxis.set_major_locator(FixedLocator(ticks))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: f"{y:g}"))
+    ax.yaxis.set_minor_locator(NullLocator())
 
 
 def _anytime(
@@ -85,17 +264,26 @@ def _anytime(
     ylabel: str = "regret of the incumbent",
 ) -> None:
     grid = np.asarray(entry["grid"], dtype=float)
-    values = []
+    styles = _linestyles(labels)
+    means, bands = [], []
     for lab in labels:
         mean = np.asarray(entry[lab]["mean"], dtype=float)
         low = np.asarray([np.nan if v is None else v for v in entry[lab]["ci_low"]], dtype=float)
         high = np.asarray([np.nan if v is None else v for v in entry[lab]["ci_high"]], dtype=float)
-        ax.plot(grid, mean, color=colors[lab], label=lab, lw=1.4, drawstyle="steps-post")
+        ax.plot(
+            grid, mean, color=colors[lab], ls=styles[lab], label=lab, lw=1.4, drawstyle="steps-post"
+        )
         ax.fill_between(grid, low, high, color=colors[lab], alpha=0.18, lw=0, step="post")
-        values.append(mean)
+        means.append(mean)
+        bands += [low, high]
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    _regret_scale(ax, np.concatenate(values) if values else np.zeros(0), log_scale)
+    _regret_scale(
+        ax,
+        np.concatenate(means) if means else np.zeros(0),
+        np.concatenate(bands) if bands else np.zeros(0),
+        log_scale,
+    )
 
 
 def _ecdf_panel(
@@ -106,15 +294,27 @@ def _ecdf_panel(
     xlabel: str,
     xmax: float,
 ) -> None:
+    styles = _linestyles(labels)
     for lab in labels:
         hits = np.asarray([np.inf if v is None else v for v in entry[lab]["per_seed"]], dtype=float)
         x, frac = ecdf(hits)
         xs = np.concatenate(([0.0], x, [xmax]))
         ys = np.concatenate(([0.0], frac, [frac[-1] if frac.size else 0.0]))
-        ax.plot(xs, ys, color=colors[lab], label=lab, lw=1.4, drawstyle="steps-post")
+        ax.plot(
+            xs, ys, color=colors[lab], ls=styles[lab], label=lab, lw=1.4, drawstyle="steps-post"
+        )
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("fraction of seeds at target")
+
+
+def _above_again(entry: dict[str, Any], labels: list[str]) -> str:
+    """Second title line of a fixed-target panel: runs whose incumbent rose above again."""
+    n_again = sum(int(entry[lab].get("n_above_again", 0)) for lab in labels)
+    if not n_again:
+        return ""
+    n_reached = sum(int(entry[lab]["n_reached"]) for lab in labels)
+    return f"\n(first time; {n_again} of the {n_reached} runs missed it again later)"
 
 
 def draw_cell(root: Path, cell: Cell, stats: dict[str, Any], *, log_scale: bool) -> list[str]:
@@ -130,9 +330,20 @@ def draw_cell(root: Path, cell: Cell, stats: dict[str, Any], *, log_scale: bool)
         what = f"best {m['metric']}"
         ylabel = f"best {m['metric']} ({m['better']} is better)"
         reach = f"{m['metric']} {'>=' if m['better'] == 'higher' else '<='}"
+    gpu = bool((cell.space_info.get("provenance") or {}).get("gpu_trained"))
     with plt.rc_context(_STYLE):
-        fig, axes = plt.subplots(2, 2, figsize=(10, 7))
-        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.07, top=0.91, wspace=0.2, hspace=0.32)
+        layout = _figure(
+            labels,
+            nrows=2,
+            ncols=2,
+            width=10,
+            panels=6.9,
+            margins=(0.95, 0.15, 0.5, 0.3),
+            wspace=0.28,
+            hspace=0.45,
+        )
+        axes = layout.axes
+        max_seconds = float(cell.time_grid[-1]) if cell.time_grid.size else 1.0
         _anytime(
             axes[0, 0],
             stats["anytime"]["evaluations"],
@@ -142,40 +353,37 @@ def draw_cell(root: Path, cell: Cell, stats: dict[str, Any], *, log_scale: bool)
             log_scale,
             ylabel,
         )
+        time_label = _time_axis(axes[0, 1], max_seconds, gpu)
         _anytime(
             axes[0, 1],
             stats["anytime"]["seconds"],
             labels,
             colors,
-            "simulated training seconds",
+            time_label,
             log_scale,
             ylabel,
         )
         target = stats["fixed_target"]["target"]
-        axes[0, 0].set_title(f"anytime {what} (mean, 95% bootstrap CI)")
+        axes[0, 0].set_title(f"anytime {what} (mean, 95% CI)")
         axes[0, 1].set_title(f"anytime {what} against simulated time")
+        ft = stats["fixed_target"]
         _ecdf_panel(
             axes[1, 0],
-            stats["fixed_target"]["evaluations"],
+            ft["evaluations"],
             labels,
             colors,
             "evaluations",
             float(cell.eval_grid[-1]),
         )
-        _ecdf_panel(
-            axes[1, 1],
-            stats["fixed_target"]["seconds"],
-            labels,
-            colors,
-            "simulated training seconds",
-            float(cell.time_grid[-1]),
-        )
-        axes[1, 0].set_title(f"evaluations to reach {reach} {target:.4g}")
-        axes[1, 1].set_title(f"seconds to reach {reach} {target:.4g}")
-        axes[0, 0].legend(loc="best", fontsize=8)
+        _time_axis(axes[1, 1], max_seconds, gpu)
+        _ecdf_panel(axes[1, 1], ft["seconds"], labels, colors, time_label, max_seconds)
+        again = _above_again(ft["evaluations"], labels)
+        axes[1, 0].set_title(f"evaluations to reach {reach} {target:.4g}{again}")
+        axes[1, 1].set_title(f"simulated time to reach {reach} {target:.4g}{again}")
+        layout.legend(axes[0, 0])
         n = len(cell.seeds)
-        fig.suptitle(f"{cell.name} ({n} seed{'s' if n != 1 else ''})")
-        return _save(fig, root, slug(cell.name))
+        layout.title(f"{cell.name} ({n} seed{'s' if n != 1 else ''})")
+        return _save(layout.fig, root, slug(cell.name))
 
 
 def draw_test(root: Path, cell: Cell, stats: dict[str, Any]) -> list[str]:
@@ -184,21 +392,30 @@ def draw_test(root: Path, cell: Cell, stats: dict[str, Any]) -> list[str]:
     colors = _colors(labels)
     test = stats["test_metric"]
     ylabel = f"{test['metric']} ({test['better']} is better)"
+    gpu = bool((cell.space_info.get("provenance") or {}).get("gpu_trained"))
     with plt.rc_context(_STYLE):
-        fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.83, wspace=0.2)
-        for ax, axis, xlabel in (
-            (axes[0], "evaluations", "evaluations"),
-            (axes[1], "seconds", "simulated training seconds"),
-        ):
-            _anytime(ax, test["anytime"][axis], labels, colors, xlabel, False, ylabel)
-        axes[0].set_title(f"{test['metric']} of the incumbent (mean, 95% bootstrap CI)")
-        axes[1].set_title("against simulated time")
-        axes[0].legend(loc="best", fontsize=8)
-        fig.suptitle(
+        layout = _figure(
+            labels,
+            nrows=1,
+            ncols=2,
+            width=10,
+            panels=3.6,
+            margins=(0.95, 0.15, 0.5, 0.3),
+            wspace=0.28,
+        )
+        axes = layout.axes
+        max_seconds = float(cell.time_grid[-1]) if cell.time_grid.size else 1.0
+        anytime = test["anytime"]
+        _anytime(axes[0, 0], anytime["evaluations"], labels, colors, "evaluations", False, ylabel)
+        time_label = _time_axis(axes[0, 1], max_seconds, gpu)
+        _anytime(axes[0, 1], anytime["seconds"], labels, colors, time_label, False, ylabel)
+        axes[0, 0].set_title(f"{test['metric']} of the incumbent (mean, 95% CI)")
+        axes[0, 1].set_title("against simulated time")
+        layout.legend(axes[0, 0])
+        layout.title(
             f"{cell.name}: test metric {test['metric']} of the incumbent chosen on {cell.metric}"
         )
-        return _save(fig, root, slug(cell.name) + "_test")
+        return _save(layout.fig, root, slug(cell.name) + "_test")
 
 
 def _cd_groups(names: list[str], ranks: list[float], cd: float) -> list[tuple[int, int]]:
@@ -260,17 +477,28 @@ def draw_rank_over_budget(root: Path, cross: dict[str, Any]) -> list[str]:
     entry = cross["rank_over_budget"]
     labels = list(entry["ranks"])
     colors = _colors(sorted(labels))
+    styles = _linestyles(sorted(labels))
     with plt.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(7, 3.6))
-        fig.subplots_adjust(left=0.1, right=0.97, bottom=0.14, top=0.9)
+        layout = _figure(
+            labels, nrows=1, ncols=1, width=7, panels=3.2, margins=(0.7, 0.2, 0.5, 0.1)
+        )
+        ax = layout.axes[0, 0]
         for lab in labels:
-            ax.plot(entry["grid"], entry["ranks"][lab], label=lab, color=colors[lab], lw=1.4)
+            ax.plot(
+                entry["grid"],
+                entry["ranks"][lab],
+                label=lab,
+                color=colors[lab],
+                ls=styles[lab],
+                lw=1.4,
+            )
         ax.set_xlabel(entry["axis"])
         ax.set_ylabel("average rank (1 = best)")
         ax.set_ylim(len(labels) + 0.2, 0.8)
-        ax.legend(fontsize=8)
-        ax.set_title(f"average rank over budget ({len(cross['spaces'])} spaces)")
-        return _save(fig, root, "rank_over_budget")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        layout.legend(ax)
+        layout.title(f"average rank over budget ({len(cross['spaces'])} spaces)")
+        return _save(layout.fig, root, "rank_over_budget")
 
 
 def draw_all(

@@ -11,15 +11,20 @@ from __future__ import annotations
 import base64
 import html as html_lib
 import math
+import re
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from markdown_it import MarkdownIt
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from reports._findings import control_of, power_lines, settings_line, summary_lines
+from reports._summary import duration, fitted_tables
 from reports._tree import final_entries, measure_of, test_figure_key
 
 DAGGER = "†"
@@ -36,6 +41,7 @@ class TextTable:
         bold: ``(row, column)`` cells to set in bold.
         marked: ``(row, column)`` cells that get the dagger mark.
         legend: Text under the table (what marks mean).
+        text_columns: Columns of names or words, set flush left (numbers go flush right).
     """
 
     title: str
@@ -44,6 +50,11 @@ class TextTable:
     bold: set[tuple[int, int]] = field(default_factory=set)
     marked: set[tuple[int, int]] = field(default_factory=set)
     legend: str = ""
+    text_columns: frozenset[int] = frozenset({0})
+
+    def justify(self, column: int) -> str:
+        """``left`` for a text column, ``right`` for a column of numbers."""
+        return "left" if column in self.text_columns else "right"
 
 
 def fmt(x: float | None, digits: int = 4) -> str:
@@ -83,6 +94,7 @@ def final_table(space: dict[str, Any], alpha: float) -> TextTable:
     test value of each strategy's final incumbents.
     """
     best = space["best"]
+    ref = control_of(space) or best  # the control of the tests: the best average rank
     m = measure_of(space)
     test = space.get("test_metric")
     cols = [
@@ -103,15 +115,15 @@ def final_table(space: dict[str, Any], alpha: float) -> TextTable:
     finals = final_entries(space)
     for r, lab in enumerate(space["order"]):
         f = finals[lab]
-        pair = next((p for p in space["pairwise"] if {p["a"], p["b"]} == {best, lab}), None)
-        if lab == best or pair is None:
+        pair = next((p for p in space["pairwise"] if {p["a"], p["b"]} == {ref, lab}), None)
+        if lab == ref or pair is None:
             p_text, a12 = "-", "-"
         else:
             p_text = _p(pair["pvalue_holm"])
             # a12 in stats is P(a better than b); show P(best better than lab).
             a12_val = (
                 pair["a12"]
-                if pair["a"] == best
+                if pair["a"] == ref
                 else (None if pair["a12"] is None else 1 - pair["a12"])
             )
             a12 = fmt(a12_val, 3)
@@ -131,6 +143,8 @@ def final_table(space: dict[str, Any], alpha: float) -> TextTable:
         rows.append(row)
         if lab == best:
             bold.update({(r, 0), (r, 1)})
+        if lab == ref:
+            bold.update({(r, 0), (r, 4)})
         if lab in space["not_significantly_worse"]:
             marked.add((r, 0))
     n = len(space["seeds"])
@@ -142,10 +156,12 @@ def final_table(space: dict[str, Any], alpha: float) -> TextTable:
             "regret and no 'found optimum')"
         )
     legend = (
-        f"{what} over {n} seed(s), {m['better']} is better. Bold: best mean. {DAGGER}: not "
-        f"significantly worse than the best (paired Wilcoxon signed-rank, Holm-corrected, "
-        f"alpha={alpha:g}). A12: probability that the best beats the strategy on a seed "
-        "(0.5 = no difference). n/a: too few differing pairs for a test."
+        f"{what} over {n} seed(s), {m['better']} is better; 95% CI of mean: Student-t. "
+        f"Bold: best mean and best average rank. 'best' in the p and A12 columns: {ref}, "
+        f"the reference of the tests. {DAGGER}: not significantly worse than {ref} (paired "
+        f"Wilcoxon signed-rank, Holm-corrected over {_family_size(space)}, alpha={alpha:g}). "
+        f"A12: probability that {ref} beats the strategy on a seed (0.5 = no difference). "
+        "n/a: too few differing pairs for a test."
     )
     if test:
         legend += (
@@ -163,6 +179,13 @@ def final_table(space: dict[str, Any], alpha: float) -> TextTable:
     )
 
 
+def _family_size(space: dict[str, Any]) -> str:
+    family = space.get("family") or {}
+    m = family.get("n_comparisons", 0)
+    kind = "every pair" if family.get("kind") == "all-pairs" else "each against it"
+    return f"{m} test{'s' if m != 1 else ''}, {kind}"
+
+
 def _budget(space: dict[str, Any]) -> str:
     b = space["budget"]
     if b["kind"] == "seconds":
@@ -176,14 +199,18 @@ def pairwise_table(
     alpha: float,
     measure: dict[str, Any] | None = None,
 ) -> TextTable:
-    """All pairwise Wilcoxon tests of one family.
+    """The pairwise Wilcoxon tests of one family, with their power where it was computed.
 
     Args:
         title: Caption.
-        pairs: The family's entries from ``stats.json``.
+        pairs: The entries from ``stats.json``; those outside the Holm family (``in_family``
+            false: pairs without the control) are left out of the table.
         alpha: Significance level.
         measure: What was tested (a space's ``measure``); None for the test over spaces.
     """
+    n_all = len(pairs)
+    pairs = [p for p in pairs if p.get("in_family", True)]
+    with_power = any("power" in p for p in pairs)
     cols = [
         "a",
         "b",
@@ -193,12 +220,15 @@ def pairwise_table(
         "p (Holm)",
         "A12 (a better)",
         "rank-biserial",
+        *(["power now", "seeds for 80% power"] if with_power else []),
         "method",
         "note",
     ]
     rows = []
     bold = set()
     for r, p in enumerate(pairs):
+        power = p.get("power") or {}
+        achieved = power.get("achieved_power")
         rows.append(
             [
                 p["a"],
@@ -209,6 +239,11 @@ def pairwise_table(
                 _p(p["pvalue_holm"]),
                 fmt(p["a12"], 3),
                 fmt(p["rank_biserial"], 3),
+                *(
+                    ["-" if achieved is None else f"{achieved:.2f}", fmt(power.get("n_seeds"))]
+                    if with_power
+                    else []
+                ),
                 p["method"] + ("" if p["method"] == "none" else f", {p['zero_method']}"),
                 p["note"],
             ]
@@ -230,9 +265,25 @@ def pairwise_table(
         columns=cols,
         rows=rows,
         bold=bold,
+        text_columns=frozenset({0, 1, len(cols) - 2, len(cols) - 1}),  # a, b, method, note
         legend=f"Two-sided paired Wilcoxon signed-rank tests on {on}; bold: "
-        f"significant at alpha={alpha:g} after Holm's correction. A12 > 0.5 and "
-        f"rank-biserial > 0 mean {better}.",
+        f"significant at alpha={alpha:g} after Holm's correction over the "
+        f"{sum(p['pvalue'] is not None for p in pairs)} of these {len(pairs)} tests that could "
+        f"be run (n/a: too few pairs that differ). A12 > 0.5 and rank-biserial > 0 mean "
+        f"{better}."
+        + (
+            f" The other {n_all - len(pairs)} pairs are outside the family (raw p-values in "
+            "stats.json; `report --all-pairs` tests every pair)."
+            if n_all > len(pairs)
+            else ""
+        )
+        + (
+            " Power now: chance that this test is significant with these seeds if the true "
+            "effect were the observed one; seeds for 80% power at the same effect (simulated "
+            "exact Wilcoxon at alpha / number of tests)."
+            if with_power
+            else ""
+        ),
     )
 
 
@@ -247,20 +298,21 @@ def auc_target_table(space: dict[str, Any]) -> TextTable:
         "AUC 95% CI",
         "reached target",
         "median evaluations",
-        "median seconds",
+        "median simulated time",
     ]
     rows = []
     for lab in space["order"]:
         a = auc[lab]
         fe, fs = ft["evaluations"][lab], ft["seconds"][lab]
+        again = fe.get("n_above_again", 0)
         rows.append(
             [
                 lab,
                 f"{fmt(a['mean'])} ± {fmt(a['sd'], 3)}",
                 f"[{fmt(a['ci_low'])}, {fmt(a['ci_high'])}]",
-                f"{fe['n_reached']}/{fe['n']}",
+                f"{fe['n_reached']}/{fe['n']}" + (f" ({again} missed again)" if again else ""),
                 fmt(fe["median"]) if fe["median"] is not None else "not reached by half",
-                fmt(fs["median"]) if fs["median"] is not None else "not reached by half",
+                duration(fs["median"]) if fs["median"] is not None else "not reached by half",
             ]
         )
     if m["kind"] == "regret":
@@ -275,7 +327,11 @@ def auc_target_table(space: dict[str, Any]) -> TextTable:
         columns=cols,
         rows=rows,
         legend=f"AUC: mean {curve} over the budget ({m['better']} is better). "
-        f"Target: median final {what} of all compared runs; medians count runs that never "
+        f"Target: median final {what} of all compared runs. A run reaches it at the first "
+        "evaluation whose incumbent meets it, and the simulated time is the training time "
+        "spent up to that evaluation, so both medians count the same runs. The incumbent is "
+        "chosen on noisy observed values, so a later one can miss the target again (missed "
+        "again); the run still counts as having reached it. Medians count runs that never "
         "reach it as not reached.",
     )
 
@@ -312,6 +368,7 @@ def head_to_head_table(cross: dict[str, Any], alpha: float) -> TextTable:
         title=f"Head-to-head over {n} spaces",
         columns=columns,
         rows=rows,
+        text_columns=frozenset({0, 1}),
         legend=f"Spaces where a (or b) has the better mean final result (regret, or the value "
         f"where the optimum is unknown) and the paired Wilcoxon "
         f"p-value of that space, Holm-corrected over the {n} spaces for each pair, is below "
@@ -341,28 +398,25 @@ def _cross_lines(cross: dict[str, Any]) -> list[str]:
 
 
 def _space_lines(space: dict[str, Any]) -> list[str]:
-    lines = []
-    pw = space.get("power")
-    if pw:
-        if pw["n_seeds"] is not None:
-            lines.append(
-                f"Seeds needed to detect the difference between {pw['a']} and {pw['b']} with "
-                f"{pw['power']:.0%} power at alpha={pw['alpha']:g}: about {pw['n_seeds']} "
-                f"(observed dz = {pw['effect_size']:.3g}, {pw['n_seeds_now']} seeds now; "
-                "paired t-test size / (3/pi)); a rough estimate."
-            )
-        else:
-            lines.append(
-                f"Seeds for {pw['power']:.0%} power ({pw['a']} vs {pw['b']}): {pw['note']}."
-            )
-    return lines
+    return power_lines(space)
 
 
 # ---------------------------------------------------------------------------- Markdown
 
 
+# Characters that would turn a table cell's text into Markdown: escaped, so that a label
+# such as "evo*2" or an error message shows as written. An underscore inside a word
+# ("p_local") never starts emphasis, so it is left alone and the raw file stays readable.
+_MD_SPECIAL = re.compile(r"[\\`*\[\]|]|<(?=[A-Za-z/!?])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
+def md_escape(text: str) -> str:
+    """``text`` as Markdown that renders as exactly this text (in a table cell, too)."""
+    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
+
+
 def _md_cell(t: TextTable, r: int, c: int) -> str:
-    text = t.rows[r][c].replace("|", "\\|")
+    text = md_escape(t.rows[r][c])
     if (r, c) in t.marked:
         text += f" {DAGGER}"
     return f"**{text}**" if (r, c) in t.bold else text
@@ -373,7 +427,7 @@ def md_table(t: TextTable) -> str:
     lines = [
         f"**{t.title}**",
         "",
-        "| " + " | ".join(t.columns) + " |",
+        "| " + " | ".join(md_escape(c) for c in t.columns) + " |",
         "|" + "|".join("---" for _ in t.columns) + "|",
     ]
     for r in range(len(t.rows)):
@@ -384,14 +438,11 @@ def md_table(t: TextTable) -> str:
 
 
 def _header(stats: dict[str, Any]) -> list[str]:
-    s = stats["settings"]
     v = stats["versions"]
     src = stats["source"]
     return [
         f"{src['n_runs']} runs ({src['n_failed']} failed) on {len(stats['spaces'])} space(s). "
-        f"alpha = {s['alpha']:g}; bootstrap: {s['bootstrap']['n_resamples']} resamples, "
-        f"seed {s['seed']}; Wilcoxon zero_method = {s['pairwise_test']['zero_method']}; "
-        "Holm correction per family.",
+        + settings_line(stats),
         "Versions: " + ", ".join(f"{k} {val}" for k, val in sorted(v.items())) + ".",
         "Every number below, and how it was computed, is in `stats.json`.",
     ]
@@ -417,7 +468,11 @@ def _space_meta(space: dict[str, Any]) -> str:
 def markdown(stats: dict[str, Any], figures: dict[str, list[str]]) -> str:
     """``report.md``: the whole report, figures linked as PNG files."""
     alpha = stats["settings"]["alpha"]
-    out = ["# Comparison report", "", *_header(stats), ""]
+    out = ["# Comparison report", ""]
+    summary = summary_lines(stats)
+    if summary:
+        out += ["## Summary", "", *[f"- {line}" for line in summary], ""]
+    out += [*_header(stats), ""]
     out += [f"> {n}" for n in stats["notes"]]
     cross = stats.get("cross_space")
     if cross:
@@ -470,37 +525,76 @@ def markdown(stats: dict[str, Any], figures: dict[str, list[str]]) -> str:
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1100px;margin:2em auto;
 padding:0 1em;color:#222;line-height:1.45}
-table{border-collapse:collapse;margin:.6em 0;font-size:.9em}
-th,td{padding:.25em .6em;text-align:right;border-bottom:1px solid #ddd}
-th{border-bottom:2px solid #444} td:first-child,th:first-child{text-align:left}
+.table{overflow-x:auto;margin:.6em 0}
+table{border-collapse:collapse;font-size:.9em}
+th,td{padding:.25em .5em;text-align:right;border-bottom:1px solid #ddd;vertical-align:top}
+th{border-bottom:2px solid #444;vertical-align:bottom}
+th.text,td.text{text-align:left} td.name{white-space:nowrap}
 caption{caption-side:top;text-align:left;font-weight:600;padding:.3em 0}
 .legend{font-size:.85em;color:#555;margin-top:0} .note{background:#fff6dd;padding:.4em .8em;
-border-left:4px solid #e0b000;margin:.4em 0} img{max-width:100%} code{font-size:.9em}
+border-left:4px solid #e0b000;margin:.4em 0}
+.figure{overflow-x:auto;margin:.8em 0} .figure img{max-width:100%;height:auto}
+code{font-size:.9em;background:#f3f3f3;padding:0 .2em;border-radius:3px}
+@media (max-width:900px){body{margin:1em auto} table{font-size:.8em} th,td{padding:.2em .35em}}
 """
+
+# CommonMark with raw HTML turned off: a note that holds "<...>" is shown, never run.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False})
+
+
+def md_inline(text: str) -> str:
+    """One line of the report's Markdown (code spans, emphasis) as escaped HTML."""
+    return str(_MARKDOWN.renderInline(text))
+
+
+# "0.1 ± 0.02" and "[0.1, 0.2]" read as one value each: a narrow window may break a cell
+# between values ("0.05 [0.01, 0.1]" before its "["), never inside one.
+_ONE_VALUE = re.compile(r" ± |(?<=,) (?=[^\[\]]*\])")
+
+
+def _html_cell(text: str) -> str:
+    return _ONE_VALUE.sub(lambda m: m.group(0).replace(" ", "\u00a0"), html_lib.escape(text))
 
 
 def html_table(t: TextTable) -> str:
     """An HTML table with caption and legend."""
     esc = html_lib.escape
-    head = "".join(f"<th>{esc(c)}</th>" for c in t.columns)
+    head = "".join(
+        f'<th class="text">{esc(h)}</th>' if c in t.text_columns else f"<th>{esc(h)}</th>"
+        for c, h in enumerate(t.columns)
+    )
     body = []
     for r, row in enumerate(t.rows):
         cells = []
         for c, text in enumerate(row):
-            v = esc(text) + (f" {DAGGER}" if (r, c) in t.marked else "")
-            cells.append(f"<td><b>{v}</b></td>" if (r, c) in t.bold else f"<td>{v}</td>")
+            v = _html_cell(text) + (f" {DAGGER}" if (r, c) in t.marked else "")
+            v = f"<b>{v}</b>" if (r, c) in t.bold else v
+            # Names (first column, and a and b of a pair) never break at their hyphens.
+            cls = ("text name" if c in (0, 1) else "text") if c in t.text_columns else ""
+            cells.append(f'<td class="{cls}">{v}</td>' if cls else f"<td>{v}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    legend = f'<p class="legend">{esc(t.legend)}</p>' if t.legend else ""
+    legend = f'<p class="legend">{md_inline(t.legend)}</p>' if t.legend else ""
+    # The wrapper scrolls a table wider than the page sideways instead of widening the page.
     return (
-        f"<table><caption>{esc(t.title)}</caption><thead><tr>{head}</tr></thead><tbody>"
-        + "".join(body)
-        + f"</tbody></table>{legend}\n"
+        f'<div class="table"><table><caption>{esc(t.title)}</caption><thead><tr>{head}</tr>'
+        "</thead><tbody>" + "".join(body) + f"</tbody></table></div>{legend}\n"
     )
 
 
+# Narrowest a figure is shown (px): in a narrower window it scrolls sideways in its box
+# instead, because scaled down further its labels would be too small to read.
+_MIN_FIGURE_PX = 720
+
+
 def _img(root: Path, rel: str, alt: str) -> str:
-    data = base64.b64encode((root / rel).read_bytes()).decode("ascii")
-    return f'<p><img alt="{html_lib.escape(alt)}" src="data:image/png;base64,{data}"></p>\n'
+    png = (root / rel).read_bytes()
+    width, height = struct.unpack(">II", png[16:24])  # the PNG header's IHDR chunk
+    data = base64.b64encode(png).decode("ascii")
+    return (
+        f'<div class="figure"><img alt="{html_lib.escape(alt)}" width="{width}" '
+        f'height="{height}" style="min-width:{min(width, _MIN_FIGURE_PX)}px" '
+        f'src="data:image/png;base64,{data}"></div>\n'
+    )
 
 
 def html(stats: dict[str, Any], figures: dict[str, list[str]], root: Path) -> str:
@@ -509,19 +603,24 @@ def html(stats: dict[str, Any], figures: dict[str, list[str]], root: Path) -> st
     alpha = stats["settings"]["alpha"]
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         "<title>Comparison report</title>",
         f"<style>{_CSS}</style></head><body>",
         "<h1>Comparison report</h1>",
     ]
-    parts += [f"<p>{esc(line)}</p>" for line in _header(stats)]
-    parts += [f'<p class="note">{esc(n)}</p>' for n in stats["notes"]]
+    summary = summary_lines(stats)
+    if summary:
+        items = "".join(f"<li>{md_inline(line)}</li>" for line in summary)
+        parts.append(f"<h2>Summary</h2><ul>{items}</ul>")
+    parts += [f"<p>{md_inline(line)}</p>" for line in _header(stats)]
+    parts += [f'<p class="note">{md_inline(n)}</p>' for n in stats["notes"]]
     cross = stats.get("cross_space")
     if cross:
         parts.append("<h2>Across spaces</h2>")
-        parts += [f'<p class="note">{esc(n)}</p>' for n in cross["notes"]]
+        parts += [f'<p class="note">{md_inline(n)}</p>' for n in cross["notes"]]
         if "nemenyi" in cross:
             parts.append(html_table(cross_table(cross)))
-            parts += [f"<p>{esc(line)}</p>" for line in _cross_lines(cross)]
+            parts += [f"<p>{md_inline(line)}</p>" for line in _cross_lines(cross)]
             for key in ("critical_difference", "rank_over_budget"):
                 if key in figures:
                     parts.append(_img(root, figures[key][0], key))
@@ -536,8 +635,8 @@ def html(stats: dict[str, Any], figures: dict[str, list[str]], root: Path) -> st
             )
             parts.append(html_table(head_to_head_table(cross, alpha)))
     for space in stats["spaces"]:
-        parts.append(f"<h2>{esc(space['name'])}</h2><p>{esc(_space_meta(space))}</p>")
-        parts += [f'<p class="note">{esc(n)}</p>' for n in space["notes"]]
+        parts.append(f"<h2>{esc(space['name'])}</h2><p>{md_inline(_space_meta(space))}</p>")
+        parts += [f'<p class="note">{md_inline(n)}</p>' for n in space["notes"]]
         if space["failed_runs"]:
             items = "".join(
                 f"<li>{esc(f['label'])} seed {f['seed']}: {esc(f['error'])}</li>"
@@ -547,7 +646,7 @@ def html(stats: dict[str, Any], figures: dict[str, list[str]], root: Path) -> st
         if not final_entries(space):
             continue
         parts.append(html_table(final_table(space, alpha)))
-        parts += [f"<p>{esc(line)}</p>" for line in _space_lines(space)]
+        parts += [f"<p>{md_inline(line)}</p>" for line in _space_lines(space)]
         for key in (space["name"], test_figure_key(space["name"])):
             if key in figures:
                 parts.append(_img(root, figures[key][0], key))
@@ -607,22 +706,44 @@ def latex_table(t: TextTable, label: str) -> str:
         styles.iloc[r, c] = "font-weight: bold"
     styler = frame.style.hide(axis="index").apply(lambda _: styles, axis=None)
     caption = latex_escape(t.title) + (f". {latex_escape(t.legend)}" if t.legend else "")
-    return styler.to_latex(
+    tex = styler.to_latex(
         hrules=True,
-        column_format="l" + "r" * (len(t.columns) - 1),
+        column_format="".join(t.justify(c)[0] for c in range(len(t.columns))),
         caption=caption.replace(DAGGER, r"$^\dagger$"),
         label=label,
         position_float="centering",
         convert_css=True,
     )
+    return _fit_width(tex)
+
+
+# A table set in \small with narrower column gaps, scaled down only where it is still wider
+# than the text (graphicx's \resizebox sees the natural width as \width): a narrow table
+# keeps its size, a wide one (9 columns of numbers) fits the page instead of running off it.
+_FIT_BEGIN = (
+    "\\small\n\\setlength{\\tabcolsep}{4pt}\n"
+    "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n"
+)
+
+
+def _fit_width(tex: str) -> str:
+    """Wrap the one ``tabular`` of a ``table`` float so that it never overflows the page."""
+    begin, end = tex.find("\\begin{tabular}"), tex.rfind("\\end{tabular}")
+    if begin < 0 or end < 0:
+        return tex
+    stop = end + len("\\end{tabular}")
+    return tex[:begin] + _FIT_BEGIN + tex[begin:stop] + "%\n}" + tex[stop:]
 
 
 def latex(stats: dict[str, Any]) -> str:
     """``tables.tex``: one final-regret table per space, plus the cross-space ranks."""
     alpha = stats["settings"]["alpha"]
+    summary = summary_lines(stats)
     out = [
-        "% Generated by `python -m harness report`; needs \\usepackage{booktabs}.",
+        "% Generated by `python -m harness report`; needs \\usepackage{booktabs} and",
+        "% \\usepackage{graphicx} (wide tables are scaled down to \\linewidth).",
         "% Every number is in stats.json.",
+        *[f"% {line}" for line in summary],
         "",
     ]
     from reports._figures import slug
@@ -634,7 +755,7 @@ def latex(stats: dict[str, Any]) -> str:
     if cross and "nemenyi" in cross:
         out.append(latex_table(cross_table(cross), "tab:average-ranks"))
         out.append(latex_table(head_to_head_table(cross, alpha), "tab:head-to-head"))
-    if len(out) == 3:
+    if len(out) == 4 + len(summary):
         out += [f"% {n}" for n in stats["notes"]] or ["% nothing to compare: no tables"]
     return "\n".join(out)
 
@@ -643,8 +764,10 @@ def latex(stats: dict[str, Any]) -> str:
 
 
 def terminal(stats: dict[str, Any], console: Console) -> None:
-    """Print the report's tables and notes as rich tables."""
+    """Print the report's summary, tables and notes as rich tables."""
     alpha = stats["settings"]["alpha"]
+    for line in summary_lines(stats):
+        console.print(Text("summary: ", style="bold") + Text(line), highlight=False)
     for n in stats["notes"]:
         console.print(f"[yellow]note:[/] {n}", highlight=False)
     for space in stats["spaces"]:
@@ -673,19 +796,20 @@ def terminal(stats: dict[str, Any], console: Console) -> None:
 
 
 def _print_table(t: TextTable, console: Console) -> None:
-    console.print(_rich(t))
+    # Too wide for the console: several narrower tables that each repeat the names.
+    for table in _rich(t, console.width):
+        console.print(table)
     if t.legend:
         console.print(Text(t.legend, style="dim"))
 
 
-def _rich(t: TextTable) -> Table:
-    table = Table(title=t.title, title_justify="left")
-    for i, col in enumerate(t.columns):
-        table.add_column(col, justify="left" if i == 0 else "right")
+def _rich(t: TextTable, width: int) -> list[Table]:
+    rows: list[list[str | Text]] = []
     for r, row in enumerate(t.rows):
-        cells: list[Text] = []
+        cells: list[str | Text] = []
         for c, text in enumerate(row):
             v = text + (f" {DAGGER}" if (r, c) in t.marked else "")
             cells.append(Text(v, style="bold" if (r, c) in t.bold else ""))
-        table.add_row(*cells)
-    return table
+        rows.append(cells)
+    columns = [(col, t.justify(i)) for i, col in enumerate(t.columns)]
+    return fitted_tables(t.title, columns, rows, width)

@@ -2,22 +2,29 @@
 
 Nothing here reads files, plots or touches a global random state; randomness comes in as an
 explicit ``numpy.random.Generator``. Tests live in ``tests/test_stats*.py`` and check these
-functions against published worked examples (Demšar 2006), against SciPy and statsmodels,
-and with property-based tests. The tests themselves are taken from well-kept libraries:
+functions against published worked examples (Demšar 2006), against SciPy, statsmodels and
+scikit-posthocs, and with property-based and simulation tests. The tests themselves are
+taken from well-kept libraries where one does the job:
 
-- bootstrap intervals: `scipy.stats.bootstrap` (percentile method, which stays defined
-  when every seed gives the same value, unlike BCa);
-- paired tests: `scipy.stats.wilcoxon` with an explicit ``zero_method`` and exact/normal
-  method, both recorded in the result;
+- intervals of a mean (and of a mean paired difference): Student's t, chosen over the
+  percentile and BCa bootstraps by a coverage simulation (docs/reports.md): at 5-20 seeds
+  the bootstraps cover 83-93 % of the time where they promise 95 %, the t interval 95 %;
+- paired tests: `scipy.stats.wilcoxon` with SciPy's documented method choice (exact null
+  distribution without ties or zeros, exact permutation distribution with them up to 13
+  pairs, tie-corrected normal approximation beyond) and an explicit ``zero_method``, both
+  recorded in the result;
 - multiple comparisons: Holm's step-down correction, checked against `statsmodels`;
 - Friedman: `scipy.stats.friedmanchisquare`; Nemenyi critical difference from
   `scipy.stats.studentized_range` (Demšar 2006, eq. 5), not from a printed table;
-- seeds needed for 80 % power: `statsmodels.stats.power.TTestPower` on the paired
-  differences, inflated by the Wilcoxon test's asymptotic relative efficiency (3/π).
+- power and seeds needed: the power of the test actually used (two-sided exact Wilcoxon
+  signed-rank at Holm's first-step level ``alpha / m``) under a normal shift of the paired
+  differences, simulated with an explicit generator; never fewer seeds than the smallest
+  number at which that test can reach ``alpha / m`` at all.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,7 +33,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 from scipy import stats
-from statsmodels.stats.power import TTestPower  # type: ignore[import-untyped]
+from statsmodels.stats.power import TTestPower
 
 FloatArray = npt.NDArray[np.float64]
 ZeroMethod = Literal["zsplit", "pratt", "wilcox"]
@@ -40,23 +47,65 @@ def _as_float(x: npt.ArrayLike) -> FloatArray:
     return np.asarray(x, dtype=np.float64)
 
 
+#: How `mean_ci` computes an interval, as recorded in reports.
+T_INTERVAL = "Student-t interval of the mean: mean ± t(1 - (1 - confidence)/2, n - 1) sd / sqrt(n)"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Interval:
-    """A bootstrap confidence interval of the mean.
+    """A confidence interval of a mean.
 
     Attributes:
-        low: Lower bound (NaN where there is no data).
+        low: Lower bound (NaN with fewer than 2 values).
         high: Upper bound.
         confidence: Confidence level, e.g. 0.95.
         method: How it was computed.
-        n_resamples: Bootstrap resamples.
     """
 
     low: float
     high: float
     confidence: float
     method: str
-    n_resamples: int
+
+
+def mean_ci(
+    samples: npt.ArrayLike, *, confidence: float = 0.95, lower_bound: float | None = None
+) -> tuple[FloatArray, FloatArray]:
+    """Student-t confidence interval of the mean along axis 0 (over seeds).
+
+    Chosen over the percentile and BCa bootstraps by the coverage simulation in
+    ``tests/test_stats_calibration.py`` (figures in docs/reports.md): with normal data it
+    covers at the promised rate at every n, where the bootstraps are too narrow below about
+    50 seeds. It needs no random numbers, so it is reproducible by construction.
+
+    Args:
+        samples: Shape ``(n_seeds,)`` or ``(n_seeds, n_points)``; one interval per column.
+        confidence: Confidence level.
+        lower_bound: A bound the mean cannot be below (0 for regret): the interval is cut
+            there. Its coverage is unchanged, since the true mean is never below it.
+
+    Returns:
+        ``(low, high)`` arrays with one entry per column (0-d for 1-d input). With a single
+        seed the interval is NaN: one value says nothing about spread. A constant column
+        gives the zero-width interval at its value.
+    """
+    data = _as_float(samples)
+    n = data.shape[0]
+    if n < 2:
+        nan = np.full(data.shape[1:], np.nan)
+        return nan, nan.copy()
+    mean = data.mean(axis=0)
+    half = stats.t.ppf(0.5 + confidence / 2.0, n - 1) * data.std(axis=0, ddof=1) / math.sqrt(n)
+    low = mean - half if lower_bound is None else np.maximum(mean - half, lower_bound)
+    return np.asarray(low, dtype=np.float64), np.asarray(mean + half, dtype=np.float64)
+
+
+def mean_interval(
+    samples: npt.ArrayLike, *, confidence: float = 0.95, lower_bound: float | None = None
+) -> Interval:
+    """`mean_ci` of a 1-d sample as an `Interval`."""
+    low, high = mean_ci(samples, confidence=confidence, lower_bound=lower_bound)
+    return Interval(low=float(low), high=float(high), confidence=confidence, method=T_INTERVAL)
 
 
 def bootstrap_mean_ci(
@@ -67,6 +116,9 @@ def bootstrap_mean_ci(
     n_resamples: int = 2000,
 ) -> tuple[FloatArray, FloatArray]:
     """Percentile bootstrap interval of the mean along axis 0 (over seeds).
+
+    Not used by reports since the coverage simulation (it is too narrow at the seed counts
+    of a comparison); kept as the reference the simulation compares `mean_ci` with.
 
     Args:
         samples: Shape ``(n_seeds,)`` or ``(n_seeds, n_points)``; one interval per column.
@@ -99,24 +151,6 @@ def bootstrap_mean_ci(
     low = np.where(const, data[0], low)
     high = np.where(const, data[0], high)
     return low, high
-
-
-def bootstrap_interval(
-    samples: npt.ArrayLike,
-    *,
-    rng: np.random.Generator,
-    confidence: float = 0.95,
-    n_resamples: int = 2000,
-) -> Interval:
-    """`bootstrap_mean_ci` of a 1-d sample as an `Interval`."""
-    low, high = bootstrap_mean_ci(samples, rng=rng, confidence=confidence, n_resamples=n_resamples)
-    return Interval(
-        low=float(low),
-        high=float(high),
-        confidence=confidence,
-        method="percentile bootstrap of the mean (scipy.stats.bootstrap)",
-        n_resamples=n_resamples,
-    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -198,7 +232,7 @@ class PairedTest:
         r_minus: Sum of ranks of negative differences.
         pvalue: Two-sided p-value, or None where the test cannot mean anything (see
             ``note``).
-        method: ``exact`` or ``normal approximation`` (the latter with tie correction).
+        method: How SciPy computed the p-value (`wilcoxon_method`), or ``none``.
         zero_method: How zero differences were handled (SciPy's name).
         rank_biserial: `matched_pairs_rank_biserial` of ``x - y``.
         a12: `vargha_delaney_a12` of ``x`` against ``y``.
@@ -226,6 +260,35 @@ def min_wilcoxon_pvalue(n_nonzero: int) -> float:
     return min(1.0, 2.0 / 2.0**n_nonzero) if n_nonzero > 0 else 1.0
 
 
+#: SciPy's names of the ways `scipy.stats.wilcoxon` (``method="auto"``) computes a p-value.
+WILCOXON_EXACT = "exact"
+WILCOXON_PERMUTATION = "exact permutation (all 2**n sign flips; ties or zeros)"
+WILCOXON_NORMAL = "normal approximation (tie-corrected)"
+#: Most pairs for SciPy's exact null distribution, and for its exhaustive permutations.
+MAX_EXACT_PAIRS = 50
+MAX_PERMUTATION_PAIRS = 13
+
+
+def wilcoxon_method(n_pairs: int, *, n_zero: int, n_tied: int) -> str:
+    """How ``scipy.stats.wilcoxon(method="auto")`` computes the p-value (SciPy >= 1.15).
+
+    SciPy's documented choice: the exact null distribution for up to 50 pairs without zero
+    or tied differences; with zeros or ties, an exhaustive permutation test of the signs
+    (exact, and deterministic) for up to 13 pairs, else the tie-corrected normal
+    approximation, which is also used beyond 50 pairs.
+
+    Args:
+        n_pairs: Pairs, zero differences included.
+        n_zero: Zero differences.
+        n_tied: Non-zero differences whose absolute value ties with another's.
+    """
+    if n_pairs > MAX_EXACT_PAIRS:
+        return WILCOXON_NORMAL
+    if n_zero == 0 and n_tied == 0:
+        return WILCOXON_EXACT
+    return WILCOXON_PERMUTATION if n_pairs <= MAX_PERMUTATION_PAIRS else WILCOXON_NORMAL
+
+
 def paired_wilcoxon(
     x: npt.ArrayLike,
     y: npt.ArrayLike,
@@ -240,8 +303,9 @@ def paired_wilcoxon(
     evenly between the two sums, which pulls towards "no difference" when many pairs are
     equal; ``pratt`` ranks them and then drops them; ``wilcox`` drops them first.
 
-    The exact null distribution is used for up to 50 pairs without zeros or tied absolute
-    differences; otherwise the normal approximation with SciPy's tie correction.
+    The p-value is SciPy's, with its documented method choice (`wilcoxon_method`): exact
+    for up to 50 pairs without zeros or ties, an exact permutation distribution for up to
+    13 pairs with them, else the normal approximation with SciPy's tie correction.
 
     No p-value is reported (``pvalue=None`` with a ``note``) when every pair is equal, or
     when even the most extreme outcome could not reach ``alpha``: with ``n`` non-zero
@@ -305,16 +369,52 @@ def paired_wilcoxon(
             ),
             **common,  # type: ignore[arg-type]
         )
-    exact = n_zero == 0 and n_tied == 0 and n <= 50
-    method = "exact" if exact else "approx"
-    res = stats.wilcoxon(a, b, zero_method=zero_method, method=method, alternative="two-sided")
+    method = wilcoxon_method(n, n_zero=n_zero, n_tied=n_tied)
+    if method == WILCOXON_PERMUTATION:
+        # SciPy's own enumeration of the 2**n sign flips takes 1-3 s at 13 pairs (a report
+        # has dozens of such tests); the same distribution by recursion takes microseconds,
+        # and equals SciPy's p-value (tests/test_stats_properties.py).
+        statistic = min(r_plus, r_minus)
+        pvalue = _sign_flip_pvalue(ranks[signed != 0], signed[signed != 0] > 0)
+    else:
+        # The differences go in as one array, as SciPy advises: it ranks exactly these.
+        res = stats.wilcoxon(d, zero_method=zero_method, method="auto", alternative="two-sided")
+        statistic, pvalue = float(res.statistic), float(res.pvalue)
     return PairedTest(
-        statistic=float(res.statistic),
-        pvalue=float(min(1.0, max(0.0, res.pvalue))),
-        method="exact" if exact else "normal approximation (tie-corrected)",
+        statistic=statistic,
+        pvalue=min(1.0, max(0.0, pvalue)),
+        method=method,
         note="",
         **common,  # type: ignore[arg-type]
     )
+
+
+def _sign_flip_pvalue(ranks: FloatArray, positive: npt.NDArray[np.bool_]) -> float:
+    """Two-sided p-value of the signed-rank sum over all sign flips of the non-zero pairs.
+
+    What ``scipy.stats.wilcoxon`` computes with a `~scipy.stats.PermutationMethod` that
+    enumerates every flip (its choice for <= 13 pairs with ties or zeros): twice the smaller
+    tail probability of ``sum(rank_i * [d_i > 0])``, capped at 1. Zero differences keep
+    their (split, dropped or absent) share whatever the flip, so only the ranks of the
+    non-zero ones enter; midranks are halves, so the sums are counted in half-ranks.
+
+    Args:
+        ranks: Ranks of the non-zero differences among the ranked ones (midranks for ties).
+        positive: Which of those differences are positive.
+    """
+    halves = np.rint(2.0 * ranks).astype(np.int64)
+    counts = np.zeros(int(halves.sum()) + 1)
+    counts[0] = 1.0
+    for h in halves.tolist():
+        if h:
+            counts[h:] = counts[h:] + counts[:-h]
+        else:
+            counts *= 2.0
+    observed = int(halves[positive].sum())
+    total = counts.sum()
+    below = counts[: observed + 1].sum() / total
+    above = counts[observed:].sum() / total
+    return float(min(1.0, 2.0 * min(below, above)))
 
 
 def holm(pvalues: Sequence[float | None]) -> list[float | None]:
@@ -457,90 +557,280 @@ def friedman(scores: npt.ArrayLike, *, alpha: float = 0.05) -> FriedmanResult:
     )
 
 
+#: Simulated samples per power estimate: Monte Carlo standard error about 0.006 at 80 %.
+N_POWER_SIMULATIONS = 4000
+#: Samples drawn at once in `wilcoxon_power` (bounds its memory to a few MB).
+_POWER_CHUNK = 500
+
+
+def min_seeds_for_alpha(alpha: float, n_comparisons: int = 1) -> int:
+    """Fewest pairs at which a two-sided exact Wilcoxon test can be significant after Holm.
+
+    Holm's first step rejects the smallest of ``m`` p-values when ``m p < alpha``, and the
+    smallest p-value of the exact test on ``n`` pairs is ``2 / 2**n``: below the returned
+    ``n`` no outcome, however one-sided, is significant. At ``alpha = 0.05``: 6 pairs for one
+    test, 9 for 8 comparisons (9 strategies against the best), 11 for 36 (all their pairs).
+
+    Args:
+        alpha: Significance level of the family.
+        n_comparisons: Tests in the family, ``m``.
+
+    Raises:
+        ValueError: ``alpha`` outside (0, 1) or fewer than one comparison.
+    """
+    if not 0.0 < alpha < 1.0 or n_comparisons < 1:
+        raise ValueError(f"need 0 < alpha < 1 and m >= 1, got alpha={alpha!r}, m={n_comparisons}")
+    n = 1
+    while n_comparisons * min_wilcoxon_pvalue(n) >= alpha:
+        n += 1
+    return n
+
+
+@functools.lru_cache(maxsize=256)
+def _critical_rank_sums(n_max: int, alpha: float, n_comparisons: int) -> FloatArray:
+    """Per ``n = 1..n_max``: the largest ``T+ <= n(n+1)/4`` that the exact test rejects.
+
+    Rejection as Holm's first step decides it: ``m p < alpha`` with SciPy's two-sided exact
+    p-value ``min(1, 2 P(T+ <= t))``; by symmetry ``T+ >= n(n+1)/2 - c`` is rejected too.
+    -1 where nothing can be rejected. The null distribution of ``T+`` is built by the usual
+    recursion over ranks (each rank is in the positive sum with probability 1/2), exact in
+    binary floating point for these ``n``.
+    """
+    out = np.full(n_max, -1.0)
+    pmf = np.ones(1)
+    for n in range(1, n_max + 1):
+        total = n * (n + 1) // 2
+        step = np.zeros(total + 1)
+        step[: pmf.size] += pmf / 2.0
+        step[n:] += pmf / 2.0
+        pmf = step
+        t = np.arange(total + 1)
+        p = np.minimum(1.0, 2.0 * np.cumsum(pmf))
+        ok = (2 * t <= total) & (n_comparisons * p < alpha)
+        if ok.any():
+            out[n - 1] = float(t[ok].max())
+    out.flags.writeable = False
+    return out
+
+
+def wilcoxon_power(
+    effect_size: float,
+    n_max: int,
+    *,
+    alpha: float,
+    n_comparisons: int = 1,
+    rng: np.random.Generator,
+    n_simulations: int = N_POWER_SIMULATIONS,
+) -> FloatArray:
+    """Simulated power of the two-sided exact Wilcoxon signed-rank test at ``n = 1..n_max``.
+
+    The paired differences are normal with mean ``effect_size`` (dz) and sd 1; the test
+    rejects at Holm's first-step level (``m p < alpha``, `_critical_rank_sums`), so for one
+    comparison of a Holm family the result is a lower bound of its power (Holm rejects
+    whatever Bonferroni rejects). Every ``n`` reads the first ``n`` differences of the same
+    simulated samples, so the estimates are smooth in ``n``. ``T+`` is counted as the number
+    of positive Walsh averages ``(d_i + d_j) / 2, i <= j``, which equals the signed-rank sum
+    for continuous data and lets one pass give ``T+`` for every ``n``.
+
+    Args:
+        effect_size: dz = mean / sd of the paired differences (its sign does not matter).
+        n_max: Largest number of pairs, at most 50 (SciPy's exact test; beyond it SciPy
+            uses the normal approximation, and so does `seeds_for_power`).
+        alpha: Significance level of the family.
+        n_comparisons: Tests in the family, ``m``.
+        rng: Draws the samples.
+        n_simulations: Samples per ``n``.
+
+    Returns:
+        Shape ``(n_max,)``: the power with ``1, 2, ..., n_max`` pairs.
+
+    Raises:
+        ValueError: ``n_max`` outside 1..50.
+    """
+    if not 1 <= n_max <= MAX_EXACT_PAIRS:
+        raise ValueError(f"n_max must be in 1..{MAX_EXACT_PAIRS}, got {n_max}")
+    crit = _critical_rank_sums(n_max, float(alpha), int(n_comparisons))
+    n = np.arange(1, n_max + 1)
+    total = n * (n + 1) / 2.0
+    upper = np.triu(np.ones((n_max, n_max), dtype=np.bool_))  # pairs i <= j
+    rejected = np.zeros(n_max)
+    for start in range(0, n_simulations, _POWER_CHUNK):
+        size = min(_POWER_CHUNK, n_simulations - start)
+        d = rng.standard_normal((size, n_max)) + abs(effect_size)
+        walsh = ((d[:, :, None] + d[:, None, :]) > 0.0) & upper
+        t_plus = np.cumsum(walsh.sum(axis=1), axis=1)  # T+ of the first n differences
+        rejected += ((t_plus <= crit) | (t_plus >= total - crit)).sum(axis=0)
+    return np.asarray(rejected / n_simulations, dtype=np.float64)
+
+
+def _asymptotic_n(effect_size: float, alpha: float, power: float) -> float:
+    """Pairs a two-sided paired t test needs, divided by the Wilcoxon test's ARE."""
+    n_t = TTestPower().solve_power(
+        effect_size=effect_size, alpha=alpha, power=power, alternative="two-sided", nobs=None
+    )
+    return float(np.asarray(n_t).item()) / WILCOXON_ARE
+
+
+def _asymptotic_power(effect_size: float, n: int, alpha: float) -> float:
+    """Power of the Wilcoxon test on ``n`` pairs as that of a t test on ``n * ARE`` pairs."""
+    p = TTestPower().power(
+        effect_size=effect_size, nobs=n * WILCOXON_ARE, alpha=alpha, alternative="two-sided"
+    )
+    return float(np.asarray(p).item())
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SeedEstimate:
-    """Seeds needed to detect an observed paired difference with a given power.
+    """Power of the paired test at the observed effect, and the seeds a target power needs.
 
     Attributes:
-        effect_size: Observed standardised paired difference ``dz = mean(d) / sd(d)``.
-        n_t_test: Pairs a two-sided paired t test needs (statsmodels ``TTestPower``).
-        n_seeds: Seeds suggested for the Wilcoxon test: ``ceil(n_t_test / (3 / pi))``;
-            None if the difference is zero or has no spread.
+        effect_size: Observed ``dz = |mean(d)| / sd(d)`` of the paired differences; None
+            where it is undefined (fewer than 2 pairs, or no spread).
+        n_seeds_now: Pairs compared.
+        achieved_power: Power of the test with ``n_seeds_now`` seeds if the true effect were
+            the observed one; None where there is no estimate.
+        n_seeds: Fewest seeds with at least ``power`` at the observed effect, never below
+            ``min_seeds``; None where there is no estimate.
+        min_seeds: Fewest seeds at which the test can reach ``alpha`` in its family at all.
         power: Target power.
-        alpha: Significance level.
+        alpha: Significance level of the family.
+        n_comparisons: Tests in the family (Holm).
         method: How it was computed.
-        note: Why no estimate was made, or empty.
+        note: Why there is no estimate, or empty.
     """
 
     effect_size: float | None
-    n_t_test: float | None
+    n_seeds_now: int
+    achieved_power: float | None
     n_seeds: int | None
+    min_seeds: int
     power: float
     alpha: float
+    n_comparisons: int
     method: str
     note: str
 
 
-def seeds_for_power(
-    x: npt.ArrayLike, y: npt.ArrayLike, *, alpha: float = 0.05, power: float = 0.8
-) -> SeedEstimate:
-    """Estimate the seeds needed to detect the observed mean paired difference of x and y.
+#: How `seeds_for_power` computes, as recorded in reports.
+POWER_METHOD = (
+    "power of the two-sided exact Wilcoxon signed-rank test at Holm's first-step level "
+    "alpha/m (a lower bound of its power within the family), for normally distributed paired "
+    "differences with the observed dz = |mean(d)|/sd(d), simulated (seeded) for 1 to 50 "
+    "seeds; seeds needed: the fewest, never below the smallest number at which the exact test "
+    "can reach alpha/m, with power >= the target; beyond 50 seeds the paired t test's sample "
+    "size (statsmodels TTestPower) divided by the Wilcoxon ARE 3/pi"
+)
 
-    A simple, documented estimate, not an exact power analysis of the Wilcoxon test: the
-    paired t test's sample size for the observed ``dz``, divided by the Wilcoxon test's
-    asymptotic relative efficiency 3/pi (about 0.955). Treat it as an order of magnitude:
-    ``dz`` estimated from few seeds is itself noisy.
+
+def seeds_for_power(
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    *,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    n_comparisons: int = 1,
+    rng: np.random.Generator,
+    n_simulations: int = N_POWER_SIMULATIONS,
+) -> SeedEstimate:
+    """Power of the paired Wilcoxon test of x and y at their observed effect, and seeds needed.
+
+    The test is the one reports use: two-sided Wilcoxon signed-rank, one of ``m`` tests of a
+    Holm family. Its power is simulated (`wilcoxon_power`) for normal paired differences
+    with the observed ``dz``, at ``alpha / m`` (Holm's first step; Holm rejects at least as
+    much). The seeds needed are the fewest with at least ``power``, never fewer than
+    `min_seeds_for_alpha` (where even a unanimous outcome cannot be significant). ``dz``
+    estimated from few seeds is itself noisy, and "achieved power" at the observed effect is
+    a function of the observed p-value: read both as planning figures for the next
+    comparison, not as evidence about this one.
+
+    Args:
+        x: One strategy's results, one per seed.
+        y: The other's, the same seeds in the same order.
+        alpha: Significance level of the family.
+        power: Target power.
+        n_comparisons: Tests in the family, ``m``.
+        rng: Draws the simulated samples.
+        n_simulations: Samples per number of seeds.
     """
-    method = (
-        "paired t test sample size for the observed dz = mean(d)/sd(d) "
-        "(statsmodels TTestPower.solve_power, two-sided), divided by the Wilcoxon "
-        "asymptotic relative efficiency 3/pi, rounded up"
-    )
     d = _as_float(x) - _as_float(y)
-    if d.size < 2:
+    n = int(d.size)
+    min_n = min_seeds_for_alpha(alpha, n_comparisons)
+    common = {
+        "n_seeds_now": n,
+        "min_seeds": min_n,
+        "power": power,
+        "alpha": alpha,
+        "n_comparisons": n_comparisons,
+        "method": POWER_METHOD,
+    }
+    if n < 2:
         return SeedEstimate(
             effect_size=None,
-            n_t_test=None,
+            achieved_power=None,
             n_seeds=None,
-            power=power,
-            alpha=alpha,
-            method=method,
-            note="needs at least 2 paired seeds",
+            note="no estimate: needs at least 2 paired seeds",
+            **common,  # type: ignore[arg-type]
         )
-    sd = float(d.std(ddof=1))
-    mean = float(d.mean())
-    if sd == 0.0 or mean == 0.0:
-        why = (
-            "the two strategies tie on every seed"
-            if sd == 0.0 and mean == 0.0
-            else (
-                "the paired differences have no spread" if sd == 0.0 else "the mean difference is 0"
+    mean, sd = float(d.mean()), float(d.std(ddof=1))
+    if sd == 0.0:
+        if mean == 0.0:
+            return SeedEstimate(
+                effect_size=None,
+                achieved_power=None,
+                n_seeds=None,
+                note="no estimate: the two strategies tie on every seed",
+                **common,  # type: ignore[arg-type]
             )
-        )
+        # Every seed differs by the same amount: every sample is unanimous, so the test
+        # rejects exactly when it can.
         return SeedEstimate(
-            effect_size=None if sd == 0.0 else 0.0,
-            n_t_test=None,
-            n_seeds=None,
-            power=power,
-            alpha=alpha,
-            method=method,
-            note=f"no estimate: {why}",
+            effect_size=None,
+            achieved_power=1.0 if n >= min_n else 0.0,
+            n_seeds=min_n,
+            note="the paired differences have no spread (every seed differs by the same "
+            "amount): the fewest seeds at which the test can reach alpha suffice",
+            **common,  # type: ignore[arg-type]
         )
     dz = abs(mean) / sd
-    n_t = float(
-        TTestPower().solve_power(
-            effect_size=dz, alpha=alpha, power=power, alternative="two-sided", nobs=None
+    if dz == 0.0:
+        return SeedEstimate(
+            effect_size=0.0,
+            achieved_power=None,
+            n_seeds=None,
+            note="no estimate: the mean difference is 0",
+            **common,  # type: ignore[arg-type]
         )
-    )
-    n_t = max(n_t, 2.0)
+    level = alpha / n_comparisons
+    guess = max(2.0, _asymptotic_n(dz, level, power))
+    # Simulate a little past the asymptotic guess (discreteness needs more seeds at small
+    # n), and far enough for the achieved power; SciPy's exact test stops at 50 pairs, and
+    # past them (guess > 50) only the achieved power is simulated.
+    search = guess <= MAX_EXACT_PAIRS
+    n_max = min(MAX_EXACT_PAIRS, max(min_n, n, math.ceil(guess * 1.25) + 4 if search else 1))
+    simulated = np.zeros(0)
+    enough: list[int] = []
+    while min_n <= MAX_EXACT_PAIRS and (search or n <= MAX_EXACT_PAIRS):
+        simulated = wilcoxon_power(
+            dz,
+            n_max,
+            alpha=alpha,
+            n_comparisons=n_comparisons,
+            rng=rng,
+            n_simulations=n_simulations,
+        )
+        enough = [k for k in range(min_n, n_max + 1) if simulated[k - 1] >= power]
+        if enough or n_max == MAX_EXACT_PAIRS or not search:
+            break
+        n_max = MAX_EXACT_PAIRS
+    achieved = float(simulated[n - 1]) if n <= simulated.size else _asymptotic_power(dz, n, level)
+    # Past 50 seeds SciPy's test is the normal approximation, whose power the ARE predicts.
+    n_seeds = enough[0] if enough else max(min_n, MAX_EXACT_PAIRS + 1, math.ceil(guess - 1e-9))
     return SeedEstimate(
         effect_size=dz,
-        n_t_test=n_t,
-        n_seeds=math.ceil(n_t / WILCOXON_ARE - 1e-9),
-        power=power,
-        alpha=alpha,
-        method=method,
+        achieved_power=achieved,
+        n_seeds=n_seeds,
         note="",
+        **common,  # type: ignore[arg-type]
     )
 
 
@@ -559,19 +849,51 @@ def normalized_area(curves: npt.ArrayLike) -> FloatArray:
 
 
 def hitting_points(curves: npt.ArrayLike, grid: npt.ArrayLike, target: float) -> FloatArray:
-    """First grid value at which each curve reaches ``regret <= target`` (inf if never).
+    """Budget at which each run's incumbent first has ``regret <= target`` (inf if never).
+
+    The incumbent is chosen on the noisy observed value, so its oracle regret can rise again
+    after reaching the target (a luckier-looking config replaces it). A run counts as having
+    reached the target at the *first* point of its own path at or below it, whatever comes
+    later; `above_target_again` says which runs rose above it afterwards. Pass the run's
+    per-evaluation path, not a resampled one: a grid that skips evaluations can miss a dip
+    below the target, and then two budget axes of the same runs disagree.
 
     Args:
-        curves: Shape ``(n_runs, n_points)``, non-increasing regret per run.
-        grid: Shape ``(n_points,)``: the budget (evaluations or seconds) at each point.
-        target: Regret target.
+        curves: Shape ``(n_runs, n_points)``: regret of the incumbent after each evaluation.
+        grid: The budget at each point: shape ``(n_points,)`` shared by all runs (e.g. the
+            evaluation count), or ``(n_runs, n_points)`` per run (e.g. each run's cumulative
+            simulated seconds).
+        target: Regret target; values within ``1e-12`` (relative) of it count as reached.
+
+    Returns:
+        One value per run: the budget at its first point at or below ``target``, or inf.
     """
-    data = _as_float(curves)
-    g = _as_float(grid)
-    hit = data <= target + 1e-12 * max(1.0, abs(target))
+    data = np.atleast_2d(_as_float(curves))
+    g = np.broadcast_to(_as_float(grid), data.shape)
+    if data.shape[1] == 0:  # no evaluation yet: nothing reached
+        return np.full(data.shape[0], np.inf)
+    hit = _at_or_below(data, target)
     first = np.argmax(hit, axis=1)
-    reached = hit.any(axis=1)
-    return np.where(reached, g[first], np.inf)
+    at_first = g[np.arange(data.shape[0]), first]
+    return np.where(hit.any(axis=1), at_first, np.inf)
+
+
+def above_target_again(curves: npt.ArrayLike, target: float) -> npt.NDArray[np.bool_]:
+    """Which runs reached ``regret <= target`` and later had the incumbent above it again.
+
+    Args:
+        curves: Shape ``(n_runs, n_points)``: regret of the incumbent after each evaluation.
+        target: Regret target (the same tolerance as `hitting_points`).
+    """
+    data = np.atleast_2d(_as_float(curves))
+    hit = _at_or_below(data, target)
+    # After the first point at or below the target, is any later point above it?
+    seen = np.maximum.accumulate(hit, axis=1)
+    return np.asarray((seen & ~hit).any(axis=1), dtype=np.bool_)
+
+
+def _at_or_below(data: FloatArray, target: float) -> npt.NDArray[np.bool_]:
+    return np.asarray(data <= target + 1e-12 * max(1.0, abs(target)), dtype=np.bool_)
 
 
 def ecdf(values: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 #: The run columns that make one cell of a report: runs that share them are compared.
 CELL_KEY = ("space", "checksum", "metric", "fidelity", "budget_kind", "budget")
@@ -48,6 +51,31 @@ def strategy_labels(runs: pd.DataFrame) -> pd.Series:
 def budget_label(kind: str, amount: float) -> str:
     """Short text of a budget, e.g. ``100 evaluations``, ``3600 s`` or ``2000 epochs``."""
     return f"{amount:g} s" if kind == "seconds" else f"{int(amount)} {kind}"
+
+
+def time_unit(max_seconds: float, *, gpu: bool = False) -> tuple[float, str]:
+    """Divisor and unit that keep simulated training times short: s, min, h or days.
+
+    Args:
+        max_seconds: The largest time to show.
+        gpu: The times are recorded GPU training time: the unit says so (``GPU-h``).
+    """
+    prefix = "GPU-" if gpu else ""
+    if max_seconds <= 180:
+        return 1.0, f"{prefix}s"
+    if max_seconds <= 3 * 3600:
+        return 60.0, f"{prefix}min"
+    if max_seconds <= 3 * 86400:
+        return 3600.0, f"{prefix}h"
+    return 86400.0, f"{prefix}days"
+
+
+def duration(seconds: float) -> str:
+    """A simulated training time in a readable unit, e.g. ``45 s``, ``12.5 min``, ``2.9 days``."""
+    if not math.isfinite(seconds):
+        return "-"
+    divisor, unit = time_unit(abs(seconds))
+    return f"{seconds / divisor:.3g} {unit}"
 
 
 def cell_key_columns(runs: pd.DataFrame) -> list[str]:
@@ -218,14 +246,12 @@ def render_summary(
                     ["_key", "strategy"], na_position="last"
                 )
         show_test = bool(np.isfinite(table_rows["test_mean"].to_numpy(dtype=float)).any())
-        table = Table(title=title, title_justify="left")
         columns = [("strategy", "left"), ("runs", "right"), ("mean ± sd", "right")]
         columns += [("median", "right"), ("found optimum", "right")]
         if show_test:
             columns.append(("final test", "right"))
         columns += [("unique configs", "right"), ("overhead / eval", "right")]
-        for col, justify in columns:
-            table.add_column(col, justify=justify)  # type: ignore[arg-type]
+        rows: list[list[str]] = []
         for _, r in ordered.iterrows():
             runs_text = str(r["n_runs"]) + (f" ({r['n_failed']} failed)" if r["n_failed"] else "")
             n_optimum = r["n_optimum"]
@@ -244,8 +270,115 @@ def render_summary(
             if show_test:
                 cells.append(f"{_fmt(r['test_mean'])} ± {_fmt(r['test_sd'], 3)}")
             cells += [_fmt(r["unique"], 4), f"{_fmt(r['overhead_ms'], 3)} ms"]
-            table.add_row(*cells)
-        console.print(table)
+            rows.append(cells)
+        for table in fitted_tables(title, columns, rows, console.width):
+            console.print(table)
+
+
+def _natural_width(header: str, cells: Sequence[Text]) -> int:
+    """Width a column needs to show every cell on one line (its header may wrap at spaces)."""
+    widest_cell = max((cell_len(line) for c in cells for line in c.plain.split("\n")), default=0)
+    widest_word = max((cell_len(w) for w in header.split()), default=0)
+    return max(widest_cell, widest_word, 1)
+
+
+def _span(widths: Sequence[int]) -> int:
+    """Width of a rich table (default box) whose columns hold ``widths`` cells of text."""
+    # One cell of padding on each side of a column, one rule between and around them.
+    return sum(w + 3 for w in widths) + 1
+
+
+def column_groups(widths: Sequence[int], available: int, *, keep: int = 1) -> list[list[int]]:
+    """Split columns into groups that each fit ``available`` terminal cells.
+
+    Every group starts with the first ``keep`` columns (the names a row is read by), so a
+    table too wide for the terminal is printed as several narrower tables instead of one
+    whose cells rich would squeeze onto several lines or cut short.
+
+    Args:
+        widths: Natural width of each column (its widest cell).
+        available: The console width.
+        keep: Leading columns repeated in every group.
+
+    Returns:
+        Column indices per group; a single group where everything fits. A column too wide
+        for any group still gets a group of its own (its cells then wrap, never cut).
+
+    Raises:
+        ValueError: ``keep`` is negative or more than the columns.
+    """
+    if keep < 0 or keep > len(widths):
+        raise ValueError(f"keep={keep} must be between 0 and the {len(widths)} columns")
+    head = list(range(keep))
+    groups: list[list[int]] = []
+    current = list(head)
+    for col in range(keep, len(widths)):
+        if len(current) > keep and _span([widths[c] for c in (*current, col)]) > available:
+            groups.append(current)
+            current = list(head)
+        current.append(col)
+    groups.append(current)
+    return groups
+
+
+def _spread(natural: list[int], headers: list[int], available: int) -> list[int]:
+    """Column widths: each at least its cells' width, widened while the table still fits.
+
+    A column grows towards its header's length, so that its header takes fewer lines.
+    """
+    widths = list(natural)
+    spare = available - _span(widths)
+    # Headers that need the least room first: as many as possible fit on one line.
+    for i in sorted(range(len(widths)), key=lambda i: headers[i] - widths[i]):
+        grow = max(0, min(headers[i] - widths[i], spare))
+        widths[i] += grow
+        spare -= grow
+    return widths
+
+
+def fitted_tables(
+    title: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[Sequence[str | Text]],
+    width: int,
+) -> list[Table]:
+    """One table, or several narrower ones, that show every cell whole at ``width``.
+
+    Cells keep their text on one line and the first column (strategy or space names) is
+    never wrapped or cut: a table too wide for the console is split by columns into parts
+    that each repeat the first column; headers wrap at spaces instead.
+
+    Args:
+        title: Title of the first part; later parts add "(continued)".
+        columns: ``(header, justify)`` of each column.
+        rows: Cell text (plain or styled) of each row.
+        width: Console width in cells.
+    """
+    cells = [[c if isinstance(c, Text) else Text(c) for c in row] for row in rows]
+    natural = [
+        _natural_width(header, [row[i] for row in cells]) for i, (header, _) in enumerate(columns)
+    ]
+    tables = []
+    for g, group in enumerate(column_groups(natural, width)):
+        table = Table(title=title if g == 0 else f"{title} (continued)", title_justify="left")
+        need = [natural[i] for i in group]
+        fits = _span(need) <= width
+        fixed = _spread(need, [cell_len(columns[i][0]) for i in group], width) if fits else need
+        for i, w in zip(group, fixed, strict=True):
+            header, justify = columns[i]
+            table.add_column(
+                header,
+                justify=justify,  # type: ignore[arg-type]
+                # Fixed widths where the part fits: rich never squeezes a cell onto two
+                # lines, and a header wraps at its spaces. A column wider than the console
+                # folds its text instead of cutting it.
+                width=w if fits else None,
+                overflow="fold",
+            )
+        for row in cells:
+            table.add_row(*(row[i] for i in group))
+        tables.append(table)
+    return tables
 
 
 def options_label(options_json: str) -> str:

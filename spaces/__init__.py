@@ -9,12 +9,33 @@ Public surface:
   `sources`, `SpaceSource` and `SpaceInfo` (one plugin module per family of spaces);
 - user tables: `load_table`, `TableOptions`, `TableError`;
 - NAS-Bench-201's cell: `NB201_OPS`, `NB201_EDGES`, `NB201_PATHS`, `is_nb201_cell`,
-  `nb201_cell_space`.
+  `nb201_cell_space`, its cell strings (`cell_string`, `parse_cell_string`) and its two
+  fidelities (`NB201_FIDELITIES`, the 12-epoch table `NB201_TWELVE_EPOCH_STEM` of
+  `NB201_TWELVE_EPOCH_DATASETS`);
+- tables at several fidelities: `FidelityTable`;
+- tables converted from licensed upstream files and shipped in the package: `SHIPPED_DIR`,
+  `read_shipped`, `write_shipped` (deterministic bytes), `ShippedTableError`.
 """
 
 from __future__ import annotations
 
-from spaces._nb201 import NB201_EDGES, NB201_OPS, NB201_PATHS, is_nb201_cell, nb201_cell_space
+# The subpackage of space sources shares its name with the function `sources`. Importing the
+# subpackage first, here, lets the function below take the name for good: a later import of
+# `spaces.sources.<module>` would otherwise replace `spaces.sources` with the subpackage.
+from spaces import sources as _sources_package  # noqa: F401
+from spaces._fidelity import FidelityTable
+from spaces._nb201 import (
+    NB201_EDGES,
+    NB201_FIDELITIES,
+    NB201_OPS,
+    NB201_PATHS,
+    NB201_TWELVE_EPOCH_DATASETS,
+    NB201_TWELVE_EPOCH_STEM,
+    cell_string,
+    is_nb201_cell,
+    nb201_cell_space,
+    parse_cell_string,
+)
 from spaces._objective import (
     DEFAULT_FIDELITY,
     Direction,
@@ -37,6 +58,7 @@ from spaces._registry import (
     sources,
     space_info,
 )
+from spaces._shipped import SHIPPED_DIR, ShippedTableError, read_shipped, write_shipped
 from spaces._source import SpaceInfo, SpaceSource
 from spaces._space import Choice, Config, Dimension, Space
 from spaces._table import TableError, TableOptions, load_table
@@ -45,14 +67,19 @@ __all__ = [
     "DEFAULT_FIDELITY",
     "ENTRY_POINT_GROUP",
     "NB201_EDGES",
+    "NB201_FIDELITIES",
     "NB201_OPS",
     "NB201_PATHS",
+    "NB201_TWELVE_EPOCH_DATASETS",
+    "NB201_TWELVE_EPOCH_STEM",
+    "SHIPPED_DIR",
     "TABLE_PREFIX",
     "Choice",
     "Config",
     "Dimension",
     "Direction",
     "Evaluation",
+    "FidelityTable",
     "Metric",
     "Objective",
     "ObjectiveError",
@@ -60,6 +87,7 @@ __all__ = [
     "Provenance",
     "Reader",
     "RecordedTable",
+    "ShippedTableError",
     "Space",
     "SpaceInfo",
     "SpaceSource",
@@ -67,11 +95,15 @@ __all__ = [
     "TableOptions",
     "UnknownSpaceError",
     "available_spaces",
+    "cell_string",
     "check_space_name",
     "is_nb201_cell",
     "load_objective",
     "load_table",
     "nb201_cell_space",
+    "parse_cell_string",
+    "read_shipped",
     "sources",
     "space_info",
+    "write_shipped",
 ]

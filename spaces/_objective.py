@@ -14,6 +14,8 @@ and it hands a strategy nothing but the search metric and the cost.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -137,6 +139,10 @@ class ObjectiveInfo:
         provenance: Where the numbers come from.
         checksum: Hex digest identifying the source data or training recipe; it keys every
             stored run.
+        report_metric: The metric reports score the incumbent on besides the search metric
+            (its oracle value: the mean over recorded seeds where known); None shows the
+            test metric. It never reaches a strategy. Default per space: the best available
+            final metric (`reported` resolves it).
     """
 
     name: str
@@ -149,17 +155,32 @@ class ObjectiveInfo:
     fully_recorded: bool
     provenance: Provenance
     checksum: str
+    report_metric: str | None = None
 
     def __post_init__(self) -> None:
         if self.search_metric not in self.metrics:
             raise ValueError(f"search metric {self.search_metric!r} is not among the metrics")
         if self.test_metric is not None and self.test_metric not in self.metrics:
             raise ValueError(f"test metric {self.test_metric!r} is not among the metrics")
+        if self.report_metric is not None and self.report_metric not in self.metrics:
+            raise ValueError(f"report metric {self.report_metric!r} is not among the metrics")
         if list(self.fidelities) != sorted(set(self.fidelities)):
             raise ValueError(f"fidelities {self.fidelities} must be distinct and increasing")
         allowed = self.fidelities or (DEFAULT_FIDELITY,)
         if self.fidelity not in allowed:
             raise ValueError(f"fidelity {self.fidelity} is not one of {allowed}")
+
+    @property
+    def reported(self) -> str | None:
+        """The metric reports show for the incumbent beside the search metric, or None.
+
+        The report metric where it differs from the search metric, else the test metric
+        (design invariant 5): where the two coincide, the search metric's own oracle value is
+        what reports score, so nothing more is shown.
+        """
+        if self.report_metric is not None and self.report_metric != self.search_metric:
+            return self.report_metric
+        return self.test_metric
 
 
 class Objective(ABC):
@@ -292,6 +313,22 @@ class Objective(ABC):
         if fidelity is not None and fidelity != self.info.fidelity:
             self.check_fidelity(fidelity)
         return metric or self.info.search_metric
+
+    def reporting(self, metric: str | None) -> Objective:
+        """This objective with reports scoring the incumbent on ``metric`` as well.
+
+        The search is unchanged: strategies still see only the search metric. None keeps
+        the space's default report metric.
+
+        Raises:
+            ObjectiveError: ``metric`` is not one of this objective's metrics.
+        """
+        if metric is None or metric == self.info.report_metric:
+            return self
+        self.check_metric(metric)
+        twin = copy.copy(self)  # shares the recorded arrays; only what is declared differs
+        twin.info = dataclasses.replace(self.info, report_metric=metric)
+        return twin
 
     @abstractmethod
     def select(self, *, metric: str | None = None, fidelity: int | None = None) -> Objective:

@@ -32,6 +32,12 @@ class SpaceInfo:
         test_metric: The metric reported for the incumbent on test, if any.
         fidelities: Training lengths offered (empty for a single unstated schedule).
         provenance: Where the numbers come from (``package`` may omit the version).
+        seeds: Recorded training seeds per config, as text (``3``, ``2-3``); None where the
+            source does not say before loading.
+        report_metric: The metric reports score the incumbent on by default (None: the test
+            metric where there is one, else the search metric).
+        optimum_known: Whether every config is recorded, so the optimum is known; None where
+            that depends on what has been recorded so far (a training cache).
     """
 
     name: str
@@ -42,6 +48,9 @@ class SpaceInfo:
     test_metric: str | None
     fidelities: tuple[int, ...]
     provenance: Provenance
+    seeds: str | None = None
+    report_metric: str | None = None
+    optimum_known: bool | None = None
 
 
 class SpaceSource(ABC):

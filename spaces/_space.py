@@ -34,11 +34,17 @@ class Dimension:
         name: The dimension's name, unique within its space.
         kind: ``"categorical"`` (unordered choices) or ``"ordinal"`` (sorted numeric choices).
         choices: The values this dimension can take; for ordinal dimensions strictly increasing.
+        log: Ordinal only, every choice positive: the values are a scale (layer widths 8..1024)
+            on which ratios matter, not differences. Sampling is log-uniform, neighbours and
+            mutations step by factors, and `Space.encode` places a choice by its logarithm.
+            With ``False`` (the default) a choice's rank is its position (right for the
+            built-in grids, which are log-spaced already).
     """
 
     name: str
     kind: DimensionKind
     choices: tuple[Choice, ...]
+    log: bool = False
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -58,6 +64,31 @@ class Dimension:
                 raise ValueError(f"ordinal dimension {self.name!r} needs numeric choices")
             if any(b <= a for a, b in zip(self.choices, self.choices[1:], strict=False)):  # type: ignore[operator]
                 raise ValueError(f"ordinal dimension {self.name!r} needs increasing choices")
+        if self.log and (self.kind != "ordinal" or not all(float(c) > 0 for c in self.choices)):
+            raise ValueError(
+                f"dimension {self.name!r}: log=True needs an ordinal dimension of positive values"
+            )
+
+    @property
+    def positions(self) -> npt.NDArray[np.float64]:
+        """Each choice's place in [0, 1]: by rank, or by logarithm for a `log` dimension."""
+        n = len(self.choices)
+        if not self.log:
+            return np.arange(n, dtype=np.float64) / max(n - 1, 1)
+        logs = np.log(np.asarray(self.choices, dtype=np.float64))
+        span = logs[-1] - logs[0]
+        return (logs - logs[0]) / span if span > 0 else np.zeros(n)
+
+    def nearest(self, positions: npt.ArrayLike) -> npt.NDArray[np.int64]:
+        """Indices of the choices whose `positions` are nearest to ``positions``."""
+        grid = self.positions
+        x = np.asarray(positions, dtype=np.float64)
+        right = np.clip(np.searchsorted(grid, x), 1, max(len(grid) - 1, 1))
+        left = right - 1
+        if len(grid) == 1:
+            return np.zeros(x.shape, dtype=np.int64)
+        pick_left = np.abs(x - grid[left]) <= np.abs(grid[right] - x)
+        return np.where(pick_left, left, right).astype(np.int64)
 
     @property
     def size(self) -> int:
@@ -85,6 +116,7 @@ class Space:
     _strides: tuple[int, ...] = field(init=False, repr=False, compare=False)
     _sizes: tuple[int, ...] = field(init=False, repr=False, compare=False)
     _n_configs: int = field(init=False, repr=False, compare=False)
+    _log_dims: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.dimensions:
@@ -107,6 +139,9 @@ class Space:
         object.__setattr__(self, "_sizes", sizes)
         object.__setattr__(self, "_strides", tuple(strides))
         object.__setattr__(self, "_n_configs", n_configs)
+        object.__setattr__(
+            self, "_log_dims", tuple(j for j, d in enumerate(self.dimensions) if d.log)
+        )
 
     @classmethod
     def from_choices(
@@ -233,32 +268,66 @@ class Space:
 
     # -- sampling and neighbours -------------------------------------------------------------------
     def sample(self, rng: np.random.Generator) -> Config:
-        """One config drawn uniformly with ``rng``."""
+        """One config drawn with ``rng``: uniformly, log-uniformly on `Dimension.log` ones."""
+        if self._log_dims:
+            return tuple(int(v) for v in self.sample_many(rng, 1)[0])
         return tuple(int(rng.integers(n)) for n in self._sizes)
 
     def sample_many(self, rng: np.random.Generator, n: int) -> npt.NDArray[np.int64]:
-        """``n`` configs drawn uniformly, as an ``(n, n_dimensions)`` array."""
-        return rng.integers(0, np.asarray(self._sizes), size=(n, len(self._sizes)))
+        """``n`` configs drawn as `sample` does, as an ``(n, n_dimensions)`` array."""
+        out = rng.integers(0, np.asarray(self._sizes), size=(n, len(self._sizes)))
+        for j in self._log_dims:
+            # Log-uniform: uniform positions on the log scale, each to its nearest choice.
+            out[:, j] = self.dimensions[j].nearest(rng.uniform(0.0, 1.0, size=n))
+        return out
 
     def neighbours(self, config: Config) -> list[Config]:
         """Every config that differs from ``config`` in exactly one dimension.
 
         For ordinal dimensions every other choice counts, not only the adjacent ones, so that
-        mutation can jump; strategies that want small steps can filter by distance.
+        mutation can jump; strategies that want small steps can filter by distance. On a
+        `Dimension.log` dimension (hundreds of choices) the neighbours are the choices nearest
+        to the value times 2^(k/4), k = +-1..+-12 (up to a factor of 8 either way).
         """
         out: list[Config] = []
-        for i, n in enumerate(self._sizes):
-            for v in range(n):
-                if v != config[i]:
-                    out.append(config[:i] + (v,) + config[i + 1 :])
+        for i in range(len(self._sizes)):
+            for v in self._neighbour_choices(i, config[i]):
+                out.append(config[:i] + (v,) + config[i + 1 :])
         return out
 
+    def _neighbour_choices(self, i: int, current: int) -> list[int]:
+        if i not in self._log_dims:
+            return [v for v in range(self._sizes[i]) if v != current]
+        d = self.dimensions[i]
+        value = float(d.choices[current])
+        factors = 2.0 ** (np.array([k for k in range(-12, 13) if k]) / 4.0)
+        targets = np.log(value * factors)
+        logs = np.log(np.asarray(d.choices, dtype=np.float64))
+        span = logs[-1] - logs[0]
+        found = d.nearest((targets - logs[0]) / span)
+        return sorted({int(v) for v in found} - {current})
+
     def mutate(self, config: Config, rng: np.random.Generator) -> Config:
-        """A uniformly chosen one-dimension neighbour of ``config`` (itself if none exists)."""
+        """A random one-dimension neighbour of ``config`` (itself if none exists).
+
+        The dimension is uniform; its new choice is uniform among the others, or, on a
+        `Dimension.log` dimension, the value times 2^z with z standard normal (a typical step
+        of a factor of two), rounded to the nearest other choice.
+        """
         mutable = [i for i, n in enumerate(self._sizes) if n > 1]
         if not mutable:
             return config
         i = mutable[int(rng.integers(len(mutable)))]
+        if i in self._log_dims:
+            d = self.dimensions[i]
+            value = float(d.choices[config[i]])
+            logs = np.log(np.asarray(d.choices, dtype=np.float64))
+            target = np.log(value) + float(rng.normal()) * np.log(2.0)
+            v = int(d.nearest((target - logs[0]) / (logs[-1] - logs[0])))
+            if v == config[i]:  # rounded back: one step up or down, away from the ends
+                step = 1 if rng.random() < 0.5 else -1
+                v = v + step if 0 <= v + step < d.size else v - step
+            return config[:i] + (v,) + config[i + 1 :]
         v = int(rng.integers(self._sizes[i] - 1))
         if v >= config[i]:
             v += 1
@@ -269,8 +338,9 @@ class Space:
         """Numeric features for model-based strategies.
 
         Categorical dimensions become one-hot columns; ordinal dimensions become one column, the
-        choice's rank scaled to [0, 1] (ranks, not raw values, because the built-in ordinal
-        grids are log-spaced).
+        choice's `Dimension.positions` in [0, 1]: its rank scaled (ranks, not raw values,
+        because the built-in ordinal grids are log-spaced), or its logarithm scaled on a
+        `Dimension.log` dimension.
 
         Args:
             configs: One config or an ``(n, n_dimensions)`` array of configs.
@@ -284,6 +354,8 @@ class Space:
         for j, d in enumerate(self.dimensions):
             if d.kind == "categorical":
                 out[np.arange(arr.shape[0]), col + arr[:, j]] = 1.0
+            elif d.log:
+                out[:, col] = d.positions[arr[:, j]]
             else:
                 out[:, col] = arr[:, j] / max(d.size - 1, 1)
             col += d.encoding_width
@@ -297,6 +369,8 @@ class Space:
         for j, d in enumerate(self.dimensions):
             if d.kind == "categorical":
                 out[:, j] = np.argmax(x[:, col : col + d.size], axis=1)
+            elif d.log:
+                out[:, j] = d.nearest(x[:, col])
             else:
                 out[:, j] = np.clip(np.rint(x[:, col] * max(d.size - 1, 1)), 0, d.size - 1)
             col += d.encoding_width

@@ -95,6 +95,9 @@ class InverseModel:
         self._reg = [j for j, d in enumerate(dims) if j not in self._soft]
         self._soft_sizes = [dims[j].size for j in self._soft]
         self._reg_steps = np.array([max(dims[j].size - 1, 1) for j in self._reg], dtype=float)
+        # Regression targets: each choice's place in [0, 1], its scaled rank, or its scaled
+        # logarithm on a log dimension (mlpwide's widths), where ratios matter.
+        self._positions = [dims[j].positions for j in self._reg]
         width = max(self._soft_sizes, default=1)
         self._width = width
         # Per softmax dimension, the target distribution of each choice: one-hot for
@@ -105,7 +108,7 @@ class InverseModel:
             if dims[j].kind == "categorical" or smoothing <= 0:
                 table[:, :size] = np.eye(size)
             else:
-                ranks = np.arange(size, dtype=float)
+                ranks = dims[j].positions * (size - 1)  # ranks; log-spaced on a log dimension
                 kernel = np.exp(-0.5 * ((ranks[:, None] - ranks[None, :]) / smoothing) ** 2)
                 table[:, :size] = kernel / kernel.sum(axis=1, keepdims=True)
             self._targets.append(table)
@@ -179,7 +182,7 @@ class InverseModel:
             else np.zeros((n, 0, self._width)),
             dtype=torch.float32,
         )
-        reg = torch.as_tensor(configs[:, self._reg] / self._reg_steps, dtype=torch.float32)
+        reg = torch.as_tensor(self._reg_targets(configs), dtype=torch.float32)
         w = None
         if weights is not None:
             w = torch.as_tensor(weights / weights.mean(), dtype=torch.float32)
@@ -207,10 +210,18 @@ class InverseModel:
             rows_used = min(n, 4096)
             with torch.no_grad():
                 _, mu = self._forward(xt[:rows_used])
-            err = mu.numpy().astype(float) - configs[:rows_used, self._reg] / self._reg_steps
+            err = mu.numpy().astype(float) - self._reg_targets(configs[:rows_used])
             rmse = np.sqrt(np.mean(err**2, axis=0))
             self._sigma = np.maximum(rmse, 0.5 / self._reg_steps)
         return float(loss.item())
+
+    def _reg_targets(self, configs: npt.NDArray[np.int64]) -> FloatArray:
+        """The regression dimensions' positions of ``configs``, shape ``(n, n_reg)``."""
+        if not self._reg:
+            return np.zeros((len(configs), 0))
+        return np.stack(
+            [p[configs[:, j]] for p, j in zip(self._positions, self._reg, strict=True)], axis=1
+        )
 
     def log_scores(self, x: float) -> list[FloatArray]:
         """Per dimension, the log-score of each choice for a config of normalised value ``x``.
@@ -228,7 +239,7 @@ class InverseModel:
         for k, j in enumerate(self._soft):
             out[j] = logp_np[k, : self._soft_sizes[k]]
         for k, j in enumerate(self._reg):
-            ranks = np.arange(self.space.dimensions[j].size) / self._reg_steps[k]
+            ranks = self._positions[k]
             out[j] = -0.5 * ((ranks - mu_np[k]) / self._sigma[k]) ** 2
         return out
 
@@ -244,7 +255,7 @@ class InverseModel:
         for k, j in enumerate(self._soft):
             out[j] = logp_np[:, k, : self._soft_sizes[k]]
         for k, j in enumerate(self._reg):
-            ranks = np.arange(self.space.dimensions[j].size) / self._reg_steps[k]
+            ranks = self._positions[k]
             out[j] = -0.5 * ((ranks[None, :] - mu_np[:, k : k + 1]) / self._sigma[k]) ** 2
         return out
 
@@ -258,8 +269,9 @@ class InverseModel:
         if self._soft:
             out[:, self._soft] = logp.argmax(dim=-1).numpy()
         if self._reg:
-            ranks = np.rint(mu.numpy().astype(float) * self._reg_steps)
-            out[:, self._reg] = np.clip(ranks, 0, self._reg_steps).astype(np.int64)
+            mu_np = mu.numpy().astype(float)
+            for k, j in enumerate(self._reg):
+                out[:, j] = self.space.dimensions[j].nearest(mu_np[:, k])
         return out
 
 

@@ -6,7 +6,8 @@ improvement, maximised by quasi-random sampling followed by local search that en
 choices of categorical and small integer parameters) follows the standard recipe of Snoek,
 Larochelle & Adams ("Practical Bayesian Optimization of Machine Learning Algorithms",
 NeurIPS 2012). Categorical dimensions are suggested as categorical parameters over their
-choice indices, ordinal dimensions as integer parameters over their ranks (the same rank scale
+choice indices, ordinal dimensions as integer parameters over their ranks (log dimensions,
+mlpwide's widths, as log-scale integers over the sizes; the same rank scale
 as `Space.encode`). The first ``n_init`` configs come from Optuna's seeded random sampler.
 
 Optuna samplers keep their own seeded generators and the GP uses torch without random draws,
@@ -26,6 +27,7 @@ from spaces import Config, Space
 from strategies._base import Observation, Strategy
 from strategies._design import initial_design_size, n_init_option
 from strategies._options import StrategyOptions
+from strategies._scales import from_param, optuna_distribution
 
 if TYPE_CHECKING:
     import optuna
@@ -88,6 +90,14 @@ class GaussianProcess(Strategy):
             for d in self.space.dimensions:
                 if d.kind == "categorical":
                     config.append(int(trial.suggest_categorical(d.name, list(range(d.size)))))
+                elif d.log:  # mlpwide's widths: the size itself, on a log scale
+                    dist = optuna_distribution(d)
+                    value = (
+                        trial.suggest_int(d.name, dist.low, dist.high, log=True)
+                        if isinstance(dist.low, int)
+                        else trial.suggest_float(d.name, dist.low, dist.high, log=True)
+                    )
+                    config.append(from_param(d, value))
                 else:
                     config.append(trial.suggest_int(d.name, 0, d.size - 1))
         self._trial = trial

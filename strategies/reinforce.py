@@ -23,6 +23,7 @@ import numpy as np
 from spaces import Config, Space
 from strategies._base import Observation, Strategy
 from strategies._options import StrategyOptions, option
+from strategies._scales import initial_logits
 
 _BETA1, _BETA2, _EPS = 0.9, 0.999, 1e-8  # Adam's defaults, as in Dong & Yang's torch code
 
@@ -55,7 +56,9 @@ class Reinforce(Strategy):
         sizes = np.asarray(space.sizes)
         # All dimensions' logits in one flat vector; dimension j owns [starts[j], starts[j+1]).
         self._starts = np.concatenate(([0], np.cumsum(sizes)))
-        self._logits = np.zeros(int(self._starts[-1]))
+        # Zero logits (a uniform policy), except log-uniform on log dimensions (mlpwide's
+        # 8..1024 widths), where uniform would put 90 % of the mass above 100 units.
+        self._logits = np.concatenate([initial_logits(d) for d in space.dimensions])
         self._m = np.zeros_like(self._logits)
         self._v = np.zeros_like(self._logits)
         self._n_steps = 0

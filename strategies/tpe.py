@@ -4,10 +4,23 @@ Follows Bergstra et al., NeurIPS 2011, "Algorithms for Hyper-Parameter Optimizat
 implemented by Optuna's `TPESampler` (Akiba et al., KDD 2019; Watanabe, 2023, "Tree-Structured
 Parzen Estimator: Understanding Its Algorithm Components"). Categorical dimensions are
 categorical parameters over the choice indices; ordinal dimensions are integer parameters over
-the choice's rank, the right scale because the built-in ordinal grids are log-spaced. A NaN
+the choice's rank, the right scale because the built-in ordinal grids are log-spaced (a
+`Dimension.log` dimension, mlpwide's 8..1024 widths, is a log-scale parameter over the sizes
+themselves: `strategies._scales`). A NaN
 observation (a diverged training run) is told as a failed trial, which TPE leaves out of both
 of its densities. Optuna is imported only when a TPE strategy is built, so that listing the
 strategies stays fast.
+
+Defaults are Optuna's own for one objective: multivariate TPE (Falkner et al., ICML 2018; in
+Optuna 5.0 ``multivariate=None`` resolves to it, and its docs report it ahead of the
+independent TPE) after 10 random startup trials. It is set explicitly, so that older Optuna
+versions (whose default was independent TPE) run the same algorithm. Optuna's ``group``
+decomposition matters only for conditional spaces, where trials use different parameter sets;
+every space here is a fixed product, so it would form one group and suggest the same configs.
+``constant_liar`` acts only on trials still running during another ask; the harness tells each
+trial before the next ask, so it changes nothing either. Neither is an option (a test checks
+that both leave the suggestions unchanged). ``multivariate=false`` restores the independent TPE
+that was the harness's default before issue 14.
 """
 
 from __future__ import annotations
@@ -21,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from spaces import Config, Space
 from strategies._base import Observation, Strategy
 from strategies._options import StrategyOptions, option
+from strategies._scales import from_param, optuna_distribution, to_param
 
 if TYPE_CHECKING:
     import optuna
@@ -43,9 +57,9 @@ class TPE(Strategy):
             10, minimum=0, help="Uniform random suggestions before TPE takes over."
         )
         multivariate: bool = option(
-            False,
-            help="Model the dimensions jointly (multivariate TPE) instead of one independent"
-            " density per dimension.",
+            True,
+            help="Model the dimensions jointly (multivariate TPE, Optuna's default); false:"
+            " one independent density per dimension.",
         )
 
     opts: Options
@@ -53,15 +67,9 @@ class TPE(Strategy):
     def __init__(self, space: Space, **kwargs: Any) -> None:
         super().__init__(space, **kwargs)
         import optuna
-        from optuna.distributions import CategoricalDistribution, IntDistribution
 
         self._distributions: dict[str, optuna.distributions.BaseDistribution] = {
-            d.name: (
-                CategoricalDistribution(tuple(range(d.size)))
-                if d.kind == "categorical"
-                else IntDistribution(0, d.size - 1)
-            )
-            for d in space.dimensions
+            d.name: optuna_distribution(d) for d in space.dimensions
         }
         logger = logging.getLogger("optuna")
         level = logger.level
@@ -86,7 +94,7 @@ class TPE(Strategy):
     def ask(self) -> Config:
         """The config of a new trial that TPE suggests."""
         trial = self._study.ask(self._distributions)
-        config = tuple(int(trial.params[d.name]) for d in self.space.dimensions)
+        config = tuple(from_param(d, trial.params[d.name]) for d in self.space.dimensions)
         self._pending = (config, trial)
         return config
 
@@ -106,7 +114,8 @@ class TPE(Strategy):
         # may): record it as a finished trial of its own so that TPE still learns from it.
         if pending is not None:
             self._study.tell(pending[1], state=TrialState.FAIL)
-        params = {d.name: c for d, c in zip(self.space.dimensions, config, strict=True)}
+        dims = self.space.dimensions
+        params = {d.name: to_param(d, c) for d, c in zip(dims, config, strict=True)}
         self._study.add_trial(
             create_trial(
                 params=params,

@@ -122,18 +122,21 @@ def test_parallel_workers_give_the_same_results_as_one(tmp_path: Path) -> None:
         (["--space", "table:/nonexistent/t.csv"], "/nonexistent/t.csv: no such table file"),
         (
             ["--metric", "accuracy"],
-            "space 'nb201/cifar10' has no metric 'accuracy'; its metrics are val_acc, "
-            "model_size, latency",
+            "space 'nb201/cifar10' has no metric 'accuracy'; its metrics are val_acc@200, "
+            "val_acc@12, test_acc@12, model_size, latency",
         ),
         (
-            ["--space", "nb201/cifar10", "--space", "fcnet/protein", "--metric", "val_acc"],
-            "space 'fcnet/protein' has no metric 'val_acc'",
+            ["--space", "nb201/cifar10", "--space", "fcnet/protein", "--metric", "val_acc@200"],
+            "space 'fcnet/protein' has no metric 'val_acc@200'",
         ),
         (
             ["--space", "synthetic/open", "--metric", "test_acc"],
             "'test_acc' is its test metric, which strategies never see",
         ),
-        (["--fidelity", "12"], "space 'nb201/cifar10' does not offer fidelity 12; it offers 200"),
+        (
+            ["--fidelity", "100"],
+            "space 'nb201/cifar10' does not offer fidelity 100; it offers 12, 200",
+        ),
         (
             ["--space", "hpobench-mlp/kc1", "--fidelity", "3"],
             "does not offer fidelity 3; it offers none (a single schedule)",

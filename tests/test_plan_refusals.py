@@ -27,7 +27,7 @@ from harness.cli import main
             "error: strategy 'random' is listed twice with the same options",
         ),
         (
-            ["--strategy", "evolution:population=50", "--strategy", "evolution"],
+            ["--strategy", "evolution:population=30", "--strategy", "evolution"],
             "error: strategy 'evolution' is listed twice with the same options",
         ),
     ],

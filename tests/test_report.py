@@ -51,7 +51,7 @@ def test_stats_json_is_byte_identical(built: Path, tmp_path: Path) -> None:
     first = (built / "stats.json").read_bytes()
     build_report(built, figures=False)
     assert (built / "stats.json").read_bytes() == first
-    build_report(built, figures=False, seed=1)  # other bootstrap resamples, other intervals
+    build_report(built, figures=False, seed=1)  # other power simulations
     assert (built / "stats.json").read_bytes() != first
     build_report(built, figures=False)  # restore for the other tests
     assert (built / "stats.json").read_bytes() == first
@@ -292,15 +292,20 @@ def test_open_space_report_shows_the_metric_itself(open_built: Path) -> None:
         assert space["best"] == max(means, key=means.__getitem__) == "s3"
         assert space["order"][-1] == "s0"
         assert any("optimum of accuracy is unknown" in n for n in space["notes"])
-        # Tests and effect sizes are there, and still say "a is better" by their sign.
+        # Tests and effect sizes are there, and still say "a is better" by their sign. The
+        # Holm family is each strategy against the best average rank (s3 or s2 here).
         assert len(space["pairwise"]) == 6
-        pair = next(p for p in space["pairwise"] if (p["a"], p["b"]) == ("s0", "s3"))
+        control = space["family"]["control"]
+        assert control == space["best_by_rank"] in ("s2", "s3")
+        pair = next(p for p in space["pairwise"] if (p["a"], p["b"]) == ("s0", control))
         assert pair["pvalue"] is not None
+        assert pair["in_family"]
         assert pair["significant"]
         assert pair["a12"] < 0.5
         assert pair["rank_biserial"] < 0
-        assert pair["better"] == "s3"
-        assert pair["mean_difference_b_minus_a"] > 0  # accuracy(s3) - accuracy(s0)
+        assert pair["better"] == control
+        assert pair["mean_difference_b_minus_a"] > 0  # accuracy(control) - accuracy(s0)
+        assert pair["mean_difference_ci_low"] > 0
         target = space["fixed_target"]["target"]
         assert 0.8 < target <= 1.0
     cross = stats["cross_space"]
@@ -331,22 +336,32 @@ def test_open_space_statistics_equal_those_of_regret(
         closed["cross_space"]["head_to_head"], opened["cross_space"]["head_to_head"], strict=True
     ):
         assert (ho["a_better"], ho["b_better"]) == (hc["a_better"], hc["b_better"])
-    # A minimised metric is its own loss: every number equals the regret store's exactly.
+    # A minimised metric is its own loss: every number equals the regret store's exactly,
+    # except that intervals of regret (never negative) are cut at 0 and a value's are not.
     low = write_synthetic_store(
         tmp_path / "low", n_spaces=2, n_seeds=8, open_spaces=True, direction="minimize"
     )
     ref = write_synthetic_store(tmp_path / "ref", n_spaces=2, n_seeds=8)
     a = build_report(low, figures=False).stats
     b = build_report(ref, figures=False).stats
+
+    def cut(entry: dict) -> dict:  # type: ignore[type-arg]
+        low = entry["ci_low"]
+        if isinstance(low, list):
+            return {**entry, "ci_low": [None if x is None else max(x, 0.0) for x in low]}
+        return {**entry, "ci_low": None if low is None else max(low, 0.0)}
+
     for sa, sb in zip(a["spaces"], b["spaces"], strict=True):
         assert sa["measure"]["direction"] == "minimize"
         assert sa["measure"]["better"] == "lower"
         for lab, f in sb["final_regret"].items():
             got = dict(sa["final_value"][lab], n_found_optimum=f["n_found_optimum"])
-            assert got == f
+            assert cut(got) == f
         assert sa["pairwise"] == sb["pairwise"]
-        assert sa["auc"] == sb["auc"]
-        assert sa["anytime"] == sb["anytime"]
+        for lab in sb["final_regret"]:
+            assert cut(sa["auc"][lab]) == sb["auc"][lab]
+            for axis in ("evaluations", "seconds"):
+                assert cut(sa["anytime"][axis][lab]) == sb["anytime"][axis][lab]
     assert {**a["cross_space"], "notes": []} == b["cross_space"]
 
 
@@ -456,3 +471,123 @@ def test_several_objectives_of_one_space_get_distinct_names(tmp_path: Path) -> N
         "toy/0 [20 evaluations]: final regret after 20 evaluations"
         in (tmp_path / "report.md").read_text()
     )
+
+
+# ---------------------------------------------------------------- the family of tests
+
+
+def test_default_family_is_each_strategy_against_the_best_rank(built: Path) -> None:
+    stats = _stats(built)
+    assert stats["settings"]["pairwise_test"]["family"]["kind"] == "vs-best"
+    assert stats["settings"]["interval"]["name"] == "Student-t"
+    for space in stats["spaces"]:
+        family = space["family"]
+        control = family["control"]
+        ranks = {lab: f["average_rank"] for lab, f in space["final_regret"].items()}
+        assert ranks[control] == min(ranks.values())
+        assert family["n_comparisons"] == 3
+        assert family["min_seeds"] == 7  # 3 * 2/2**6 = 0.094, 3 * 2/2**7 = 0.047
+        assert family["can_reach_alpha"]
+        assert family["note"] == ""
+        in_family = [p for p in space["pairwise"] if p["in_family"]]
+        assert {frozenset((p["a"], p["b"])) for p in in_family} == {
+            frozenset((control, lab)) for lab in ranks if lab != control
+        }
+        # Holm over the 3 tests of the family, checked against statsmodels.
+        from statsmodels.stats.multitest import multipletests
+
+        raw = [p["pvalue"] for p in in_family]
+        assert [p["pvalue_holm"] for p in in_family] == pytest.approx(
+            list(multipletests(raw, method="holm")[1])
+        )
+        for p in space["pairwise"]:
+            if not p["in_family"]:
+                assert p["pvalue_holm"] is None
+                assert p["significant"] is None
+                assert "power" not in p
+            else:
+                power = p["power"]
+                assert 0.0 <= power["achieved_power"] <= 1.0
+                assert power["n_seeds"] >= family["min_seeds"]
+        assert space["power"]["a"] == control
+        assert space["power"]["n_comparisons"] == 3
+    md = (built / "report.md").read_text()
+    assert md.startswith("# Comparison report\n\n## Summary\n")
+    assert "Holm over 3 tests, each against" in md
+    assert "seeds for 80% power" in md
+
+
+def test_all_pairs_on_request_and_a_chosen_control(built: Path, tmp_path: Path) -> None:
+    from reports._build import compute_stats
+    from reports._data import load
+
+    loaded = load(built)
+    every = compute_stats(loaded, family="all-pairs")
+    space = every["spaces"][0]
+    assert space["family"]["kind"] == "all-pairs"
+    assert space["family"]["n_comparisons"] == 6
+    assert all(p["in_family"] and "power" in p for p in space["pairwise"])
+    default = compute_stats(loaded)
+    # Raw p-values do not depend on the family; Holm over 6 is never below Holm over 3.
+    for a, b in zip(default["spaces"][0]["pairwise"], space["pairwise"], strict=True):
+        assert a["pvalue"] == b["pvalue"]
+        if a["in_family"] and a["pvalue_holm"] is not None:
+            assert b["pvalue_holm"] >= a["pvalue_holm"]
+    chosen = compute_stats(loaded, control="s0")
+    for sp in chosen["spaces"]:
+        assert sp["family"]["kind"] == "vs-control"
+        assert sp["family"]["control"] == "s0"
+    assert chosen["cross_space"]["family"]["control"] == "s0"
+    with pytest.raises(ReportError, match="control 'nope' is not a compared strategy"):
+        compute_stats(loaded, control="nope")
+    with pytest.raises(ReportError, match="family 'some' is not one of vs-best, all-pairs"):
+        compute_stats(loaded, family="some")
+
+
+def test_a_design_that_cannot_reach_significance_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 9 strategies, 10 seeds: Holm over 36 pairs needs 11 seeds; over 8 tests, 9.
+    root = write_synthetic_store(tmp_path, n_strategies=9, n_spaces=1, n_seeds=10)
+    every = build_report(root, figures=False, family="all-pairs").stats["spaces"][0]
+    assert every["family"]["min_seeds"] == 11
+    assert not every["family"]["can_reach_alpha"]
+    assert not any(p["significant"] for p in every["pairwise"])
+    sentence = every["family"]["note"]
+    assert sentence.startswith("With 10 seeds no difference can be significant at alpha=0.05")
+    assert "at least 11 seeds are needed" in sentence
+    assert sentence in (root / "report.md").read_text()
+    assert main(["report", str(root)]) == 0  # the default family: 8 tests, 9 seeds suffice
+    out = capsys.readouterr().out
+    assert out.startswith("summary: toy/0 (10 seeds)")
+    default = _stats(root)["spaces"][0]
+    assert default["family"]["min_seeds"] == 9
+    assert default["family"]["can_reach_alpha"]
+    assert default["family"]["note"] == ""
+
+
+def test_family_reach_counts_the_tests_holm_corrects() -> None:
+    from reports._build import _family
+
+    def pair(n_pairs: int, n_zero: int, tested: bool) -> dict:  # type: ignore[type-arg]
+        return {
+            "in_family": True,
+            "pvalue": 0.01 if tested else None,
+            "significant": False,
+            "n_pairs": n_pairs,
+            "n_zero_differences": n_zero,
+        }
+
+    # 9 strategies, 8 seeds: Holm over 8 tests would need 9 seeds, but 3 pairs tie too often
+    # to be tested, and Holm over the other 5 can reach alpha (5 * 2/256 < 0.05).
+    pairs = [pair(8, 0, True)] * 5 + [pair(8, 6, False)] * 3
+    fam = _family("vs-best", "a", k=9, n_blocks=8, alpha=0.05, pairs=pairs)
+    assert fam["min_seeds"] == 9
+    assert fam["can_reach_alpha"]
+    assert fam["note"] == ""
+    assert fam["n_untestable"] == 3
+    # Enough seeds, but every pair ties on most of them: nothing can be significant.
+    pairs = [pair(10, 4, True)] * 8  # 6 differing seeds each: 8 * 2/64 > 0.05
+    fam = _family("vs-best", "a", k=9, n_blocks=10, alpha=0.05, pairs=pairs)
+    assert not fam["can_reach_alpha"]
+    assert "equal results (zero differences)" in fam["note"]

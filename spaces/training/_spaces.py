@@ -65,6 +65,12 @@ def hidden_sizes(space: Space, index: int) -> tuple[int, ...]:
 def family_space(family: str) -> Space:
     """The space of ``family``: one ordinal dimension per hidden layer, ``h1`` first."""
     layers, sizes = FAMILIES[family]
+    # mlpwide's 1,017 sizes per layer are a scale (8 vs 16 matters, 1000 vs 1008 does not):
+    # log-uniform sampling, factor-sized neighbourhoods, log encoding (`Dimension.log`).
+    log = family not in GRID_FAMILIES
     return Space(
-        tuple(Dimension(name=f"h{i + 1}", kind="ordinal", choices=sizes) for i in range(layers))
+        tuple(
+            Dimension(name=f"h{i + 1}", kind="ordinal", choices=sizes, log=log)
+            for i in range(layers)
+        )
     )

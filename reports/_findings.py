@@ -1,0 +1,211 @@
+"""What a report found, in plain language: the summary that opens every rendered report.
+
+Reads only the ``stats.json`` tree (like the renderers), so every number it states is one of
+``stats.json``. One sentence per space says who is best by average rank and by mean, which
+strategies differ significantly from the control of the tests (the best average rank, unless
+another control was asked for) and by how much; where the design cannot reach significance
+(too few seeds for the number of comparisons), it says so with the seeds needed.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from reports._tree import final_entries, find_pair, measure_of
+
+
+def _num(x: float | None, digits: int = 3) -> str:
+    if x is None or not math.isfinite(x):
+        return "-"
+    return f"{x:.{digits}g}"
+
+
+def _signed(x: float | None) -> str:
+    if x is None or not math.isfinite(x):
+        return "-"
+    return f"{x:+.3g}"
+
+
+def control_of(space: dict[str, Any]) -> str | None:
+    """The reference strategy of a space's tests (its family's control), else its best."""
+    family = space.get("family")
+    if family:
+        return str(family["control"])
+    best = space.get("best")
+    return None if best is None else str(best)
+
+
+def _family_text(family: dict[str, Any], blocks: str = "seeds") -> str:
+    m = family["n_comparisons"]
+    kind = "every pair" if family["kind"] == "all-pairs" else f"each against {family['control']}"
+    return f"Holm over {m} test{'s' if m != 1 else ''}, {kind}, alpha = {family['alpha']:g}"
+
+
+def _versus(space: dict[str, Any], control: str, other: str) -> dict[str, Any] | None:
+    """The control against ``other``: significance, A12 for the control, difference."""
+    pair = find_pair(space["pairwise"], control, other)
+    if pair is None:
+        return None
+    flip = pair["a"] != control
+    a12 = pair["a12"]
+    diff = pair["mean_difference_b_minus_a"]
+    return {
+        "significant": pair["significant"],
+        "testable": pair["pvalue_holm"] is not None,
+        "a12": None if a12 is None else (1.0 - a12 if flip else a12),
+        # other minus control, in the shown units
+        "difference": None if diff is None else (-diff if flip else diff),
+        "other_better": pair["better"] == other,
+    }
+
+
+def space_summary(space: dict[str, Any]) -> str | None:
+    """One plain-language paragraph about a space; None where nothing was compared."""
+    finals = final_entries(space)
+    family = space.get("family")
+    if not finals or len(finals) < 2 or not family:
+        return None
+    m = measure_of(space)
+    what = "regret" if m["kind"] == "regret" else f"{m['metric']}"
+    n = len(space["seeds"])
+    best_mean = str(space["best"])
+    by_rank = str(space.get("best_by_rank") or best_mean)
+    rank = finals[by_rank]["average_rank"]
+    head = f"{space['name']} ({n} seed{'s' if n != 1 else ''}): "
+    if by_rank == best_mean:
+        head += (
+            f"{by_rank} is best both by average rank ({_num(rank)}) and by mean final "
+            f"{what} ({_num(finals[best_mean]['mean'], 5)})."
+        )
+    else:
+        head += (
+            f"{by_rank} has the best average rank ({_num(rank)}); {best_mean} the best mean "
+            f"final {what} ({_num(finals[best_mean]['mean'], 5)}, against "
+            f"{_num(finals[by_rank]['mean'], 5)} for {by_rank})."
+        )
+    control = str(family["control"])
+    worse: list[str] = []
+    better: list[str] = []
+    same: list[str] = []
+    untested: list[str] = []
+    for lab in space["order"]:
+        if lab == control:
+            continue
+        v = _versus(space, control, lab)
+        if v is None or not v["testable"]:
+            untested.append(lab)
+        elif v["significant"]:
+            text = f"{lab} ({_signed(v['difference'])} mean {what}, A12 = {_num(v['a12'], 2)})"
+            (better if v["other_better"] else worse).append(text)
+        else:
+            same.append(lab)
+    parts = [head]
+    tests = f"Paired Wilcoxon signed-rank tests ({_family_text(family)})"
+    if family["note"]:
+        parts.append(family["note"])
+    elif not worse and not better:
+        parts.append(f"{tests}: no strategy differs significantly from {control}.")
+    else:
+        found = []
+        if worse:
+            found.append(f"significantly worse than {control}: " + ", ".join(worse))
+        if better:
+            found.append(f"significantly better than {control}: " + ", ".join(better))
+        parts.append(f"{tests}: " + "; ".join(found) + ".")
+        if same:
+            parts.append(f"Not significantly different from {control}: {', '.join(same)}.")
+    if untested and not family["note"]:
+        parts.append(f"Not testable (too few pairs that differ): {', '.join(untested)}.")
+    return " ".join(parts)
+
+
+def cross_summary(cross: dict[str, Any] | None) -> str | None:
+    """One paragraph about the analysis over spaces; None without one."""
+    if not cross or "average_ranks" not in cross:
+        return None
+    ranks = cross["average_ranks"]
+    best = min(ranks, key=lambda lab: (ranks[lab], lab))
+    n = len(cross["spaces"])
+    text = f"Across {n} spaces: {best} has the best average rank ({_num(ranks[best])})"
+    fr = cross.get("friedman")
+    if fr:
+        verdict = "the ranks differ significantly" if fr["significant"] else "no significant"
+        verdict += " (Friedman" if fr["significant"] else " difference in ranks (Friedman"
+        text += f"; {verdict} p = {_num(fr['pvalue'], 2)})"
+    text += "."
+    family = cross.get("family")
+    if family and family["note"]:
+        text += " " + family["note"]
+    elif family:
+        worse = [
+            p["b"] if p["a"] == family["control"] else p["a"]
+            for p in cross["wilcoxon_holm"]
+            if p["in_family"] and p["significant"]
+        ]
+        text += f" Wilcoxon tests over spaces ({_family_text(family, 'spaces')}): " + (
+            f"significantly different from {family['control']}: {', '.join(worse)}."
+            if worse
+            else f"none differs significantly from {family['control']}."
+        )
+    return text
+
+
+def summary_lines(stats: dict[str, Any]) -> list[str]:
+    """The report's opening summary: one paragraph per compared space, one across spaces."""
+    lines = [s for s in map(space_summary, stats["spaces"]) if s]
+    cross = cross_summary(stats.get("cross_space"))
+    if cross:
+        lines.append(cross)
+    if lines:
+        lines.append(
+            "A12: the chance that a run of the reference strategy beats one of the other "
+            "(0.5 = no difference, 1 = always)."
+        )
+    return lines
+
+
+def settings_line(stats: dict[str, Any]) -> str:
+    """How the report's intervals and tests were computed, in one line."""
+    s = stats["settings"]
+    interval = s.get("interval", {})
+    family = s["pairwise_test"].get("family", {})
+    kind = (
+        "every pair"
+        if family.get("kind") == "all-pairs"
+        else f"each strategy against {family.get('control') or 'the best average rank'}"
+    )
+    return (
+        f"alpha = {s['alpha']:g}; {interval.get('confidence', 0.95):.0%} "
+        f"{interval.get('name', 'Student-t')} intervals of means; paired Wilcoxon signed-rank "
+        f"tests (zero_method = {s['pairwise_test']['zero_method']}), Holm-corrected over "
+        f"{kind} per space; power simulated with seed {s['seed']}."
+    )
+
+
+def power_lines(space: dict[str, Any]) -> list[str]:
+    """The headline power figure of a space: the control against the runner-up."""
+    pw = space.get("power")
+    if not pw:
+        return []
+    pair = f"{pw['a']} vs {pw['b']}"
+    m = pw["n_comparisons"]
+    how = (
+        f"paired Wilcoxon signed-rank, Holm over {m} test{'s' if m != 1 else ''}, "
+        f"alpha = {pw['alpha']:g}"
+    )
+    if pw["n_seeds"] is None:
+        return [f"Seeds for {pw['power']:.0%} power ({pair}): {pw['note']}."]
+    now = pw["achieved_power"]
+    effect = (
+        f"the observed effect (dz = {_num(pw['effect_size'])})"
+        if pw["effect_size"] is not None
+        else "the observed, constant difference"
+    )
+    return [
+        f"Power for the closest call, {pair} ({how}): "
+        f"{'-' if now is None else f'{now:.0%}'} with {pw['n_seeds_now']} seeds at {effect}; "
+        f"{pw['n_seeds']} seeds would give {pw['power']:.0%} (the test cannot be significant "
+        f"with fewer than {pw['min_seeds']}). Per pair: the tests table of the report and "
+        "stats.json."
+    ]
