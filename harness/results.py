@@ -8,8 +8,10 @@ space, search metric, fidelity, seed, budget and the objective's checksum.
 
 Schema 2 (this harness) records, per evaluation, its training-seed slot, fidelity and every
 metric the objective reported (a JSON object in one column: see docs/design.md for why), and
-allows spaces without a known optimum. Readers get pandas frames (`ResultsStore.runs`,
-`ResultsStore.evaluations`, `ResultsStore.spaces`) and never need the SQL.
+allows spaces without a known optimum. Its table ``space_reports`` (added later, without a
+new version: stores without it stay readable) records the metric reports rank on and that
+metric's optimum. Readers get pandas frames (`ResultsStore.runs`, `ResultsStore.evaluations`,
+`ResultsStore.spaces`) and never need the SQL.
 """
 
 from __future__ import annotations
@@ -63,6 +65,18 @@ CREATE TABLE IF NOT EXISTS evaluations (
     incumbent_value REAL, incumbent_test REAL, regret REAL, metrics TEXT NOT NULL,
     PRIMARY KEY (run_key, step)
 ) WITHOUT ROWID;
+"""
+
+# Added to schema 2 without changing its version: one row per `spaces` row, written beside
+# it. A store written before has no such table (its reports rank on the search metric, as
+# they did), and a harness that predates it never touches it, so either reads and resumes
+# the other's stores.
+_REPORTS_TABLE = """
+CREATE TABLE IF NOT EXISTS space_reports (
+    name TEXT NOT NULL, checksum TEXT NOT NULL, metric TEXT NOT NULL, fidelity INTEGER NOT NULL,
+    report_metric TEXT NOT NULL, report_optimum REAL,
+    PRIMARY KEY (name, checksum, metric, fidelity)
+)
 """
 
 
@@ -140,6 +154,12 @@ class SpaceRecord:
         metrics: Each metric as ``{name: {"direction", "units"}}``.
         fidelities: The fidelities the objective offers.
         provenance: Where the numbers come from.
+        report_metric: The metric reports rank on (`spaces.ObjectiveInfo.ranked_metric`):
+            where it differs from ``metric`` it is ``test_metric``, the incumbent's second
+            scored metric. None where unrecorded (a store written before it was kept):
+            reports then rank on the search metric.
+        report_optimum: The best oracle value of ``report_metric`` where known (its regret
+            needs it), else None.
     """
 
     name: str
@@ -155,6 +175,17 @@ class SpaceRecord:
     metrics: Mapping[str, Mapping[str, str]]
     fidelities: Sequence[int]
     provenance: Mapping[str, Any]
+    report_metric: str | None = None
+    report_optimum: float | None = None
+
+    def __post_init__(self) -> None:
+        differs = self.report_metric is not None and self.report_metric != self.metric
+        if differs and self.report_metric != self.test_metric:
+            raise ValueError(
+                f"{self.name}: report metric {self.report_metric!r} differs from the search "
+                f"metric {self.metric!r}, so runs must store it as their second metric, not "
+                f"{self.test_metric!r}"
+            )
 
     @classmethod
     def of(cls, objective: Objective) -> SpaceRecord:
@@ -179,6 +210,8 @@ class SpaceRecord:
             },
             fidelities=list(info.fidelities),
             provenance=asdict(info.provenance),
+            report_metric=info.ranked_metric,
+            report_optimum=objective.optimum_of(info.ranked_metric),
         )
 
 
@@ -222,6 +255,7 @@ class ResultsStore:
                     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                     for statement in filter(str.strip, _SCHEMA.split(";")):
                         db.execute(statement)
+                    db.execute(_REPORTS_TABLE)
                     db.executemany(
                         "INSERT OR IGNORE INTO meta VALUES (?, ?)",
                         [("schema_version", str(SCHEMA_VERSION)), ("created_at", _now())],
@@ -377,6 +411,19 @@ class ResultsStore:
                     json.dumps(dict(r.provenance)),
                 ),
             )
+            db.execute(_REPORTS_TABLE)  # a store written before the table existed gets it now
+            key = (r.name, r.checksum, r.metric, r.fidelity)
+            if r.report_metric is None:
+                db.execute(
+                    "DELETE FROM space_reports WHERE name = ? AND checksum = ? AND metric = ? "
+                    "AND fidelity = ?",
+                    key,
+                )
+            else:
+                db.execute(
+                    "INSERT OR REPLACE INTO space_reports VALUES (?, ?, ?, ?, ?, ?)",
+                    (*key, r.report_metric, _num(r.report_optimum)),
+                )
 
     def _check_same_report(self, db: sqlite3.Connection, r: SpaceRecord) -> None:
         """Refuse a second report metric for runs that share a space, search and fidelity.
@@ -529,14 +576,30 @@ class ResultsStore:
         """The objectives the stored runs used: checksums, optima, metrics and provenance.
 
         JSON columns (``dimensions``, ``metrics``, ``fidelities``, ``provenance``) are parsed;
-        ``optimum`` is NaN where unknown.
+        ``optimum`` and ``report_optimum`` are NaN where unknown; ``report_metric`` (the
+        metric reports rank on, `SpaceRecord.report_metric`) is None where the store did not
+        record it.
         """
         with self._store_errors("reading"):
-            frame = pd.read_sql_query("SELECT * FROM spaces ORDER BY name, metric", self._db)
+            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
+            if "space_reports" in tables:
+                query = (
+                    "SELECT s.*, r.report_metric, r.report_optimum FROM spaces s "
+                    "LEFT JOIN space_reports r USING (name, checksum, metric, fidelity) "
+                    "ORDER BY s.name, s.metric"
+                )
+            else:
+                query = (
+                    "SELECT *, NULL AS report_metric, NULL AS report_optimum FROM spaces "
+                    "ORDER BY name, metric"
+                )
+            frame = pd.read_sql_query(query, self._db)
             for column in ("dimensions", "metrics", "fidelities", "provenance"):
                 frame[column] = [json.loads(t) for t in frame[column]]
         frame["fully_recorded"] = frame["fully_recorded"].astype(bool)
-        frame["optimum"] = frame["optimum"].astype(float)  # all-NULL would read as None
+        for column in ("optimum", "report_optimum"):
+            frame[column] = frame[column].astype(float)  # all-NULL would read as None
+        frame["report_metric"] = [m if isinstance(m, str) else None for m in frame["report_metric"]]
         return frame
 
     def export(self, directory: str | Path, *, fmt: str = "parquet") -> list[Path]:

@@ -131,7 +131,16 @@ def _settings(
             "final losses",
             "test_metric": "where the space has a test metric: the test value of the "
             "incumbent chosen on the search metric (never used to choose), mean ± sd over "
-            "the compared seeds, and its anytime curve",
+            "the compared seeds, and its anytime curve; where the report metric differs from "
+            "the search metric, this block (role 'report') holds the report metric's values "
+            "instead",
+            "report_metric": "where a space's report metric (report_metric) differs from its "
+            "search metric (metric), everything ranked and tested - final results, pairwise "
+            "tests, ranks, areas, targets, the analysis over spaces - is of the report "
+            "metric of the incumbent chosen on the search metric: its regret where its "
+            "optimum (report_optimum) is known, else its value (measure.role 'report'); the "
+            "search metric's regret (or best value) is shown beside it under 'search'. Where "
+            "the two are the same metric, everything is of the search metric",
         },
         "interval": {
             "name": "Student-t",
@@ -412,12 +421,66 @@ def _test_stats(cell: Cell) -> dict[str, Any] | None:
                 none = [None] * grid.size
                 entry[lab] = {"mean": _nums(mean), "ci_low": none, "ci_high": list(none)}
         anytime[axis] = entry
+    if track.role == "report":
+        text = (
+            f"report metric {track.metric} of the incumbent chosen on {cell.metric} "
+            f"({better} is better; never used to choose)"
+        )
+    else:
+        text = (
+            f"test metric {track.metric} of the incumbent chosen on {cell.metric} "
+            f"({better} is better; never used to choose)"
+        )
     return {
         "metric": track.metric,
+        "role": track.role,
         "direction": track.direction,
         "better": better,
-        "text": f"test metric {track.metric} of the incumbent chosen on {cell.metric} "
-        f"({better} is better; never used to choose)",
+        "text": text,
+        "final": final,
+        "anytime": anytime,
+    }
+
+
+def _search_stats(cell: Cell) -> dict[str, Any] | None:
+    """The search metric's block where a space ranks on a report metric; None elsewhere.
+
+    The search metric's regret (or best value where its optimum is unknown) of the same
+    incumbents, per strategy, with its average rank and anytime curves: shown beside the
+    report metric, never ranked or tested.
+    """
+    track = cell.search
+    if track is None:
+        return None
+    m = track.measure
+    bound = 0.0 if m.kind == "regret" else None
+    ranks = _stats.average_ranks(track.final.T)
+    final: dict[str, Any] = {}
+    for i, lab in enumerate(cell.labels):
+        ci = _stats.mean_interval(track.final[i], confidence=CONFIDENCE, lower_bound=bound)
+        final[lab] = {
+            **_location(track.final[i], ci, m.sign),
+            "average_rank": _num(ranks[i]),
+            "n_found_optimum": (
+                int(np.count_nonzero(track.final[i] <= 0.0)) if m.kind == "regret" else None
+            ),
+            "per_seed": _nums(m.sign * track.final[i] if m.sign < 0 else track.final[i]),
+        }
+    anytime: dict[str, Any] = {}
+    for axis, grid, curves in (
+        ("evaluations", cell.eval_grid, track.eval_curves),
+        ("seconds", cell.time_grid, track.time_curves),
+    ):
+        entry: dict[str, Any] = {"grid": _nums(grid)}
+        for i, lab in enumerate(cell.labels):
+            entry[lab] = _band(curves[i], m.sign, bound)
+        anytime[axis] = entry
+    return {
+        "metric": m.metric,
+        "measure": m.as_dict(),
+        "optimum": _num(cell.space_info.get("optimum")),
+        "text": f"{m.text}; the search metric, shown beside the report metric "
+        f"{cell.measure.metric} (not ranked or tested)",
         "final": final,
         "anytime": anytime,
     }
@@ -493,6 +556,8 @@ def _cell_stats(
         "objective": cell.space_info.get("metric"),
         "direction": cell.space_info.get("direction"),
         "optimum": _num(cell.space_info.get("optimum")),
+        "report_metric": cell.space_info.get("report_metric"),
+        "report_optimum": _num(cell.space_info.get("report_optimum")),
         "n_configs": cell.space_info.get("n_configs"),
         "measure": m.as_dict(),
         "strategies": [{"label": lab, **cell.strategies[lab]} for lab in cell.labels],
@@ -501,13 +566,18 @@ def _cell_stats(
     }
     if not cell.space_info:
         notes.append("the store has no record of this space's table (optimum, provenance)")
-    if m.kind == "value":
+    if m.kind == "value" and m.is_report:
+        notes.append(
+            f"the optimum of {m.metric} (the report metric) is unknown: every table and "
+            f"curve shows the incumbent's {m.metric} ({m.better} is better) instead of regret"
+        )
+    elif m.kind == "value":
         notes.append(
             f"the optimum of {cell.metric} is unknown: every table and curve shows the best "
             f"{cell.metric} so far ({m.better} is better) instead of regret"
         )
     if k == 0 or n == 0:
-        what = "regret" if m.kind == "regret" else cell.metric
+        what = m.label if m.is_report else ("regret" if m.kind == "regret" else cell.metric)
         if len(cell.failed) == cell.n_runs:
             notes.append(
                 f"no run finished: nothing to compare ({len(cell.failed)} failed, listed below)"
@@ -528,6 +598,7 @@ def _cell_stats(
             anytime={},
             power=None,
             test_metric=None,
+            search=None,
             notes=notes,
         )
         return out
@@ -637,6 +708,7 @@ def _cell_stats(
         fixed_target=fixed,
         anytime=anytime,
         test_metric=_test_stats(cell),
+        search=_search_stats(cell),
         notes=notes,
     )
     return out
@@ -696,6 +768,13 @@ def _cross_stats(
             "strategies not compared on every space are left out of the cross-space "
             f"analysis: {', '.join(sorted(set(every) - set(labels)))}"
         )
+    reported = [c.name for c, _ in usable if c.measure.is_report]
+    if reported:
+        notes.append(
+            "spaces whose report metric differs from their search metric enter with the "
+            "report metric's mean final regret (or value, where its optimum is unknown): "
+            + ", ".join(reported)
+        )
     if any(c.measure.kind == "value" for c, _ in usable):
         notes.append(
             "spaces without a known optimum enter the cross-space analysis with their mean "
@@ -705,6 +784,8 @@ def _cross_stats(
     out: dict[str, Any] = {
         "spaces": [c.name for c, _ in usable],
         "strategies": labels,
+        # Spaces whose scores are of their report metric (not the search metric).
+        "report_metric_spaces": reported,
         "notes": notes,
     }
     if len(usable) < 2 or len(labels) < 2:

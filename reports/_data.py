@@ -9,6 +9,12 @@ negated for maximised metrics (`Measure`). Only the report's presentation turns 
 into the metric's units. Where the space has a test metric, the incumbent's test value is
 carried along on the same grids (`TestTrack`); it is shown, never used to choose.
 
+Where the store records a report metric other than the search metric (search on 12-epoch
+validation accuracy, report the 200-epoch one), the loss is that of the report metric: its
+regret where the store knows its optimum, else its value, always of the incumbent chosen on
+the search metric. The search metric's own loss is then carried beside it (`SearchTrack`),
+and `TestTrack` holds the report metric's values (``role="report"``).
+
 Runs are grouped by strategy label: a strategy that ran with several option sets in the same
 store gets one label per option set, e.g. ``evolution(population=20)``. Failed runs, and seeds
 or strategies left out of the paired comparison, are recorded with the reason so that the
@@ -52,13 +58,22 @@ class Measure:
 
     Attributes:
         kind: ``regret`` (the optimum is known) or ``value`` (it is not).
-        metric: The search metric.
-        direction: The search metric's direction, ``maximize`` or ``minimize``.
+        metric: The metric measured: the search metric, or the report metric where it
+            differs from the search metric (``search_metric`` is set then).
+        direction: The metric's direction, ``maximize`` or ``minimize``.
+        search_metric: Where ``metric`` is a report metric: the search metric the incumbent
+            was chosen on; None where ``metric`` is the search metric itself.
     """
 
     kind: Literal["regret", "value"]
     metric: str
     direction: str
+    search_metric: str | None = None
+
+    @property
+    def is_report(self) -> bool:
+        """Whether the measured metric is a report metric other than the search metric."""
+        return self.search_metric is not None
 
     @property
     def sign(self) -> float:
@@ -72,12 +87,28 @@ class Measure:
 
     @property
     def label(self) -> str:
-        """Short name of the shown quantity, e.g. ``regret`` or ``best val_acc``."""
+        """Short name of the shown quantity.
+
+        ``regret`` or ``best val_acc`` for the search metric; ``val_acc@200 regret`` or
+        ``test_acc`` (the incumbent's value) for a report metric.
+        """
+        if self.is_report:
+            return f"{self.metric} regret" if self.kind == "regret" else self.metric
         return "regret" if self.kind == "regret" else f"best {self.metric}"
 
     @property
     def text(self) -> str:
         """One line saying what is shown, e.g. ``best val_acc so far (higher is better)``."""
+        if self.is_report:
+            what = (
+                f"regret of the incumbent's {self.metric}"
+                if self.kind == "regret"
+                else f"{self.metric} of the incumbent"
+            )
+            return (
+                f"{what}, the report metric ({self.better} is better; incumbents chosen on "
+                f"{self.search_metric}, the search metric)"
+            )
         if self.kind == "regret":
             return f"regret of the incumbent's {self.metric} (lower is better)"
         return f"best {self.metric} so far ({self.better} is better)"
@@ -96,23 +127,45 @@ class Measure:
             "label": self.label,
             "text": self.text,
             "loss": "regret" if self.kind == "regret" else ("-value" if self.sign < 0 else "value"),
+            "role": "report" if self.is_report else "search",
+            "search_metric": self.search_metric or self.metric,
         }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TestTrack:
-    """The incumbent's test metric on a cell's grids (chosen on the search metric).
+    """The incumbent's second stored metric on a cell's grids (chosen on the search metric).
 
     Attributes:
-        metric: The test metric.
+        metric: The test metric, or the report metric where it differs from the search metric.
         direction: Its direction.
-        final: Final test value, shape ``(k, n_seeds)`` (NaN where a run has none).
-        eval_curves: Incumbent test value after each evaluation, shape ``(k, n_seeds, T)``.
-        time_curves: Incumbent test value at each time point, shape ``(k, n_seeds, G)``.
+        final: Final value, shape ``(k, n_seeds)`` (NaN where a run has none).
+        eval_curves: Incumbent value after each evaluation, shape ``(k, n_seeds, T)``.
+        time_curves: Incumbent value at each time point, shape ``(k, n_seeds, G)``.
+        role: ``test`` (a test metric, shown beside the ranked search metric) or ``report``
+            (the report metric, which the cell ranks on; these are its values).
     """
 
     metric: str
     direction: str
+    final: FloatArray
+    eval_curves: FloatArray
+    time_curves: FloatArray
+    role: Literal["test", "report"] = "test"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SearchTrack:
+    """The search metric's loss on a cell's grids, where the cell ranks on a report metric.
+
+    Attributes:
+        measure: What the loss is: the search metric's regret, or its best value.
+        final: Final loss, shape ``(k, n_seeds)``.
+        eval_curves: Incumbent loss after each evaluation, shape ``(k, n_seeds, T)``.
+        time_curves: Incumbent loss at each time point, shape ``(k, n_seeds, G)``.
+    """
+
+    measure: Measure
     final: FloatArray
     eval_curves: FloatArray
     time_curves: FloatArray
@@ -132,7 +185,8 @@ class Cell:
         budget_kind: ``evaluations``, ``seconds`` or ``epochs``.
         budget: The budget amount.
         space_info: The store's ``spaces`` row (direction, optimum, metrics...), or {}.
-        measure: What ``final`` and the curves hold (regret or the oriented value).
+        measure: What ``final`` and the curves hold (regret or the oriented value), of the
+            report metric where the store records one other than the search metric.
         labels: Strategy labels compared, sorted.
         strategies: For each label, the strategy name and its options.
         seeds: Seeds every label finished (the pairing).
@@ -143,7 +197,9 @@ class Cell:
             shape ``(k, n_seeds, T)``; a run shorter than ``T`` keeps its last total.
         time_grid: Simulated training seconds, ``N_TIME_POINTS`` equally spaced points.
         time_curves: Incumbent loss at each time point, shape ``(k, n_seeds, G)``.
-        test: The incumbent's test metric on the same grids, if the space has one.
+        test: The incumbent's test metric (or report metric) on the same grids, if any.
+        search: The search metric's loss on the same grids, where ``measure`` is of a
+            report metric; else None.
         failed: Failed runs: label, seed and error.
         n_runs: Runs of the cell, failed ones included.
         excluded: Seeds or strategies left out, and why.
@@ -173,6 +229,7 @@ class Cell:
     n_runs: int
     excluded: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    search: SearchTrack | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -239,11 +296,16 @@ def optimum_of(row: Any) -> float:
 
 def _space_info(row: pd.Series) -> dict[str, Any]:
     test = row["test_metric"]
+    report = row.get("report_metric")
+    report_optimum = row.get("report_optimum")
     return {
         "metric": str(row["metric"]),
         "direction": str(row["direction"]),
         "optimum": optimum_of(row),
         "test_metric": test if isinstance(test, str) and test else None,
+        # None where the store predates recording it: the cell then ranks on the search metric.
+        "report_metric": report if isinstance(report, str) and report else None,
+        "report_optimum": math.nan if report_optimum is None else float(report_optimum),
         "n_configs": int(row["n_configs"]),
         "fully_recorded": bool(row["fully_recorded"]),
         "dimensions": row["dimensions"],
@@ -294,6 +356,25 @@ def load(directory: str | Path) -> Loaded:
         n_failed=int((runs["status"] != "finished").sum()),
         harness_versions=tuple(sorted(set(runs["harness_version"].astype(str)))),
         schema_version=schema,
+    )
+
+
+def _report_measure(search: Measure, info: dict[str, Any]) -> Measure | None:
+    """The report metric's measure, where the store records one other than the search metric.
+
+    Its regret where the store knows its optimum, else its value. The runs store it as their
+    second metric (``test_metric``); a record that says otherwise is not trusted.
+    """
+    report = info.get("report_metric") if info else None
+    if report is None or report == search.metric or report != info.get("test_metric"):
+        return None
+    direction = str(info.get("metrics", {}).get(report, {}).get("direction", "maximize"))
+    known = math.isfinite(info.get("report_optimum", math.nan))
+    return Measure(
+        kind="regret" if known else "value",
+        metric=str(report),
+        direction=direction,
+        search_metric=search.metric,
     )
 
 
@@ -367,15 +448,28 @@ def _cell(
     space, checksum, metric, fidelity = objective
     excluded: list[str] = []
     notes: list[str] = []
-    measure = _measure(metric, info, group, notes)
+    search_measure = _measure(metric, info, group, notes)
+    measure = _report_measure(search_measure, info) or search_measure
     is_failed = (group["status"] != "finished").to_numpy()
     failed = tuple(
         {"label": str(r["label"]), "seed": int(r["seed"]), "error": str(r["error"] or "")}
         for _, r in group[is_failed].sort_values(["label", "seed"]).iterrows()
     )
 
+    def search_loss(run: _Run) -> FloatArray:
+        if search_measure.kind == "regret":
+            return run.regret
+        return search_measure.sign * run.value
+
     def loss(run: _Run) -> FloatArray:
-        return run.regret if measure.kind == "regret" else measure.sign * run.value
+        if not measure.is_report:
+            return search_loss(run)
+        if measure.kind == "value":
+            return measure.sign * run.test
+        # Regret of the report metric: its optimum minus the incumbent's oracle value.
+        toward = 1.0 if measure.direction == "maximize" else -1.0
+        regret = toward * (float(info["report_optimum"]) - run.test)
+        return np.where(np.isnan(regret), np.nan, np.maximum(regret, 0.0))
 
     # Boolean masks, not lists of rows: an empty list would select no *columns* instead.
     usable = np.array(
@@ -393,7 +487,7 @@ def _cell(
     }
     seeds_of = {lab: set(ok.loc[ok["label"] == lab, "seed"].astype(int)) for lab in all_labels}
     labels = [lab for lab in all_labels if seeds_of[lab]]
-    what = "regret" if measure.kind == "regret" else metric
+    what = measure.label if measure.is_report or measure.kind == "regret" else metric
     any_finished = not is_failed.all()
     for lab in all_labels:
         # Where every run failed, the report says so once instead of once per strategy.
@@ -438,6 +532,15 @@ def _cell(
             final=t_final,
             eval_curves=t_eval,
             time_curves=t_time,
+            role="report" if measure.is_report else "test",
+        )
+    search = None
+    if measure.is_report:
+        s_final, s_eval, s_time = _on_grids(
+            [[(search_loss(r), r.cum) for r in row] for row in runs], n_steps, time_grid
+        )
+        search = SearchTrack(
+            measure=search_measure, final=s_final, eval_curves=s_eval, time_curves=s_time
         )
     return Cell(
         name=name,
@@ -463,4 +566,5 @@ def _cell(
         n_runs=len(group),
         excluded=tuple(excluded),
         notes=tuple(notes),
+        search=search,
     )

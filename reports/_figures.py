@@ -8,7 +8,9 @@ are logarithmic with at least two labelled ticks, and simulated time is shown in
 or days, whichever keeps its numbers short. Where a space's optimum is unknown the panels
 show the best value of the search metric instead, on a linear axis (a log axis suits a
 regret that shrinks towards zero, not a raw metric). Where a space has a test metric, a
-second figure shows the incumbent's test value over the budget. Every plotted number comes
+second figure shows the incumbent's test value over the budget. Where a space ranks on a
+report metric other than its search metric, the four panels are of the report metric and a
+second figure shows the search metric's regret (or best value). Every plotted number comes
 from the ``stats.json`` tree. File metadata that would change between runs (creation dates,
 software banner) is fixed, so the same inputs give the same files.
 """
@@ -34,7 +36,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLoca
 from reports._data import Cell
 from reports._stats import ecdf
 from reports._summary import time_unit
-from reports._tree import measure_of, test_figure_key
+from reports._tree import is_report, measure_of, search_figure_key, test_figure_key
 
 _PNG_META: dict[str, str | None] = {"Software": None}
 _PDF_META: dict[str, Any] = {"Creator": None, "Producer": None, "CreationDate": None}
@@ -322,7 +324,16 @@ def draw_cell(root: Path, cell: Cell, stats: dict[str, Any], *, log_scale: bool)
     labels = list(cell.labels)
     colors = _colors(labels)
     m = measure_of(stats)
-    if m["kind"] == "regret":
+    if is_report(m) and m["kind"] == "regret":
+        what = f"{m['metric']} regret"
+        ylabel = f"{m['metric']} regret of the incumbent"
+        reach = f"{m['metric']} regret <="
+    elif is_report(m):
+        log_scale = False
+        what = str(m["metric"])
+        ylabel = f"{m['metric']} of the incumbent ({m['better']} is better)"
+        reach = f"{m['metric']} {'>=' if m['better'] == 'higher' else '<='}"
+    elif m["kind"] == "regret":
         what, ylabel, reach = "regret", "regret of the incumbent", "regret <="
     else:
         # Raw metric values: a log axis would distort them, so value mode is always linear.
@@ -365,7 +376,12 @@ def draw_cell(root: Path, cell: Cell, stats: dict[str, Any], *, log_scale: bool)
         )
         target = stats["fixed_target"]["target"]
         axes[0, 0].set_title(f"anytime {what} (mean, 95% CI)")
-        axes[0, 1].set_title(f"anytime {what} against simulated time")
+        # A report metric's name makes the titles longer: the right panels say less.
+        axes[0, 1].set_title(
+            f"{what} against simulated time"
+            if is_report(m)
+            else f"anytime {what} against simulated time"
+        )
         ft = stats["fixed_target"]
         _ecdf_panel(
             axes[1, 0],
@@ -379,11 +395,56 @@ def draw_cell(root: Path, cell: Cell, stats: dict[str, Any], *, log_scale: bool)
         _ecdf_panel(axes[1, 1], ft["seconds"], labels, colors, time_label, max_seconds)
         again = _above_again(ft["evaluations"], labels)
         axes[1, 0].set_title(f"evaluations to reach {reach} {target:.4g}{again}")
-        axes[1, 1].set_title(f"simulated time to reach {reach} {target:.4g}{again}")
+        time_to = "time to reach" if is_report(m) else "simulated time to reach"
+        axes[1, 1].set_title(f"{time_to} {reach} {target:.4g}{again}")
         layout.legend(axes[0, 0])
         n = len(cell.seeds)
-        layout.title(f"{cell.name} ({n} seed{'s' if n != 1 else ''})")
+        title = f"{cell.name} ({n} seed{'s' if n != 1 else ''})"
+        if is_report(m):
+            title += (
+                f": {m['metric']} (report metric) of the incumbent chosen on {m['search_metric']}"
+            )
+        layout.title(title)
         return _save(layout.fig, root, slug(cell.name))
+
+
+def draw_search(root: Path, cell: Cell, stats: dict[str, Any], *, log_scale: bool) -> list[str]:
+    """Draw the search metric's figure of a space that ranks on a report metric."""
+    labels = list(cell.labels)
+    colors = _colors(labels)
+    search = stats["search"]
+    sm = search["measure"]
+    if sm["kind"] == "regret":
+        ylabel = f"{sm['metric']} regret of the incumbent"
+    else:
+        log_scale = False
+        ylabel = f"best {sm['metric']} ({sm['better']} is better)"
+    gpu = bool((cell.space_info.get("provenance") or {}).get("gpu_trained"))
+    with plt.rc_context(_STYLE):
+        layout = _figure(
+            labels,
+            nrows=1,
+            ncols=2,
+            width=10,
+            panels=3.6,
+            margins=(0.95, 0.15, 0.5, 0.3),
+            wspace=0.28,
+        )
+        axes = layout.axes
+        max_seconds = float(cell.time_grid[-1]) if cell.time_grid.size else 1.0
+        anytime = search["anytime"]
+        _anytime(
+            axes[0, 0], anytime["evaluations"], labels, colors, "evaluations", log_scale, ylabel
+        )
+        time_label = _time_axis(axes[0, 1], max_seconds, gpu)
+        _anytime(axes[0, 1], anytime["seconds"], labels, colors, time_label, log_scale, ylabel)
+        axes[0, 0].set_title(f"{ylabel.removesuffix(' of the incumbent')} (mean, 95% CI)")
+        axes[0, 1].set_title("against simulated time")
+        layout.legend(axes[0, 0])
+        layout.title(
+            f"{cell.name}: search metric {sm['metric']} (what the strategies saw; not ranked)"
+        )
+        return _save(layout.fig, root, slug(cell.name) + "_search")
 
 
 def draw_test(root: Path, cell: Cell, stats: dict[str, Any]) -> list[str]:
@@ -509,7 +570,12 @@ def draw_all(
     for cell, entry in zip(cells, stats["spaces"], strict=True):
         if entry.get("anytime"):
             files[cell.name] = draw_cell(root, cell, entry, log_scale=log_scale)
-        if entry.get("test_metric"):
+        if entry.get("search"):
+            # The report metric's values would repeat the four panels: its figure is left out.
+            files[search_figure_key(cell.name)] = draw_search(
+                root, cell, entry, log_scale=log_scale
+            )
+        elif entry.get("test_metric"):
             files[test_figure_key(cell.name)] = draw_test(root, cell, entry)
     cross = stats.get("cross_space")
     if cross and "nemenyi" in cross:

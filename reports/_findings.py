@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from reports._tree import final_entries, find_pair, measure_of
+from reports._tree import final_entries, find_pair, is_report, measure_of
 
 
 def _num(x: float | None, digits: int = 3) -> str:
@@ -67,7 +67,10 @@ def space_summary(space: dict[str, Any]) -> str | None:
     if not finals or len(finals) < 2 or not family:
         return None
     m = measure_of(space)
-    what = "regret" if m["kind"] == "regret" else f"{m['metric']}"
+    if is_report(m):
+        what = f"{m['metric']} regret" if m["kind"] == "regret" else str(m["metric"])
+    else:
+        what = "regret" if m["kind"] == "regret" else f"{m['metric']}"
     n = len(space["seeds"])
     best_mean = str(space["best"])
     by_rank = str(space.get("best_by_rank") or best_mean)
@@ -101,6 +104,9 @@ def space_summary(space: dict[str, Any]) -> str | None:
         else:
             same.append(lab)
     parts = [head]
+    searched = _search_sentence(space)
+    if searched:
+        parts.append(searched)
     tests = f"Paired Wilcoxon signed-rank tests ({_family_text(family)})"
     if family["note"]:
         parts.append(family["note"])
@@ -118,6 +124,33 @@ def space_summary(space: dict[str, Any]) -> str | None:
     if untested and not family["note"]:
         parts.append(f"Not testable (too few pairs that differ): {', '.join(untested)}.")
     return " ".join(parts)
+
+
+def _search_sentence(space: dict[str, Any]) -> str | None:
+    """Where a space ranks on a report metric: what was searched, and who led on it."""
+    m = measure_of(space)
+    search = space.get("search")
+    if not is_report(m) or not search:
+        return None
+    sm = search["measure"]
+    finals = search["final"]
+    sign = -1.0 if sm["better"] == "higher" else 1.0
+
+    def key(lab: str) -> tuple[float, str]:
+        mean = finals[lab]["mean"]
+        return (math.inf if mean is None else sign * mean, lab)
+
+    lead = min(finals, key=key)
+    what = (
+        f"mean final {sm['metric']} regret"
+        if sm["kind"] == "regret"
+        else f"mean best {sm['metric']} found"
+    )
+    return (
+        f"Ranked on {m['metric']} (the report metric) of the incumbents chosen on "
+        f"{sm['metric']} (the search metric); by {what}, {lead} leads "
+        f"({_num(finals[lead]['mean'], 5)})."
+    )
 
 
 def cross_summary(cross: dict[str, Any] | None) -> str | None:

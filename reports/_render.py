@@ -25,7 +25,14 @@ from rich.text import Text
 
 from reports._findings import control_of, power_lines, settings_line, summary_lines
 from reports._summary import duration, fitted_tables
-from reports._tree import final_entries, measure_of, test_figure_key
+from reports._tree import (
+    final_entries,
+    is_report,
+    measure_of,
+    measure_title,
+    search_figure_key,
+    test_figure_key,
+)
 
 DAGGER = "†"
 
@@ -73,10 +80,7 @@ def _p(p: float | None) -> str:
 
 
 def _final_title(space: dict[str, Any]) -> str:
-    m = measure_of(space)
-    if m["kind"] == "regret":
-        return "final regret"
-    return f"best {m['metric']} ({m['better']} is better)"
+    return measure_title(measure_of(space))
 
 
 def _test_text(t: dict[str, Any]) -> str:
@@ -86,17 +90,45 @@ def _test_text(t: dict[str, Any]) -> str:
     )
 
 
+def _second_column(space: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``test_metric`` block where the final table shows it as a column of its own.
+
+    A test metric always; a report metric's values only beside its regret (where the table
+    ranks on the report metric's value, the column would repeat it).
+    """
+    test = space.get("test_metric")
+    if not test:
+        return None
+    if test.get("role") == "report" and measure_of(space)["kind"] != "regret":
+        return None
+    return dict(test)
+
+
+def _second_header(test: dict[str, Any]) -> str:
+    role = "report metric" if test.get("role") == "report" else "test"
+    return f"{test['metric']} ({role}) mean ± sd"
+
+
+def _search_header(search: dict[str, Any]) -> str:
+    m = search["measure"]
+    what = f"{m['metric']} regret" if m["kind"] == "regret" else f"best {m['metric']}"
+    return f"{what} (search metric) mean ± sd"
+
+
 def final_table(space: dict[str, Any], alpha: float) -> TextTable:
     """Final-result table of one space, strategies from best to worst mean.
 
     The result is the final regret where the optimum is known and the best search-metric
     value otherwise (``measure``); where the space has a test metric, a column shows the
-    test value of each strategy's final incumbents.
+    test value of each strategy's final incumbents. Where the space ranks on a report metric
+    other than the search metric, the result is the report metric's regret (or value), a
+    column shows its value beside its regret, and another the search metric's regret.
     """
     best = space["best"]
     ref = control_of(space) or best  # the control of the tests: the best average rank
     m = measure_of(space)
-    test = space.get("test_metric")
+    test = _second_column(space)
+    search = space.get("search")
     cols = [
         "strategy",
         "mean ± sd",
@@ -108,7 +140,9 @@ def final_table(space: dict[str, Any], alpha: float) -> TextTable:
         "A12 vs best",
     ]
     if test:
-        cols.append(f"{test['metric']} (test) mean ± sd")
+        cols.append(_second_header(test))
+    if search:
+        cols.append(_search_header(search))
     rows: list[list[str]] = []
     bold: set[tuple[int, int]] = set()
     marked: set[tuple[int, int]] = set()
@@ -140,6 +174,8 @@ def final_table(space: dict[str, Any], alpha: float) -> TextTable:
         ]
         if test:
             row.append(_test_text(test["final"][lab]))
+        if search:
+            row.append(_test_text(search["final"][lab]))
         rows.append(row)
         if lab == best:
             bold.update({(r, 0), (r, 1)})
@@ -148,7 +184,13 @@ def final_table(space: dict[str, Any], alpha: float) -> TextTable:
         if lab in space["not_significantly_worse"]:
             marked.add((r, 0))
     n = len(space["seeds"])
-    if m["kind"] == "regret":
+    if is_report(m):
+        shown = "Final regret of " if m["kind"] == "regret" else "Final "
+        what = (
+            f"{shown}{m['metric']} (the report metric) of the incumbent chosen on "
+            f"{m['search_metric']} (the search metric)"
+        )
+    elif m["kind"] == "regret":
         what = "Final regret"
     else:
         what = (
@@ -163,11 +205,29 @@ def final_table(space: dict[str, Any], alpha: float) -> TextTable:
         f"A12: probability that {ref} beats the strategy on a seed (0.5 = no difference). "
         "n/a: too few differing pairs for a test."
     )
-    if test:
+    if is_report(m):
+        legend += f" Ranks and tests are of {m['metric']}" + (
+            "."
+            if m["kind"] == "regret"
+            else "; its optimum is unknown, so no regret and no 'found optimum'."
+        )
+    if test and test.get("role") == "report":
+        legend += (
+            f" {test['metric']} (report metric): its value for the final incumbent "
+            f"({test['better']} is better)."
+        )
+    elif test:
         legend += (
             f" {test['metric']} (test): test value of the final incumbent, chosen on "
             f"{space.get('metric') or 'the search metric'} ({test['better']} is better; "
             "shown, never used to choose)."
+        )
+    if search:
+        sm = search["measure"]
+        legend += (
+            f" {_search_header(search).removesuffix(' mean ± sd')}: the same incumbents "
+            f"scored on {sm['metric']}, which the strategies searched ({sm['better']} is "
+            "better; shown, not ranked or tested)."
         )
     return TextTable(
         title=f"{space['name']}: {_final_title(space)} after {_budget(space)}",
@@ -254,6 +314,12 @@ def pairwise_table(
         # Over spaces: each space's mean final loss (regret, or the oriented value).
         on = "regret(b) - regret(a) (the best value, where a space's optimum is unknown)"
         better = "a is better"
+    elif is_report(measure) and measure["kind"] == "regret":
+        on = f"{measure['metric']} regret(b) - regret(a) (report metric)"
+        better = f"a has the lower {measure['metric']} regret"
+    elif is_report(measure):
+        on = f"the final {measure['metric']} of b and a (report metric, paired by seed)"
+        better = f"a has the {measure['better']} {measure['metric']}"
     elif measure["kind"] == "regret":
         on = "regret(b) - regret(a)"
         better = "a has the lower regret"
@@ -315,7 +381,16 @@ def auc_target_table(space: dict[str, Any]) -> TextTable:
                 duration(fs["median"]) if fs["median"] is not None else "not reached by half",
             ]
         )
-    if m["kind"] == "regret":
+    if is_report(m) and m["kind"] == "regret":
+        reach = f"{m['metric']} regret <= {fmt(ft['target'])}"
+        what = f"{m['metric']} regret (report metric)"
+        curve = f"{m['metric']} regret of the incumbent"
+    elif is_report(m):
+        op = ">=" if m["better"] == "higher" else "<="
+        reach = f"{m['metric']} {op} {fmt(ft['target'])}"
+        what = f"{m['metric']} (report metric)"
+        curve = f"{m['metric']} of the incumbent"
+    elif m["kind"] == "regret":
         reach, what = f"regret <= {fmt(ft['target'])}", "regret"
         curve = "regret of the incumbent"
     else:
@@ -336,6 +411,13 @@ def auc_target_table(space: dict[str, Any]) -> TextTable:
     )
 
 
+def _report_clause(cross: dict[str, Any]) -> str:
+    """What the scores over spaces are of, where some spaces entered with a report metric."""
+    if not cross.get("report_metric_spaces"):
+        return ""
+    return "; of the report metric where it differs from the search metric"
+
+
 def cross_table(cross: dict[str, Any]) -> TextTable:
     """Average ranks across spaces."""
     ranks = cross["average_ranks"]
@@ -348,7 +430,7 @@ def cross_table(cross: dict[str, Any]) -> TextTable:
         rows=rows,
         bold={(0, 0), (0, 1)},
         legend="Rank of each strategy's mean final regret (the best value where the optimum "
-        f"is unknown) per space (1 = best), averaged. "
+        f"is unknown{_report_clause(cross)}) per space (1 = best), averaged. "
         f"Nemenyi critical difference at alpha={cross['nemenyi']['alpha']:g}: {cd:.3f}.",
     )
 
@@ -369,8 +451,8 @@ def head_to_head_table(cross: dict[str, Any], alpha: float) -> TextTable:
         columns=columns,
         rows=rows,
         text_columns=frozenset({0, 1}),
-        legend=f"Spaces where a (or b) has the better mean final result (regret, or the value "
-        f"where the optimum is unknown) and the paired Wilcoxon "
+        legend="Spaces where a (or b) has the better mean final result (regret, or the value "
+        f"where the optimum is unknown{_report_clause(cross)}) and the paired Wilcoxon "
         f"p-value of that space, Holm-corrected over the {n} spaces for each pair, is below "
         f"alpha={alpha:g}: the family of a claim such as 'a beats b on most spaces'.",
     )
@@ -399,6 +481,11 @@ def _cross_lines(cross: dict[str, Any]) -> list[str]:
 
 def _space_lines(space: dict[str, Any]) -> list[str]:
     return power_lines(space)
+
+
+def _figure_keys(name: str) -> tuple[str, str, str]:
+    """A space's figures in the order the report shows them."""
+    return (name, search_figure_key(name), test_figure_key(name))
 
 
 # ---------------------------------------------------------------------------- Markdown
@@ -456,11 +543,20 @@ def _space_meta(space: dict[str, Any]) -> str:
             f"search metric {space['objective']} ({space['direction']}), "
             + ("optimum unknown" if optimum is None else f"optimum {fmt(optimum, 6)}")
         )
+    m = measure_of(space)
+    if is_report(m):
+        optimum = space.get("report_optimum")
+        parts.append(
+            f"report metric {m['metric']} ({m['direction']}), "
+            + ("optimum unknown" if optimum is None else f"optimum {fmt(optimum, 6)}")
+            + ": ranked and tested"
+        )
     if space.get("fidelity"):
         parts.append(f"fidelity {space['fidelity']}")
-    if space.get("test_metric"):
-        parts.append(f"test metric {space['test_metric']['metric']}")
-    parts.append(f"shown: {measure_of(space)['text']}")
+    test = space.get("test_metric")
+    if test and test.get("role") != "report":
+        parts.append(f"test metric {test['metric']}")
+    parts.append(f"shown: {m['text']}")
     parts.append(f"checksum `{space['table_checksum'][:16]}`")
     return "; ".join(parts)
 
@@ -502,7 +598,7 @@ def markdown(stats: dict[str, Any], figures: dict[str, list[str]]) -> str:
         if not final_entries(space):
             continue
         out += ["", md_table(final_table(space, alpha)), *_space_lines(space), ""]
-        for key in (space["name"], test_figure_key(space["name"])):
+        for key in _figure_keys(space["name"]):
             if key in figures:
                 out += [f"![{key}]({figures[key][0]})", ""]
         out += [md_table(auc_target_table(space))]
@@ -647,7 +743,7 @@ def html(stats: dict[str, Any], figures: dict[str, list[str]], root: Path) -> st
             continue
         parts.append(html_table(final_table(space, alpha)))
         parts += [f"<p>{md_inline(line)}</p>" for line in _space_lines(space)]
-        for key in (space["name"], test_figure_key(space["name"])):
+        for key in _figure_keys(space["name"]):
             if key in figures:
                 parts.append(_img(root, figures[key][0], key))
         parts.append(html_table(auc_target_table(space)))

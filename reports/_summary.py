@@ -133,26 +133,58 @@ def _is_open(group: pd.DataFrame, row: dict[str, Any] | None) -> bool:
     return not np.isfinite(regret).any() and bool(np.isfinite(value).any())
 
 
+def _report_of(row: dict[str, Any] | None, metric: str | None) -> tuple[str, str, float] | None:
+    """A cell's report metric, its direction and optimum (NaN: unknown), where it differs.
+
+    None where the report metric is the search metric, or the store did not record it.
+    """
+    if row is None:
+        return None
+    report = row.get("report_metric")
+    if not isinstance(report, str) or report == metric or report != row.get("test_metric"):
+        return None
+    direction = str((row.get("metrics") or {}).get(report, {}).get("direction", "maximize"))
+    optimum = row.get("report_optimum")
+    return report, direction, math.nan if optimum is None else float(optimum)
+
+
+def _mean_sd(x: np.ndarray[Any, Any]) -> tuple[float, float]:
+    x = x[np.isfinite(x)]
+    return (
+        float(x.mean()) if len(x) else np.nan,
+        float(x.std(ddof=1)) if len(x) > 1 else np.nan,
+    )
+
+
 def final_regret_summary(runs: pd.DataFrame, spaces: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per cell (space, objective, budget) and strategy: runs, final regret or value, overhead.
 
     Where the space's optimum is unknown (the ``spaces`` row has no optimum, or without
     ``spaces`` no finished run has a regret) the row describes the final value of the search
-    metric instead: ``measure`` says which.
+    metric instead: ``measure`` says which. Where the store records a report metric other
+    than the search metric, the row describes that metric of the final incumbent instead
+    (its regret where its optimum is known, else its value) and the search metric's regret
+    (or value) goes to ``search_mean`` / ``search_sd``.
 
     Args:
         runs: The store's runs table (`ResultsStore.runs`).
         spaces: The store's spaces table (`ResultsStore.spaces`), for each open space's
-            direction; without it, the direction of open spaces is unknown.
+            direction and the report metric; without it, the direction of open spaces is
+            unknown and every cell is described on its search metric.
 
     Returns:
         One row per (cell, strategy) with ``space`` (the cell name), ``strategy``,
-        ``measure`` (``regret`` or ``value``), ``metric``, ``direction`` (None if unknown),
-        ``n_runs`` (finished), ``n_failed``, ``mean``, ``sd``, ``median`` (of the final
-        regret or value), ``n_optimum`` (runs whose incumbent is the optimum; None for
-        values), ``test_mean`` and ``test_sd`` (final test metric, NaN without one),
-        ``unique`` (mean distinct configs) and ``overhead_ms`` (mean strategy wall time per
-        evaluation).
+        ``measure`` (``regret`` or ``value``), ``metric`` (the metric described: the report
+        metric where it differs from the search metric), ``search_metric``,
+        ``report_metric`` (None where it is the search metric or unrecorded), ``direction``
+        (of ``metric``; None if unknown), ``n_runs`` (finished), ``n_failed``, ``mean``,
+        ``sd``, ``median`` (of the final regret or value), ``n_optimum`` (runs whose
+        incumbent is the optimum; None for values), ``test_metric`` and ``test_role``
+        (the stored second metric, ``test`` or ``report``; None without one), ``test_mean``
+        and ``test_sd`` (its final value, NaN without one), ``search_measure``,
+        ``search_mean`` and ``search_sd`` (the search metric's final regret or value where
+        ``metric`` is the report metric; else None and NaN), ``unique`` (mean distinct
+        configs) and ``overhead_ms`` (mean strategy wall time per evaluation).
     """
     rows: list[dict[str, Any]] = []
     if runs.empty:
@@ -170,35 +202,63 @@ def final_regret_summary(runs: pd.DataFrame, spaces: pd.DataFrame | None = None)
                 int(first.get("fidelity", 0)),
             )
         )
-        is_open = _is_open(cell, row)
-        direction = None if row is None else str(row["direction"])
+        search_open = _is_open(cell, row)
         metric = str(first["metric"]) if "metric" in cell.columns else None
-        column = "final_value" if is_open else "final_regret"
+        search_column = "final_value" if search_open else "final_regret"
+        report = _report_of(row, metric)
+        test_metric = None if row is None else row.get("test_metric") or None
+        if report is None:
+            is_open = search_open
+            direction = None if row is None else str(row["direction"])
+        else:
+            is_open = not math.isfinite(report[2])
+            direction = report[1]
         for strategy, group in cell.groupby("label", sort=False):
             ok = group[group["status"] == "finished"]
-            final = ok[column].to_numpy(dtype=float, na_value=np.nan)
+            searched = ok[search_column].to_numpy(dtype=float, na_value=np.nan)
             test = ok.get("final_test", pd.Series(dtype=float)).to_numpy(
                 dtype=float, na_value=np.nan
             )
+            if report is None:
+                final = searched
+            elif is_open:
+                final = test
+            else:
+                toward = 1.0 if report[1] == "maximize" else -1.0
+                with np.errstate(invalid="ignore"):
+                    final = np.where(
+                        np.isnan(test), np.nan, np.maximum(toward * (report[2] - test), 0.0)
+                    )
             n_eval = ok["n_evaluations"].to_numpy(dtype=float)
             per_eval = ok["overhead_seconds"].to_numpy(dtype=float) / np.maximum(n_eval, 1)
             finite = final[np.isfinite(final)]
-            test = test[np.isfinite(test)]
+            mean, sd = _mean_sd(final)
+            test_mean, test_sd = _mean_sd(test)
+            search_mean, search_sd = _mean_sd(searched) if report else (np.nan, np.nan)
             rows.append(
                 {
                     "space": str(first["cell"]),
                     "strategy": strategy,
                     "measure": "value" if is_open else "regret",
-                    "metric": metric,
+                    "metric": metric if report is None else report[0],
+                    "search_metric": metric,
+                    "report_metric": None if report is None else report[0],
                     "direction": direction,
                     "n_runs": len(ok),
                     "n_failed": int((group["status"] != "finished").sum()),
-                    "mean": float(finite.mean()) if len(finite) else np.nan,
-                    "sd": float(finite.std(ddof=1)) if len(finite) > 1 else np.nan,
+                    "mean": mean,
+                    "sd": sd,
                     "median": float(np.median(finite)) if len(finite) else np.nan,
                     "n_optimum": None if is_open else int(np.count_nonzero(finite <= 0.0)),
-                    "test_mean": float(test.mean()) if len(test) else np.nan,
-                    "test_sd": float(test.std(ddof=1)) if len(test) > 1 else np.nan,
+                    "test_metric": test_metric,
+                    "test_role": None if test_metric is None else ("report" if report else "test"),
+                    "test_mean": test_mean,
+                    "test_sd": test_sd,
+                    "search_measure": None
+                    if report is None
+                    else ("value" if search_open else "regret"),
+                    "search_mean": search_mean,
+                    "search_sd": search_sd,
                     "unique": float(ok["n_unique"].mean()) if len(ok) else np.nan,
                     "overhead_ms": float(per_eval.mean() * 1e3) if len(ok) else np.nan,
                     "budget_kind": str(first["budget_kind"]),
@@ -212,16 +272,52 @@ def _fmt(x: Any, digits: int = 4) -> str:
     return "-" if x is None or not np.isfinite(x) else f"{x:.{digits}g}"
 
 
+def _summary_title(space: str, first: pd.Series) -> str:
+    """Title of a cell's summary table: what its numbers are, and which way is better."""
+    label = budget_label(str(first["budget_kind"]), float(first["budget"]))
+    better = {"maximize": "higher", "minimize": "lower"}.get(str(first["direction"]))
+    report = first.get("report_metric")
+    if isinstance(report, str):
+        chosen = f"incumbents chosen on {first['search_metric']}, the search metric"
+        if first["measure"] == "regret":
+            return (
+                f"{space}: final {report} regret (report metric) after {label} "
+                f"(lower is better; {chosen})"
+            )
+        return (
+            f"{space}: final {report} (report metric) after {label} ({better} is better; "
+            f"optimum unknown; {chosen})"
+        )
+    if first["measure"] == "regret":
+        return f"{space}: final regret after {label} (lower is better)"
+    how = f"{better} is better" if better else "direction unknown"
+    return f"{space}: best {first['metric']} after {label} ({how}; optimum unknown)"
+
+
+def _second_header(first: pd.Series) -> str | None:
+    """Header of the column of the stored second metric, or None where it is not shown."""
+    metric = first.get("test_metric")
+    role = first.get("test_role")
+    if role == "report":
+        # Beside the report metric's regret only: where it is ranked on its value, the
+        # column would repeat the table's numbers.
+        return None if first["measure"] != "regret" else f"{metric} (report metric)"
+    return f"{metric} (test)" if isinstance(metric, str) else "final test"
+
+
 def render_summary(
     runs: pd.DataFrame, console: Console, spaces: pd.DataFrame | None = None
 ) -> None:
     """Print one rich table per cell, strategies sorted from best to worst final result.
 
+    Where a cell's report metric differs from its search metric, the table is of the
+    report metric, with the search metric's regret (or best value) in a column beside it.
+
     Args:
         runs: The store's runs table (`ResultsStore.runs`).
         console: Where to print.
         spaces: The store's spaces table, for the direction of spaces without a known
-            optimum (their strategies are listed by name without it).
+            optimum (their strategies are listed by name without it) and the report metric.
     """
     summary = final_regret_summary(runs, spaces)
     if summary.empty:
@@ -229,15 +325,12 @@ def render_summary(
         return
     for space, table_rows in summary.groupby("space", sort=False):
         first = table_rows.iloc[0]
-        label = budget_label(str(first["budget_kind"]), float(first["budget"]))
         direction = first["direction"]
+        title = _summary_title(str(space), first)
         if first["measure"] == "regret":
-            title = f"{space}: final regret after {label} (lower is better)"
             ordered = table_rows.sort_values(["mean", "strategy"], na_position="last")
         else:
             better = {"maximize": "higher", "minimize": "lower"}.get(str(direction))
-            how = f"{better} is better" if better else "direction unknown"
-            title = f"{space}: best {first['metric']} after {label} ({how}; optimum unknown)"
             if better is None:
                 ordered = table_rows.sort_values("strategy")
             else:
@@ -245,11 +338,23 @@ def render_summary(
                 ordered = table_rows.assign(_key=key).sort_values(
                     ["_key", "strategy"], na_position="last"
                 )
-        show_test = bool(np.isfinite(table_rows["test_mean"].to_numpy(dtype=float)).any())
+        has_test = bool(np.isfinite(table_rows["test_mean"].to_numpy(dtype=float)).any())
+        test_header = _second_header(first) if has_test else None
+        search_measure = first["search_measure"]
+        search_header = None
+        if isinstance(search_measure, str):
+            sm = str(first["search_metric"])
+            search_header = (
+                f"{sm} regret (search metric)"
+                if search_measure == "regret"
+                else f"best {sm} (search metric)"
+            )
         columns = [("strategy", "left"), ("runs", "right"), ("mean ± sd", "right")]
         columns += [("median", "right"), ("found optimum", "right")]
-        if show_test:
-            columns.append(("final test", "right"))
+        if test_header:
+            columns.append((test_header, "right"))
+        if search_header:
+            columns.append((search_header, "right"))
         columns += [("unique configs", "right"), ("overhead / eval", "right")]
         rows: list[list[str]] = []
         for _, r in ordered.iterrows():
@@ -267,8 +372,10 @@ def render_summary(
                 _fmt(r["median"]),
                 found,
             ]
-            if show_test:
+            if test_header:
                 cells.append(f"{_fmt(r['test_mean'])} ± {_fmt(r['test_sd'], 3)}")
+            if search_header:
+                cells.append(f"{_fmt(r['search_mean'])} ± {_fmt(r['search_sd'], 3)}")
             cells += [_fmt(r["unique"], 4), f"{_fmt(r['overhead_ms'], 3)} ms"]
             rows.append(cells)
         for table in fitted_tables(title, columns, rows, console.width):

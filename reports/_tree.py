@@ -39,6 +39,33 @@ def measure_of(space: dict[str, Any]) -> dict[str, Any]:
     return dict(space.get("measure") or _REGRET)
 
 
+def is_report(measure: dict[str, Any]) -> bool:
+    """Whether a ``measure`` is of a report metric other than the search metric."""
+    return measure.get("role") == "report"
+
+
+def measure_title(measure: dict[str, Any]) -> str:
+    """What a space's final table shows, in a few words.
+
+    For example ``final regret``, ``best val_acc (higher is better)`` or ``final val_acc@200
+    regret (report metric; incumbents chosen on val_acc@12)``.
+    """
+    m = measure
+    if is_report(m):
+        chosen = f"incumbents chosen on {m['search_metric']}"
+        if m["kind"] == "regret":
+            return f"final {m['metric']} regret (report metric; {chosen})"
+        return f"final {m['metric']} (report metric, {m['better']} is better; {chosen})"
+    if m["kind"] == "regret":
+        return "final regret"
+    return f"best {m['metric']} ({m['better']} is better)"
+
+
 def test_figure_key(name: str) -> str:
     """Key of a space's test-metric figure among the drawn figures."""
     return f"{name} (test metric)"
+
+
+def search_figure_key(name: str) -> str:
+    """Key of a space's search-metric figure (where it ranks on a report metric)."""
+    return f"{name} (search metric)"

@@ -62,7 +62,10 @@ def regret_table(stats: dict[str, Any]) -> str:
                 continue
             text = f"{_fmt(means[lab])} ({rank[lab]})"
             cells.append(f"**{text}**" if rank[lab] == 1 else text)
-        name = s["name"] if _is_regret(s) else f"{s['name']} ({s['measure']['label']})"
+        # Name what is shown unless it is the search metric's regret (a report metric's
+        # regret, or a value where the optimum is unknown).
+        plain = _is_regret(s) and s.get("measure", {}).get("role", "search") == "search"
+        name = s["name"] if plain else f"{s['name']} ({s['measure']['label']})"
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

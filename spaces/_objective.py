@@ -182,6 +182,16 @@ class ObjectiveInfo:
             return self.report_metric
         return self.test_metric
 
+    @property
+    def ranked_metric(self) -> str:
+        """The metric reports rank strategies on: the report metric, resolved.
+
+        The report metric where one is set, else the test metric, else the search metric.
+        Where it differs from the search metric, reports rank and test the incumbent's value
+        of it (its regret where its optimum is known) and show the search metric beside it.
+        """
+        return self.report_metric or self.test_metric or self.search_metric
+
 
 class Objective(ABC):
     """Answers evaluations of the configs of one space.
@@ -233,6 +243,31 @@ class Objective(ABC):
     def optimum(self) -> float | None:
         """The best oracle value of the search metric, or None where it is not known."""
         return None
+
+    def optimum_of(self, metric: str) -> float | None:
+        """The best oracle value of ``metric`` over every config, or None where unknown.
+
+        Known only where the config set is fully recorded and the objective gives oracle
+        values; the search metric's is `optimum`. Reports use it for the regret of a report
+        metric other than the search metric.
+
+        Raises:
+            ObjectiveError: ``metric`` is not one of this objective's metrics.
+        """
+        self.check_metric(metric)
+        if metric == self.info.search_metric:
+            return self.optimum
+        if not self.info.fully_recorded:
+            return None
+        oracle = self.oracle_values(np.arange(self.space.n_configs, dtype=np.int64), metric)
+        if oracle is None or not np.isfinite(oracle).any():
+            return None
+        finite = oracle[np.isfinite(oracle)]
+        maximize = self.info.metrics[metric].direction == "maximize"
+        # An infinite oracle value would make every regret infinite: no usable optimum.
+        if len(finite) < np.count_nonzero(~np.isnan(oracle)):
+            return None
+        return float(finite.max() if maximize else finite.min())
 
     # -- evaluations -------------------------------------------------------------------------
     @abstractmethod

@@ -106,7 +106,10 @@ def test_open_space_shows_the_best_value_in_its_direction(tmp_path: Path) -> Non
     # Highest accuracy first; no optimum, so "found optimum" is "-".
     assert [line.split("│")[1].strip() for line in lines] == ["s2", "s1", "s0"]
     assert all(line.split("│")[5].strip() == "-" for line in lines)
-    assert "final test" in text
+    # The column names the test metric (a test metric here: the store's report metric is
+    # the search metric).
+    assert "test_accuracy (test)" in text
+    assert "final test" not in text
     # Without the spaces table the open space is still recognised, its direction unknown.
     text = _render(runs)
     assert "toy/1: best accuracy after 30 evaluations (direction unknown; optimum unknown)" in text
