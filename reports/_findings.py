@@ -192,8 +192,8 @@ def summary_lines(stats: dict[str, Any]) -> list[str]:
         lines.append(cross)
     if lines:
         lines.append(
-            "A12: the chance that a run of the reference strategy beats one of the other "
-            "(0.5 = no difference, 1 = always)."
+            "Effect size A12: the chance that a run of the reference strategy beats a run of "
+            "the other (0.5 = no difference, 1 = always)."
         )
     return lines
 
