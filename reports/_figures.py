@@ -410,8 +410,6 @@ def draw_cell(root: Path, cell: Cell, stats: dict[str, Any], *, log_scale: bool)
 
 def draw_search(root: Path, cell: Cell, stats: dict[str, Any], *, log_scale: bool) -> list[str]:
     """Draw the search metric's figure of a space that ranks on a report metric."""
-    labels = list(cell.labels)
-    colors = _colors(labels)
     search = stats["search"]
     sm = search["measure"]
     if sm["kind"] == "regret":
@@ -419,6 +417,47 @@ def draw_search(root: Path, cell: Cell, stats: dict[str, Any], *, log_scale: boo
     else:
         log_scale = False
         ylabel = f"best {sm['metric']} ({sm['better']} is better)"
+    return _two_panel_anytime(
+        root,
+        cell,
+        search["anytime"],
+        ylabel=ylabel,
+        log_scale=log_scale,
+        panel_title=f"{ylabel.removesuffix(' of the incumbent')} (mean, 95% CI)",
+        title=f"{cell.name}: search metric {sm['metric']} (what the strategies saw; not ranked)",
+        stem=slug(cell.name) + "_search",
+    )
+
+
+def draw_test(root: Path, cell: Cell, stats: dict[str, Any]) -> list[str]:
+    """Draw a space's test-metric figure: the incumbent's test value over the budget."""
+    test = stats["test_metric"]
+    return _two_panel_anytime(
+        root,
+        cell,
+        test["anytime"],
+        ylabel=f"{test['metric']} ({test['better']} is better)",
+        log_scale=False,
+        panel_title=f"{test['metric']} of the incumbent (mean, 95% CI)",
+        title=f"{cell.name}: test metric {test['metric']} of the incumbent chosen on {cell.metric}",
+        stem=slug(cell.name) + "_test",
+    )
+
+
+def _two_panel_anytime(
+    root: Path,
+    cell: Cell,
+    anytime: dict[str, Any],
+    *,
+    ylabel: str,
+    log_scale: bool,
+    panel_title: str,
+    title: str,
+    stem: str,
+) -> list[str]:
+    """One metric's anytime curves against evaluations and against simulated time."""
+    labels = list(cell.labels)
+    colors = _colors(labels)
     gpu = bool((cell.space_info.get("provenance") or {}).get("gpu_trained"))
     with plt.rc_context(_STYLE):
         layout = _figure(
@@ -432,51 +471,16 @@ def draw_search(root: Path, cell: Cell, stats: dict[str, Any], *, log_scale: boo
         )
         axes = layout.axes
         max_seconds = float(cell.time_grid[-1]) if cell.time_grid.size else 1.0
-        anytime = search["anytime"]
         _anytime(
             axes[0, 0], anytime["evaluations"], labels, colors, "evaluations", log_scale, ylabel
         )
         time_label = _time_axis(axes[0, 1], max_seconds, gpu)
         _anytime(axes[0, 1], anytime["seconds"], labels, colors, time_label, log_scale, ylabel)
-        axes[0, 0].set_title(f"{ylabel.removesuffix(' of the incumbent')} (mean, 95% CI)")
+        axes[0, 0].set_title(panel_title)
         axes[0, 1].set_title("against simulated time")
         layout.legend(axes[0, 0])
-        layout.title(
-            f"{cell.name}: search metric {sm['metric']} (what the strategies saw; not ranked)"
-        )
-        return _save(layout.fig, root, slug(cell.name) + "_search")
-
-
-def draw_test(root: Path, cell: Cell, stats: dict[str, Any]) -> list[str]:
-    """Draw a space's test-metric figure: the incumbent's test value over the budget."""
-    labels = list(cell.labels)
-    colors = _colors(labels)
-    test = stats["test_metric"]
-    ylabel = f"{test['metric']} ({test['better']} is better)"
-    gpu = bool((cell.space_info.get("provenance") or {}).get("gpu_trained"))
-    with plt.rc_context(_STYLE):
-        layout = _figure(
-            labels,
-            nrows=1,
-            ncols=2,
-            width=10,
-            panels=3.6,
-            margins=(0.95, 0.15, 0.5, 0.3),
-            wspace=0.28,
-        )
-        axes = layout.axes
-        max_seconds = float(cell.time_grid[-1]) if cell.time_grid.size else 1.0
-        anytime = test["anytime"]
-        _anytime(axes[0, 0], anytime["evaluations"], labels, colors, "evaluations", False, ylabel)
-        time_label = _time_axis(axes[0, 1], max_seconds, gpu)
-        _anytime(axes[0, 1], anytime["seconds"], labels, colors, time_label, False, ylabel)
-        axes[0, 0].set_title(f"{test['metric']} of the incumbent (mean, 95% CI)")
-        axes[0, 1].set_title("against simulated time")
-        layout.legend(axes[0, 0])
-        layout.title(
-            f"{cell.name}: test metric {test['metric']} of the incumbent chosen on {cell.metric}"
-        )
-        return _save(layout.fig, root, slug(cell.name) + "_test")
+        layout.title(title)
+        return _save(layout.fig, root, stem)
 
 
 def _cd_groups(names: list[str], ranks: list[float], cd: float) -> list[tuple[int, int]]:
