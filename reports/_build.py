@@ -17,6 +17,7 @@ import os
 import platform
 import tempfile
 import warnings
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
@@ -346,6 +347,29 @@ def _family(
     }
 
 
+def _final_entries(
+    labels: Sequence[str], finals: Any, ranks: Any, *, kind: str, sign: float
+) -> dict[str, Any]:
+    """Per strategy: location and interval of its final values, rank, optima found, seeds.
+
+    Intervals of regret are cut at 0 (``lower_bound``); values are stored in the metric's
+    own sign (``sign`` < 0 marks a loss shown as its negation).
+    """
+    bound = 0.0 if kind == "regret" else None
+    final: dict[str, Any] = {}
+    for i, lab in enumerate(labels):
+        ci = _stats.mean_interval(finals[i], confidence=CONFIDENCE, lower_bound=bound)
+        final[lab] = {
+            **_location(finals[i], ci, sign),
+            "average_rank": _num(ranks[i]),
+            "n_found_optimum": (
+                int(np.count_nonzero(finals[i] <= 0.0)) if kind == "regret" else None
+            ),
+            "per_seed": _nums(sign * finals[i] if sign < 0 else finals[i]),
+        }
+    return final
+
+
 def _location(
     samples: FloatArray, ci: _stats.Interval, sign: float
 ) -> dict[str, float | int | None]:
@@ -455,17 +479,7 @@ def _search_stats(cell: Cell) -> dict[str, Any] | None:
     m = track.measure
     bound = 0.0 if m.kind == "regret" else None
     ranks = _stats.average_ranks(track.final.T)
-    final: dict[str, Any] = {}
-    for i, lab in enumerate(cell.labels):
-        ci = _stats.mean_interval(track.final[i], confidence=CONFIDENCE, lower_bound=bound)
-        final[lab] = {
-            **_location(track.final[i], ci, m.sign),
-            "average_rank": _num(ranks[i]),
-            "n_found_optimum": (
-                int(np.count_nonzero(track.final[i] <= 0.0)) if m.kind == "regret" else None
-            ),
-            "per_seed": _nums(m.sign * track.final[i] if m.sign < 0 else track.final[i]),
-        }
+    final = _final_entries(cell.labels, track.final, ranks, kind=m.kind, sign=m.sign)
     anytime: dict[str, Any] = {}
     for axis, grid, curves in (
         ("evaluations", cell.eval_grid, track.eval_curves),
@@ -611,17 +625,7 @@ def _cell_stats(
     ranks = np.asarray(
         [np.nan] * k if k == 0 else _stats.average_ranks(cell.final.T), dtype=np.float64
     )
-    final: dict[str, Any] = {}
-    for i, lab in enumerate(cell.labels):
-        ci = _stats.mean_interval(cell.final[i], confidence=CONFIDENCE, lower_bound=bound)
-        final[lab] = {
-            **_location(cell.final[i], ci, sign),
-            "average_rank": _num(ranks[i]),
-            "n_found_optimum": (
-                int(np.count_nonzero(cell.final[i] <= 0.0)) if m.kind == "regret" else None
-            ),
-            "per_seed": _nums(sign * cell.final[i] if sign < 0 else cell.final[i]),
-        }
+    final = _final_entries(cell.labels, cell.final, ranks, kind=m.kind, sign=sign)
     # Order on the loss (lower is better) whatever is shown: mean, then median, then label.
     described = {lab: _stats.describe(cell.final[i]) for i, lab in enumerate(cell.labels)}
     order = sorted(cell.labels, key=lambda lab: (described[lab].mean, described[lab].median, lab))
