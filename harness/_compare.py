@@ -23,7 +23,7 @@ import numpy as np
 from harness._evaluator import Budget, Evaluator
 from harness._execute import RunResult, execute_run
 from harness._loop import Interrupted, failed_trace
-from harness._workers import run_in_workers
+from harness.executors._pool import run_in_workers
 from harness.results import ResultsStore, RunSpec
 from spaces import Objective, TableOptions, load_objective
 from strategies import build_strategy, resolved_options

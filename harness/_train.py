@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness._workers import run_in_workers
+from harness.executors._pool import run_in_workers
 from spaces import UnknownSpaceError, available_spaces
 
 Hidden = tuple[int, ...]
