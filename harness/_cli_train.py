@@ -16,7 +16,16 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from harness._train import estimate_seconds, export_if_complete, plan_training, run_training
+from harness._cli_executor import add_executor_arguments, open_cli_executor
+from harness._train import (
+    TrainPlan,
+    TrainTask,
+    estimate_seconds,
+    export_if_complete,
+    plan_training,
+    run_training,
+)
+from harness.executors import Executor
 
 DEVICES = ("auto", "cpu", "cuda")
 CACHE_DIR_ENV = "HARNESS_CACHE_DIR"
@@ -114,7 +123,11 @@ def add_train_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
         "    python -m harness train --space mlp2/digits --dry-run\n"
         "\n"
         "  train the grid with 3 seeds on 2 processes:\n"
-        "    python -m harness train --space mlp3/digits --seeds 3 --workers 2",
+        "    python -m harness train --space mlp3/digits --seeds 3 --workers 2\n"
+        "\n"
+        "  on a Dask cluster whose GPU workers declare --resources GPU=1:\n"
+        "    python -m harness train --space mlp3/fashion-mnist --device cuda \\\n"
+        "        --executor dask --scheduler tcp://10.0.0.5:8786",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     train.add_argument("--space", required=True, metavar="NAME", help="mlp2/... or mlp3/...")
@@ -128,6 +141,7 @@ def add_train_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
         metavar="N",
         help="processes, one config each (default: CPU count; 0: this process)",
     )
+    add_executor_arguments(train)
     train.add_argument(
         "--dry-run", action="store_true", help="print what would be trained and how long"
     )
@@ -156,28 +170,11 @@ def cmd_train(args: argparse.Namespace, console: Console, err: Console) -> int:
         )
         return 0
     if plan.missing:
-        progress = Progress(
-            TextColumn("[bold]train[/]"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("models"),
-            TextColumn("{task.fields[rate]}"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=err,
-            disable=args.quiet,
-        )
-        with progress:
-            task = progress.add_task("models", total=plan.missing, rate="")
-
-            def on_models(n: int) -> None:
-                progress.advance(task, n)
-                elapsed = progress.tasks[task].elapsed or 0.0
-                done = progress.tasks[task].completed
-                if elapsed > 0:
-                    progress.update(task, rate=f"{done / elapsed:.2f} models/s")
-
-            failed = run_training(plan, workers=args.workers, on_models=on_models)
+        executor = open_cli_executor(args, err)
+        try:
+            failed = _train_with_progress(args, err, plan, executor)
+        finally:
+            executor.close()
         if failed:
             for t, reason in failed:
                 err.print(f"  {t.hidden} seeds {list(t.seeds)}: {reason}", markup=False)
@@ -187,3 +184,31 @@ def cmd_train(args: argparse.Namespace, console: Console, err: Console) -> int:
     if exported:
         console.print(f"grid complete: table {exported}", markup=False, highlight=False)
     return 0
+
+
+def _train_with_progress(
+    args: argparse.Namespace, err: Console, plan: TrainPlan, executor: Executor
+) -> list[tuple[TrainTask, str]]:
+    """Train ``plan`` on ``executor`` under a progress bar; returns the failed tasks."""
+    progress = Progress(
+        TextColumn("[bold]train[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("models"),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=args.quiet,
+    )
+    with progress:
+        task = progress.add_task("models", total=plan.missing, rate="")
+
+        def on_models(n: int) -> None:
+            progress.advance(task, n)
+            elapsed = progress.tasks[task].elapsed or 0.0
+            done = progress.tasks[task].completed
+            if elapsed > 0:
+                progress.update(task, rate=f"{done / elapsed:.2f} models/s")
+
+        return run_training(plan, executor=executor, on_models=on_models)

@@ -1,8 +1,10 @@
 """A comparison: the grid of runs (strategies x spaces x seeds), run in parallel and stored.
 
-Runs are executed by worker processes (``--workers``, `harness._workers`), each loading the
-spaces it needs once and returning whole runs; only the coordinating process writes to the
-store, one transaction per run, so the store never sees two writers or a half run. Runs
+Runs are computed by an executor (`harness.executors`: in this process, the harness's worker
+processes, or a Dask cluster), each worker loading the spaces it needs once and returning
+whole runs; only the coordinating process writes to the store, one transaction per run, so
+the store never sees two writers or a half run. Models a worker trained into a read-only
+training cache (a Dask worker's) come back with its run and are recorded here too. Runs
 already finished in the store are skipped: rerunning a command resumes it. Whatever a
 strategy does, only its own run fails (`harness._execute`).
 """
@@ -23,7 +25,7 @@ import numpy as np
 from harness._evaluator import Budget, Evaluator
 from harness._execute import RunResult, execute_run
 from harness._loop import Interrupted, failed_trace
-from harness.executors._pool import run_in_workers
+from harness.executors import Executor, open_executor
 from harness.results import ResultsStore, RunSpec
 from spaces import Objective, TableOptions, load_objective
 from strategies import build_strategy, resolved_options
@@ -209,6 +211,7 @@ def compare(
     store: ResultsStore,
     *,
     workers: int = 1,
+    executor: Executor | None = None,
     on_outcome: Callable[[RunOutcome], None] | None = None,
     specs: Sequence[RunSpec] | None = None,
     run_timeout: float | None = DEFAULT_RUN_TIMEOUT,
@@ -222,9 +225,12 @@ def compare(
     Args:
         comparison: The grid.
         store: Where runs are written (one transaction per run).
-        workers: Worker processes; 0 runs everything in this process (for debugging: a
-            strategy that kills its process then ends the comparison, and a run stuck in C
-            code cannot be timed out).
+        workers: Worker processes of the default executor when ``executor`` is None; 0 runs
+            everything in this process (the ``inline`` executor, for debugging: a strategy
+            that kills its process then ends the comparison, and a run stuck in C code
+            cannot be timed out).
+        executor: Where runs are computed (see `harness.executors.open_executor`); the
+            caller closes it.
         on_outcome: Called once per run of the grid, skipped ones included, as runs end.
         specs: The planned runs, if `plan_comparison` was already called.
         run_timeout: Seconds one run may take before it is stopped and failed (None: none).
@@ -258,7 +264,11 @@ def compare(
             todo.append(spec)
 
     def finish(spec: RunSpec, result: RunResult) -> None:
-        trace, configs, wall = result
+        trace, configs, wall, new_models = result
+        cache = getattr(objectives[spec.space], "cache", None)
+        if new_models and cache is not None:
+            for hidden, model in new_models:  # one transaction each, before the run's own
+                cache.put(hidden, model)
         store.write_run(spec, trace, configs=configs, wall_seconds=wall)
         emit(
             RunOutcome(
@@ -270,20 +280,24 @@ def compare(
             )
         )
 
-    if workers <= 0:
-        with _interrupts_told_apart():
-            for spec in todo:
-                finish(spec, execute_run(spec, comparison.table_options, run_timeout=run_timeout))
-        return outcomes
-    run_in_workers(
-        todo,
-        workers=workers,
-        target=functools.partial(
-            execute_run, table_options=comparison.table_options, run_timeout=run_timeout
-        ),
-        on_result=finish,
-        on_failure=lambda spec, reason: finish(spec, (failed_trace(reason), [], 0.0)),
-        timeout=run_timeout,
-        retries=retries,
+    owned = executor is None
+    if executor is None:
+        executor = open_executor("inline" if workers <= 0 else "processes", workers=workers)
+    target = functools.partial(
+        execute_run, table_options=comparison.table_options, run_timeout=run_timeout
     )
+    guard = _interrupts_told_apart() if executor.name == "inline" else contextlib.nullcontext()
+    try:
+        with guard:
+            executor.run(
+                todo,
+                target=target,
+                on_result=finish,
+                on_failure=lambda spec, reason: finish(spec, (failed_trace(reason), [], 0.0, [])),
+                timeout=run_timeout,
+                retries=retries,
+            )
+    finally:
+        if owned:
+            executor.close()
     return outcomes

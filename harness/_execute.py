@@ -8,12 +8,14 @@ strategy, its constructor or its space, or the run's time limit).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import signal
 import threading
 import time
 import traceback
 from collections.abc import Iterator
 from types import FrameType
+from typing import Any
 
 from harness._loop import (
     Interrupted,
@@ -28,19 +30,29 @@ from harness.seeding import strategy_seed
 from spaces import TableOptions, load_objective
 from strategies import build_strategy, registry
 
-RunResult = tuple[RunTrace, list[str], float]
-"""A run's trace, its configs in readable form, and its wall seconds."""
+NewModels = list[tuple[tuple[int, ...], Any]]
+"""Models a run trained into a read-only training cache: (hidden sizes, training run)."""
+RunResult = tuple[RunTrace, list[str], float, NewModels]
+"""A run's trace, its configs in readable form, its wall seconds, and the models it trained
+that its process could not record (a Dask worker's read-only cache; the coordinator records
+them)."""
 
 
 @contextlib.contextmanager
 def time_limit(seconds: float | None) -> Iterator[None]:
-    """Raise `RunTimedOut` in this thread after ``seconds`` (a no-op off the main thread).
+    """Raise `RunTimedOut` in this thread after ``seconds``.
 
-    SIGALRM interrupts Python code and sleeps; code stuck inside a C call is caught by the
-    coordinator's deadline instead, which kills the worker.
+    On the main thread SIGALRM interrupts Python code and sleeps; code stuck inside a C call
+    is caught by the coordinator's deadline instead, which kills the worker. Off it (a Dask
+    worker's task thread) the exception is set asynchronously in the thread, which Python
+    raises at its next bytecode: Python code is stopped, a sleep or C call only once it ends.
     """
-    if seconds is None or threading.current_thread() is not threading.main_thread():
+    if seconds is None:
         yield
+        return
+    if threading.current_thread() is not threading.main_thread():
+        with _thread_time_limit(seconds):
+            yield
         return
 
     def expire(signum: int, frame: FrameType | None) -> None:
@@ -55,6 +67,37 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+@contextlib.contextmanager
+def _thread_time_limit(seconds: float) -> Iterator[None]:
+    message = f"the run did not end within --run-timeout {seconds:g} s"
+
+    class _Expired(RunTimedOut):
+        def __init__(self) -> None:
+            super().__init__(message)
+
+    thread_id = threading.get_ident()
+    fired = threading.Event()
+    done = threading.Lock()
+
+    def expire() -> None:
+        with done:  # never fire once the block has been left
+            if not fired.is_set():
+                fired.set()
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                    ctypes.c_ulong(thread_id), ctypes.py_object(_Expired)
+                )
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        with done:
+            fired.set()
+            timer.cancel()
+
+
 def execute_run(
     spec: RunSpec, table_options: TableOptions | None = None, *, run_timeout: float | None = None
 ) -> RunResult:
@@ -64,6 +107,7 @@ def execute_run(
     real interrupt (`Interrupted`) passes through.
     """
     start = time.perf_counter()
+    objective: object = None
     try:
         # Loading the space is the harness's work, not the run's: the clock starts after it
         # (the coordinator's deadline, a few seconds later, still covers it).
@@ -91,5 +135,12 @@ def execute_run(
         raise
     except BaseException as exc:  # the constructor, the space or a late timer: this run only
         tb = traceback.format_exc()
-        return failed_trace(describe_error(exc), tb), [], time.perf_counter() - start
-    return trace, configs, time.perf_counter() - start
+        failed = failed_trace(describe_error(exc), tb)
+        return failed, [], time.perf_counter() - start, _new_models(objective)
+    return trace, configs, time.perf_counter() - start, _new_models(objective)
+
+
+def _new_models(objective: object) -> NewModels:
+    """What ``objective`` trained and could not record itself (see `RunResult`)."""
+    take = getattr(objective, "take_new_models", None)
+    return list(take()) if take is not None else []

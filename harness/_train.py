@@ -1,10 +1,12 @@
 """Filling a training cache: ``python -m harness train``.
 
 The models a grid still misses are trained config by config (all missing seeds of a config in
-one batched pass) in worker processes of the comparison's pool, so the same guarantees hold:
-a worker that dies costs only its config (retried), none outlives the command, and Ctrl-C or
-``kill -9`` keeps every model already recorded - each is one transaction of the cache - so
-the same command resumes with what is missing. A grid that is complete is exported as a table
+one batched pass) by an executor's workers (`harness.executors`: the harness's processes, or
+a Dask cluster with GPU workers), so the same guarantees as for a comparison hold: a worker
+that dies costs only its config (retried), none outlives the command. Workers send the
+trained models back and this process alone writes the cache, one transaction per model as
+each config ends, so Ctrl-C or ``kill -9`` keeps every model already recorded and the same
+command resumes with what is missing. A grid that is complete is exported as a table
 file, so that ``compare`` then knows its optimum and reports regret.
 """
 
@@ -16,8 +18,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from harness.executors._pool import run_in_workers
+from harness.executors import Executor, open_executor
 from spaces import UnknownSpaceError, available_spaces
 
 Hidden = tuple[int, ...]
@@ -118,49 +121,70 @@ def plan_training(space: str, *, seeds: int | None = None, device: str = "cpu") 
 
 
 @functools.cache
-def _context(dataset: str, device: str) -> tuple[object, object, object]:
-    """This process's recipe, data set and cache for ``dataset`` (loaded once per worker)."""
-    from spaces.training import TrainingCache, cache_path, load_dataset, recipe_for
+def _context(dataset: str, device: str) -> tuple[object, object]:
+    """This process's recipe and data set for ``dataset`` (loaded once per worker)."""
+    from spaces.training import load_dataset, recipe_for
 
     recipe = recipe_for(dataset, device=device)
-    return (
-        recipe,
-        load_dataset(dataset),
-        TrainingCache(cache_path(recipe), recipe),
-    )
+    return recipe, load_dataset(dataset)
 
 
-def train_task(task: TrainTask) -> int:
-    """Train and record one task's models (in a worker); returns how many."""
+def train_task(task: TrainTask) -> list[Any]:
+    """Train one task's models (in a worker); returns the training runs, seed by seed."""
     from spaces.training import train_config
 
-    recipe, data, cache = _context(task.dataset, task.device)
-    runs = train_config(recipe, data, task.hidden, list(task.seeds))  # type: ignore[arg-type]
-    for run in runs:
-        cache.put(task.hidden, run)  # type: ignore[attr-defined]
-    return len(runs)
+    recipe, data = _context(task.dataset, task.device)
+    return train_config(recipe, data, task.hidden, list(task.seeds))  # type: ignore[arg-type]
 
 
 def run_training(
-    plan: TrainPlan, *, workers: int, on_models: Callable[[int], None]
+    plan: TrainPlan,
+    *,
+    workers: int = 1,
+    on_models: Callable[[int], None],
+    executor: Executor | None = None,
 ) -> list[tuple[TrainTask, str]]:
-    """Train every task of ``plan``; ``on_models`` gets each config's model count as it ends.
+    """Train every task of ``plan`` and record it; ``on_models`` gets each config's count.
+
+    Args:
+        plan: What to train.
+        workers: Worker processes of the default executor when ``executor`` is None (0: this
+            process).
+        on_models: Called with each config's model count as it is recorded.
+        executor: Where to train (the caller closes it); on Dask, CUDA recipes ask for
+            workers with the ``GPU`` resource.
 
     Returns:
         The tasks that failed, with the reason (a worker that died three times).
     """
+    from spaces.training import TrainingCache, recipe_for
+
     failed: list[tuple[TrainTask, str]] = []
-    if workers <= 0:
-        for task in plan.tasks:
-            on_models(train_task(task))
+    if not plan.tasks:
         return failed
-    run_in_workers(
-        list(plan.tasks),
-        workers=workers,
-        target=train_task,
-        on_result=lambda task, n: on_models(n),
-        on_failure=lambda task, reason: failed.append((task, reason)),
-    )
+    first = plan.tasks[0]
+    recipe = recipe_for(first.dataset, device=first.device)
+    owned = executor is None
+    if executor is None:
+        executor = open_executor("inline" if workers <= 0 else "processes", workers=workers)
+    try:
+        with TrainingCache(Path(plan.cache), recipe) as cache:
+
+            def record(task: TrainTask, runs: list[Any]) -> None:
+                for run in runs:
+                    cache.put(task.hidden, run)
+                on_models(len(runs))
+
+            executor.run(
+                list(plan.tasks),
+                target=train_task,
+                on_result=record,
+                on_failure=lambda task, reason: failed.append((task, reason)),
+                resources={"GPU": 1} if recipe.device_type == "cuda" else None,
+            )
+    finally:
+        if owned:
+            executor.close()
     return failed
 
 

@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from harness._cli_executor import add_executor_arguments, open_cli_executor
 from harness._cli_experiment import add_experiment_parser, cmd_experiment
 from harness._cli_train import (
     DEVICES,
@@ -43,7 +44,8 @@ from harness._compare import (
 from harness._evaluator import Budget
 from harness._experiment_file import ExperimentFile, load_experiment_file
 from harness._loop import Interrupted
-from harness.results import DB_NAME, ResultsStore, StoreError, open_results
+from harness.executors import Executor
+from harness.results import DB_NAME, ResultsStore, RunSpec, StoreError, open_results
 from spaces import (
     Objective,
     ObjectiveError,
@@ -382,6 +384,7 @@ def build_parser(compare_defaults: dict[str, Any] | None = None) -> argparse.Arg
         help="worker processes (default: CPU count); 0 runs in this process, for debugging "
         "(no protection against a strategy that exits or hangs)",
     )
+    add_executor_arguments(cmp)
     cmp.add_argument(
         "--run-timeout",
         type=_positive_float,
@@ -679,6 +682,23 @@ def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> in
     apply_training_arguments(args)
     specs, objectives = plan_comparison(comparison)  # every input checked before any write
     _check_seconds_budget(objectives.values(), budget)
+    # Started before the store exists: a scheduler that does not answer writes nothing.
+    executor = open_cli_executor(args, err)
+    try:
+        return _run_comparison(args, console, err, comparison, specs, experiment, executor)
+    finally:
+        executor.close()
+
+
+def _run_comparison(
+    args: argparse.Namespace,
+    console: Console,
+    err: Console,
+    comparison: Comparison,
+    specs: list[RunSpec],
+    experiment: ExperimentFile | None,
+    executor: Executor,
+) -> int:
     store = ResultsStore(args.out)
     if experiment is not None:
         store.record_experiment(experiment.path.name, experiment.text)
@@ -710,7 +730,7 @@ def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> in
             outcomes = compare(
                 comparison,
                 store,
-                workers=args.workers,
+                executor=executor,
                 on_outcome=on_outcome,
                 specs=specs,
                 run_timeout=args.run_timeout,

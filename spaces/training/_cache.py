@@ -13,6 +13,10 @@ Safe under concurrency and crashes:
   deterministic, so they get the same accuracies) and ``INSERT OR IGNORE``: one row is kept,
   and the loser reads the winner's row back, so both report the same numbers, recorded
   seconds included.
+- Read-only (``read_only=True``, or ``$HARNESS_CACHE_READ_ONLY=1`` as Dask workers set it):
+  the file, where there is one, is copied into memory once and never written; models trained
+  in this process are kept in memory (`TrainingCache.take_new`) for the one process that
+  writes the cache to record.
 - The file carries SQLite's application id ``0x4E415354`` ("NAST") and its recipe: a cache of
   another recipe, or any other database, is refused with one line and never written into.
 """
@@ -35,6 +39,8 @@ APPLICATION_ID = 0x4E415354
 """SQLite application id of a training cache ("NAST")."""
 SCHEMA_VERSION = 1
 _BUSY_MS = 60_000  # a writer waits this long for another process's transaction
+READ_ONLY_ENV = "HARNESS_CACHE_READ_ONLY"
+"""Set to ``1``: every cache opened in this process is read-only (see module doc)."""
 
 Hidden = tuple[int, ...]
 
@@ -66,10 +72,16 @@ class TrainingCache:
             created or opened.
     """
 
-    def __init__(self, path: Path, recipe: Recipe) -> None:
+    def __init__(self, path: Path, recipe: Recipe, *, read_only: bool | None = None) -> None:
         self.path = path
         self.recipe = recipe
         self._checksum = recipe.checksum()
+        self._new: list[tuple[Hidden, TrainingRun]] = []
+        self.read_only = os.environ.get(READ_ONLY_ENV) == "1" if read_only is None else read_only
+        self._rows: dict[tuple[str, int], TrainingRun] | None = None
+        if self.read_only:
+            self._open_in_memory()
+            return
         try:
             info = path.stat()
         except FileNotFoundError:
@@ -100,7 +112,20 @@ class TrainingCache:
             with contextlib.suppress(Exception):
                 self._db.close()
             raise CacheError(f"training cache {path}: cannot be used ({exc})") from None
-        self._rows: dict[tuple[str, int], TrainingRun] | None = None
+
+    def _open_in_memory(self) -> None:
+        """A private in-memory copy of the file (an empty cache where there is none)."""
+        self._db = sqlite3.connect(":memory:", isolation_level=None)
+        try:
+            if self.path.is_file() and self.path.stat().st_size > 0:
+                source = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+                try:
+                    source.backup(self._db)
+                finally:
+                    source.close()
+            self._open(new=self._db.execute("PRAGMA application_id").fetchone()[0] == 0)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise CacheError(f"training cache {self.path}: cannot be read ({exc})") from None
 
     def _open(self, *, new: bool) -> None:
         db = self._db
@@ -148,6 +173,8 @@ class TrainingCache:
                 f"training cache {self.path}: schema {meta.get('schema_version')}, this "
                 f"version reads {SCHEMA_VERSION}; point --cache-dir elsewhere"
             )
+        if self.read_only:
+            return
         # WAL: readers never block the one writer, and a commit is one fsync'd append.
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
@@ -191,18 +218,21 @@ class TrainingCache:
         """
         key = (hidden_key(hidden), int(run.seed))
         try:
-            self._db.execute(
-                "INSERT OR IGNORE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    *key,
-                    json.dumps(list(run.train_loss)),
-                    json.dumps(list(run.val_acc)),
-                    json.dumps(list(run.test_acc)),
-                    json.dumps(list(run.epoch_seconds)),
-                    int(run.n_params),
-                    run.device_name,
-                    float(run.latency_ms),
-                ),
+            inserted = (
+                self._db.execute(
+                    "INSERT OR IGNORE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        *key,
+                        json.dumps(list(run.train_loss)),
+                        json.dumps(list(run.val_acc)),
+                        json.dumps(list(run.test_acc)),
+                        json.dumps(list(run.epoch_seconds)),
+                        int(run.n_params),
+                        run.device_name,
+                        float(run.latency_ms),
+                    ),
+                ).rowcount
+                == 1
             )
             row = self._db.execute(
                 "SELECT * FROM runs WHERE hidden = ? AND seed = ?", key
@@ -211,7 +241,18 @@ class TrainingCache:
             raise CacheError(f"training cache {self.path}: cannot be written ({exc})") from None
         stored = _run(row)
         self._all()[key] = stored
+        if self.read_only and inserted:
+            self._new.append((tuple(int(h) for h in hidden), stored))
         return stored
+
+    def take_new(self) -> list[tuple[Hidden, TrainingRun]]:
+        """The models trained into this read-only cache since the last call (then forgotten).
+
+        The process that writes the cache records them with `put`; a writable cache has
+        none (what it trains is in its file already).
+        """
+        new, self._new = self._new, []
+        return new
 
     def close(self) -> None:
         """Close the file."""

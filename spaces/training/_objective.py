@@ -107,6 +107,13 @@ class TrainedObjective(Objective):
         found = self._memo[key] = evaluation_of(run, self.info.search_metric)
         return found
 
+    def take_new_models(self) -> list[tuple[Hidden, TrainingRun]]:
+        """Models trained here that a read-only cache holds for its writer (then forgotten).
+
+        Empty where the cache is writable: what this objective trains is recorded at once.
+        """
+        return self.cache.take_new()
+
     def reader(self) -> Reader:
         """A memo probe per hit; a miss trains (see `evaluate`)."""
         memo = self._memo

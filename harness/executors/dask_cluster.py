@@ -1,0 +1,255 @@
+"""The ``dask`` executor: tasks computed on a Dask cluster, results written here.
+
+Without a scheduler address it starts a `distributed.LocalCluster` of ``workers`` processes
+(one thread each) and closes it afterwards; with one (``tcp://host:8786``) it connects to an
+existing cluster - a Kubernetes deployment, dask-jobqueue's ``SLURMCluster`` - and leaves it
+running. Either way:
+
+- Workers compute; this process alone writes the results store and the training cache (SQLite
+  must never be shared over a network file system). Workers open the training cache, where
+  they can see it, read-only and send back the models they trained with the run's result.
+- Results stream back as they finish (`distributed.as_completed`): a coordinator that dies
+  loses only the runs still computing, and rerunning the command resumes.
+- A worker that dies while computing a task costs a retry on another worker (the task is
+  resubmitted under a new key, so it is never recorded twice); a task that kills ``retries +
+  1`` workers is reported failed with the reason. The scheduler is told to give up on a task
+  after its first killed worker (``distributed.scheduler.allowed-failures = 0``), so the
+  retries counted here are the only ones; an external scheduler keeps its own setting.
+- A run's time limit is enforced inside the worker's task thread
+  (`harness._execute.time_limit` stops Python code); a task still running
+  `KILL_GRACE_SECONDS` later (a long sleep, C code) is reported failed and abandoned: Dask
+  cannot kill a thread, so it runs on in its worker until it ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import threading
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, TypeVar
+
+from harness.executors import ExecutorError
+from harness.executors._pool import KILL_GRACE_SECONDS
+
+Task = TypeVar("Task")
+Result = TypeVar("Result")
+
+NAME = "dask"
+CONNECT_TIMEOUT_SECONDS = 10.0
+"""How long to wait for a scheduler given with ``--scheduler`` to answer."""
+READ_ONLY_CACHE_ENV = "HARNESS_CACHE_READ_ONLY"
+"""Set in Dask workers: the training cache is read there, never written (see module doc)."""
+INSTALL_HINT = "install the extra: pip install -e '.[dask]' (or pip install 'dask[distributed]')"
+
+
+def _distributed() -> Any:
+    """The ``distributed`` module, untyped (it ships no annotations mypy can use)."""
+    import importlib
+
+    module = importlib.import_module("distributed")
+    importlib.import_module("distributed.scheduler")
+    return module
+
+
+@dataclass(frozen=True, slots=True)
+class Abandoned:
+    """What a worker returns for a task that outran its time limit and could not be stopped."""
+
+    seconds: float
+
+
+def on_worker(target: Callable[[Any], Any], task: Any, timeout: float | None) -> Any:
+    """Run ``target(task)`` in a Dask worker, with the harness's worker settings.
+
+    With a ``timeout`` the target runs in a thread of its own: one still running
+    `KILL_GRACE_SECONDS` after the limit (stuck in a sleep or C code, where the in-thread
+    limit cannot reach it) is abandoned - left to end on its own - and `Abandoned` returned,
+    so the worker takes the next task.
+    """
+    os.environ[READ_ONLY_CACHE_ENV] = "1"
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
+    if timeout is None:
+        return target(task)
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["result"] = target(task)
+        except BaseException as exc:  # handed to the worker's own thread below
+            box["error"] = exc
+
+    thread = threading.Thread(target=work, name="harness-task", daemon=True)
+    thread.start()
+    thread.join(timeout + KILL_GRACE_SECONDS)
+    if thread.is_alive():
+        return Abandoned(timeout)
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+class DaskExecutor:
+    """Tasks on a Dask cluster (see module doc)."""
+
+    name = NAME
+
+    def __init__(self, client: Any, cluster: Any | None, workers: int) -> None:
+        self._client = client
+        self._cluster = cluster
+        self.workers = workers
+
+    @property
+    def dashboard(self) -> str | None:
+        """The address of Dask's dashboard, where one runs."""
+        link = getattr(self._client, "dashboard_link", None)
+        return str(link) if link else None
+
+    def run(
+        self,
+        tasks: Sequence[Task],
+        *,
+        target: Callable[[Task], Result],
+        on_result: Callable[[Task, Result], None],
+        on_failure: Callable[[Task, str], None],
+        timeout: float | None = None,
+        retries: int = 2,
+        resources: Mapping[str, float] | None = None,
+    ) -> None:
+        """See `harness.executors.Executor.run`."""
+        distributed = _distributed()
+        as_completed = distributed.as_completed
+        killed_worker = distributed.scheduler.KilledWorker
+
+        client = self._client
+        # A cluster started here shares this machine's devices: resources apply only to an
+        # existing cluster, whose GPU workers declare them (``--resources GPU=1``).
+        needed = dict(resources) if resources and self._cluster is None else None
+        if needed:
+            self._check_resources(needed)
+        pending: dict[str, tuple[Task, int]] = {}
+        run_id = uuid.uuid4().hex[:8]
+
+        def submit(index: int, task: Task, attempt: int) -> Any:
+            future = client.submit(
+                on_worker,
+                target,
+                task,
+                timeout,
+                key=f"harness-{run_id}-{index}-{attempt}",
+                pure=False,
+                resources=needed,
+            )
+            pending[future.key] = (task, attempt)
+            future.harness_index = index  # which task, for a resubmission
+            return future
+
+        futures = [submit(i, task, 1) for i, task in enumerate(tasks)]
+        stream = as_completed(futures)
+        try:
+            for future in stream:
+                task, attempt = pending.pop(future.key)
+                if future.status == "finished":
+                    result = future.result()
+                    future.release()
+                    if isinstance(result, Abandoned):
+                        on_failure(
+                            task,
+                            f"timeout: the run did not end within --run-timeout "
+                            f"{result.seconds:g} s (abandoned on its worker)",
+                        )
+                    else:
+                        on_result(task, result)
+                    continue
+                error = future.exception()
+                future.release()
+                if isinstance(error, killed_worker):
+                    if attempt <= retries:
+                        stream.add(submit(future.harness_index, task, attempt + 1))
+                        continue
+                    on_failure(task, f"worker died ({attempt} attempts)")
+                    continue
+                on_failure(task, f"{type(error).__name__}: {error}".splitlines()[0])
+        finally:
+            if pending:  # interrupted: nothing queued should go on computing
+                with contextlib.suppress(Exception):
+                    client.cancel([f for f in futures if f.key in pending], force=True)
+
+    def _check_resources(self, needed: dict[str, float]) -> None:
+        """Refuse work no worker of the cluster could ever take (it would wait for ever)."""
+        workers = self._client.scheduler_info().get("workers", {})
+        for worker in workers.values():
+            have = worker.get("resources") or {}
+            if all(have.get(k, 0) >= v for k, v in needed.items()):
+                return
+        asked = ",".join(f"{k}={v:g}" for k, v in needed.items())
+        raise ExecutorError(
+            f"no worker of the Dask cluster declares the resources {asked} (of "
+            f"{len(workers)} worker(s)); start GPU workers with `dask worker SCHEDULER "
+            f"--resources {asked}`"
+        )
+
+    def close(self) -> None:
+        """Disconnect; a cluster started here is shut down."""
+        with contextlib.suppress(Exception):
+            self._client.close()
+        if self._cluster is not None:
+            with contextlib.suppress(Exception):
+                self._cluster.close()
+            self._cluster = None
+
+    def __enter__(self) -> DaskExecutor:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def create(*, workers: int, scheduler: str | None = None) -> DaskExecutor:
+    """Connect to ``scheduler``, or start a local cluster of ``workers`` processes.
+
+    Raises:
+        ExecutorError: Dask is not installed, or the scheduler does not answer.
+    """
+    try:
+        import dask
+
+        distributed = _distributed()
+        client_class, cluster_class = distributed.Client, distributed.LocalCluster
+    except ImportError:
+        raise ExecutorError(
+            f"--executor dask needs Dask, which is not installed; {INSTALL_HINT}"
+        ) from None
+    if scheduler is not None:
+        try:
+            client = client_class(scheduler, timeout=CONNECT_TIMEOUT_SECONDS)
+        except (OSError, TimeoutError, ValueError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ExecutorError(
+                f"--scheduler {scheduler!r}: no Dask scheduler answered within "
+                f"{CONNECT_TIMEOUT_SECONDS:g} s ({reason})"
+            ) from None
+        n_workers = len(client.scheduler_info().get("workers", {}))
+        return DaskExecutor(client, None, max(1, n_workers))
+    n = max(1, workers)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        cluster = cluster_class(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",  # a free port: two comparisons never collide
+            silence_logs=logging.ERROR,
+        )
+    return DaskExecutor(client_class(cluster), cluster, n)
