@@ -34,6 +34,7 @@ SMALL = [
     "--quiet",
 ]
 
+
 def _has_dask() -> bool:
     try:
         import distributed  # noqa: F401
@@ -147,7 +148,8 @@ def test_a_scheduler_that_does_not_answer_is_one_line_exit_2_and_writes_nothing(
     elapsed = time.monotonic() - start
     err = capsys.readouterr().err
     assert code == 2
-    assert err.count("\n") == 1 and err.startswith(f"error: --scheduler '{address}': no Dask")
+    assert err.count("\n") == 1
+    assert err.startswith(f"error: --scheduler '{address}': no Dask")
     assert elapsed < 30
     assert not out.exists()
 
@@ -160,7 +162,8 @@ def test_dask_without_the_extra_is_one_line_saying_how_to_install(
     code = main([*SMALL, "--executor", "dask", "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 2
-    assert err.count("\n") == 1 and "pip install -e '.[dask]'" in err
+    assert err.count("\n") == 1
+    assert "pip install -e '.[dask]'" in err
     assert not out.exists()
 
 
@@ -168,13 +171,124 @@ def test_dask_without_the_extra_is_one_line_saying_how_to_install(
 def test_dask_refuses_gpu_work_that_no_worker_can_take() -> None:
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False) as cluster:
-        with open_executor("dask", workers=1, scheduler=cluster.scheduler_address) as executor:
-            with pytest.raises(ExecutorError, match="declares the resources GPU=1"):
-                executor.run(
-                    [1],
-                    target=_square,
-                    on_result=lambda t, r: None,
-                    on_failure=lambda t, r: None,
-                    resources={"GPU": 1},
-                )
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=False) as cluster,
+        open_executor("dask", workers=1, scheduler=cluster.scheduler_address) as executor,
+        pytest.raises(ExecutorError, match="declares the resources GPU=1"),
+    ):
+        executor.run(
+            [1],
+            target=_square,
+            on_result=lambda t, r: None,
+            on_failure=lambda t, r: None,
+            resources={"GPU": 1},
+        )
+
+
+def test_a_time_limit_stops_spinning_python_code_off_the_main_thread() -> None:
+    import threading
+
+    from harness._execute import time_limit
+    from harness._loop import RunTimedOut
+
+    caught: list[BaseException] = []
+
+    def spin() -> None:
+        try:
+            with time_limit(0.3):
+                while True:
+                    pass
+        except RunTimedOut as exc:
+            caught.append(exc)
+
+    thread = threading.Thread(target=spin, daemon=True)
+    start = time.monotonic()
+    thread.start()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert time.monotonic() - start < 5
+    assert [str(e) for e in caught] == ["the run did not end within --run-timeout 0.3 s"]
+
+
+def test_a_time_limit_left_in_time_never_fires_later() -> None:
+    import threading
+
+    from harness._execute import time_limit
+
+    def quick() -> None:
+        with time_limit(0.2):
+            pass
+        time.sleep(0.5)  # past the limit, outside the block: nothing may be raised
+
+    errors: list[BaseException] = []
+
+    def guarded() -> None:
+        try:
+            quick()
+        except BaseException as exc:  # a late timer would land here
+            errors.append(exc)
+
+    thread = threading.Thread(target=guarded)
+    thread.start()
+    thread.join(5)
+    assert errors == []
+
+
+@needs_dask
+def test_dask_workers_never_write_the_training_cache_the_coordinator_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    cache_dir = tmp_path / "cache"
+    args = [
+        "compare",
+        "--space",
+        "mlpwide/digits",
+        "--strategy",
+        "random",
+        "--seeds",
+        "2",
+        "--budget",
+        "2",
+        "--executor",
+        "dask",
+        "--workers",
+        "2",
+        "--cache-dir",
+        str(cache_dir),
+        "--quiet",
+    ]
+    assert main([*args, "--out", str(tmp_path / "cold")]) == 0
+    (cache,) = (cache_dir / "trained").glob("digits-*.sqlite")
+    with sqlite3.connect(cache) as con:
+        models = con.execute("SELECT count(*) FROM runs").fetchone()[0]
+    assert models == 4  # 2 runs x 2 evaluations, each a new mlpwide model
+    # Warm: nothing is trained again and the statistics are the same, byte for byte.
+    mtime = cache.stat().st_mtime_ns
+    assert main([*args, "--out", str(tmp_path / "warm")]) == 0
+    assert cache.stat().st_mtime_ns == mtime
+    assert _stats(tmp_path / "warm") == _stats(tmp_path / "cold")
+    capsys.readouterr()
+
+
+@needs_dask
+def test_train_on_dask_records_the_same_models_as_training_here(tmp_path: Path) -> None:
+    import sqlite3
+
+    def rows(cache_dir: Path) -> list[tuple[object, ...]]:
+        (cache,) = (cache_dir / "trained").glob("digits-*.sqlite")
+        with sqlite3.connect(cache) as con:
+            return con.execute(
+                "SELECT hidden, seed, val_acc, test_acc, train_loss FROM runs ORDER BY 1, 2"
+            ).fetchall()
+
+    base = ["train", "--space", "mlp2/digits", "--seeds", "1", "--quiet"]
+    assert (
+        main([*base, "--executor", "dask", "--workers", "2", "--cache-dir", str(tmp_path / "d")])
+        == 0
+    )
+    assert main([*base, "--workers", "0", "--cache-dir", str(tmp_path / "i")]) == 0
+    on_dask = rows(tmp_path / "d")
+    assert len(on_dask) == 25
+    assert on_dask == rows(tmp_path / "i")

@@ -207,3 +207,44 @@ def test_a_kill_during_training_loses_only_the_unfinished_model(tmp_path: Path) 
     obj = objective(path, family="mlp3")
     obj.evaluate(0, 0)  # a recorded model: no training
     assert obj.trained == 0
+
+
+def test_a_read_only_cache_reads_the_file_and_keeps_new_models_for_its_writer(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "c.sqlite"
+    writer = objective(path)
+    recorded = writer.evaluate(3, 0)
+    recipe = tiny_recipe()
+    before = path.read_bytes()
+    reader = TrainingCache(path, recipe, read_only=True)
+    assert reader.count() == 1
+    ro = objective(path)
+    ro.cache = reader
+    assert ro.evaluate(3, 0) == recorded  # a hit from the file: nothing trained
+    assert ro.take_new_models() == []
+    ro.evaluate(4, 1)  # a miss: trained, kept in memory
+    new = ro.take_new_models()
+    assert [(h, r.seed) for h, r in new] == [(ro.hidden(4), 1)]
+    assert ro.take_new_models() == []  # taken once
+    assert path.read_bytes() == before  # the file is never written
+    # The writer records what the reader trained: the same numbers it would have trained.
+    for hidden, run in new:
+        writer.cache.put(hidden, run)
+    assert writer.cache.count() == 2
+    assert writer.evaluate(4, 1).value == new[0][1].val_acc[-1]
+
+
+def test_a_read_only_cache_of_no_file_is_empty_and_creates_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "c.sqlite"
+    cache = TrainingCache(path, tiny_recipe(), read_only=True)
+    assert cache.count() == 0
+    assert not path.exists()
+    assert not path.parent.exists()
+
+
+def test_a_read_only_cache_still_refuses_another_recipe(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    objective(path).evaluate(0, 0)
+    with pytest.raises(CacheError, match="another recipe"):
+        TrainingCache(path, tiny_recipe(epochs=3), read_only=True)

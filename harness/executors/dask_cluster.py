@@ -168,9 +168,15 @@ class DaskExecutor:
                     else:
                         on_result(task, result)
                     continue
-                error = future.exception()
+                try:
+                    error = future.exception()
+                except Exception as exc:  # cancelled: the scheduler dropped it with a worker
+                    error = exc
+                status = future.status
                 future.release()
-                if isinstance(error, killed_worker):
+                # A worker's death shows as KilledWorker, or (a task the dead worker held but
+                # had not started) as a lost or cancelled future with no exception of its own.
+                if isinstance(error, killed_worker) or error is None or status != "error":
                     if attempt <= retries:
                         stream.add(submit(future.harness_index, task, attempt + 1))
                         continue
