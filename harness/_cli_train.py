@@ -154,7 +154,10 @@ def cmd_train(args: argparse.Namespace, console: Console, err: Console) -> int:
     if args.workers < 0 or args.workers > 256:
         raise ValueError(f"--workers {args.workers}: must be 0..256")
     device = apply_training_arguments(args)
-    plan = plan_training(args.space, seeds=args.seeds, device=device)
+    # On an existing Dask cluster the models train on its workers, which may have the GPU
+    # this machine lacks: --device cuda is then not checked here (the workers check it).
+    here = args.scheduler is None
+    plan = plan_training(args.space, seeds=args.seeds, device=device, device_here=here)
     console.print(
         f"{plan.space}: {plan.recorded} of {plan.total} models recorded, {plan.missing} to "
         f"train\n  recipe: {plan.recipe_line}\n  cache: {plan.cache}",
@@ -180,7 +183,11 @@ def cmd_train(args: argparse.Namespace, console: Console, err: Console) -> int:
                 err.print(f"  {t.hidden} seeds {list(t.seeds)}: {reason}", markup=False)
             err.print(f"{len(failed)} config(s) failed; run the same command again to retry")
             return 1
-    exported = export_if_complete(plan.space, device=device) if args.seeds is None else None
+    exported = (
+        export_if_complete(plan.space, device=device, device_here=here)
+        if args.seeds is None
+        else None
+    )
     if exported:
         console.print(f"grid complete: table {exported}", markup=False, highlight=False)
     return 0

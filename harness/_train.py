@@ -35,6 +35,9 @@ class TrainTask:
     device: str
     hidden: Hidden
     seeds: tuple[int, ...]
+    recipe_checksum: str = ""
+    """The coordinator's recipe: a worker whose own recipe differs (another torch version,
+    other data files) refuses the task instead of mixing its numbers into the cache."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,6 +51,7 @@ class TrainPlan:
         recorded: Models of the grid already in the cache.
         cache: The cache file.
         recipe_line: The recipe, in one line.
+        recipe: The recipe itself (`spaces.training.Recipe`).
     """
 
     space: str
@@ -56,6 +60,7 @@ class TrainPlan:
     recorded: int
     cache: str
     recipe_line: str
+    recipe: Any
 
     @property
     def missing(self) -> int:
@@ -63,8 +68,12 @@ class TrainPlan:
         return self.total - self.recorded
 
 
-def plan_training(space: str, *, seeds: int | None = None, device: str = "cpu") -> TrainPlan:
+def plan_training(
+    space: str, *, seeds: int | None = None, device: str = "cpu", device_here: bool = True
+) -> TrainPlan:
     """The models of ``space``'s grid that its cache does not hold yet.
+
+    ``device_here=False``: the models are trained elsewhere (see `spaces.training.recipe_for`).
 
     Raises:
         UnknownSpaceError: ``space`` is not a space.
@@ -93,7 +102,7 @@ def plan_training(space: str, *, seeds: int | None = None, device: str = "cpu") 
             f"space {space!r} is open (about 10^9 configs): it is trained on demand by "
             f"`compare`; `train` fills the grids {', '.join(GRID_FAMILIES)}"
         )
-    recipe = recipe_for(dataset, device=device)
+    recipe = recipe_for(dataset, device=device, device_here=device_here)
     n_seeds = recipe.n_seeds if seeds is None else seeds
     if not 1 <= n_seeds <= recipe.n_seeds:
         raise ValueError(f"--seeds {n_seeds}: the recipe has seeds 0..{recipe.n_seeds - 1}")
@@ -109,7 +118,7 @@ def plan_training(space: str, *, seeds: int | None = None, device: str = "cpu") 
         missing = tuple(s for s in range(n_seeds) if (key, s) not in done)
         recorded += n_seeds - len(missing)
         if missing:
-            tasks.append(TrainTask(family, dataset, device, hidden, missing))
+            tasks.append(TrainTask(family, dataset, device, hidden, missing, recipe.checksum()))
     return TrainPlan(
         space=space,
         tasks=tuple(tasks),
@@ -117,6 +126,7 @@ def plan_training(space: str, *, seeds: int | None = None, device: str = "cpu") 
         recorded=recorded,
         cache=str(path),
         recipe_line=recipe.describe(),
+        recipe=recipe,
     )
 
 
@@ -134,6 +144,12 @@ def train_task(task: TrainTask) -> list[Any]:
     from spaces.training import train_config
 
     recipe, data = _context(task.dataset, task.device)
+    here = recipe.checksum()  # type: ignore[attr-defined]
+    if task.recipe_checksum and here != task.recipe_checksum:
+        raise ValueError(
+            f"this worker's recipe ({recipe.describe()}) is not the "  # type: ignore[attr-defined]
+            "coordinator's: install the same torch version and data files on every worker"
+        )
     return train_config(recipe, data, task.hidden, list(task.seeds))  # type: ignore[arg-type]
 
 
@@ -157,13 +173,12 @@ def run_training(
     Returns:
         The tasks that failed, with the reason (a worker that died three times).
     """
-    from spaces.training import TrainingCache, recipe_for
+    from spaces.training import TrainingCache
 
     failed: list[tuple[TrainTask, str]] = []
     if not plan.tasks:
         return failed
-    first = plan.tasks[0]
-    recipe = recipe_for(first.dataset, device=first.device)
+    recipe = plan.recipe
     owned = executor is None
     if executor is None:
         executor = open_executor("inline" if workers <= 0 else "processes", workers=workers)
@@ -218,27 +233,30 @@ def estimate_seconds(plan: TrainPlan, *, workers: int) -> float:
     return total / max(1, min(workers, len(plan.tasks)))
 
 
-def export_if_complete(space: str, *, device: str = "cpu", to: Path | None = None) -> str | None:
+def export_if_complete(
+    space: str, *, device: str = "cpu", to: Path | None = None, device_here: bool = True
+) -> str | None:
     """Export ``space``'s grid as a table once every model is recorded; returns its path.
 
     Args:
         space: A grid space.
         device: The device of the recipe.
         to: Where to write (default: beside the cache, where `load_objective` finds it).
+        device_here: False where the models were trained on other machines (see
+            `plan_training`).
     """
     from spaces.training import (
         TrainingCache,
         cache_path,
         export_grid,
         exported_table,
-        recipe_for,
     )
 
-    plan = plan_training(space, device=device)
+    plan = plan_training(space, device=device, device_here=device_here)
     if plan.missing:
         return None
     family, _, dataset = space.partition("/")
-    recipe = recipe_for(dataset, device=device)
+    recipe = plan.recipe
     target = to or exported_table(family, dataset, recipe.checksum())
     with TrainingCache(cache_path(recipe), recipe) as cache:
         export_grid(family, recipe, cache, target, licence=_LICENCES.get(dataset, "see README"))

@@ -292,3 +292,51 @@ def test_train_on_dask_records_the_same_models_as_training_here(tmp_path: Path) 
     on_dask = rows(tmp_path / "d")
     assert len(on_dask) == 25
     assert on_dask == rows(tmp_path / "i")
+
+
+def test_a_worker_whose_recipe_differs_refuses_the_task() -> None:
+    from harness._train import TrainTask, train_task
+
+    task = TrainTask("mlp2", "digits", "cpu", (16, 16), (0,), recipe_checksum="0" * 64)
+    with pytest.raises(ValueError, match="is not the coordinator's"):
+        train_task(task)
+
+
+@needs_dask
+def test_train_for_remote_gpus_plans_here_and_reports_workers_without_cuda(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import torch
+    from distributed import LocalCluster
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA: the workers would train")
+    # Workers that declare a GPU they do not have: the coordinator (no GPU either) plans the
+    # CUDA recipe for them, and each task fails in its worker with the device error.
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, resources={"GPU": 1}
+    ) as cluster:
+        code = main(
+            [
+                "train",
+                "--space",
+                "mlp2/digits",
+                "--seeds",
+                "1",
+                "--device",
+                "cuda",
+                "--executor",
+                "dask",
+                "--scheduler",
+                cluster.scheduler_address,
+                "--cache-dir",
+                str(tmp_path / "cache"),
+                "--quiet",
+            ]
+        )
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "25 config(s) failed" in captured.err
+    assert "DeviceError: device cuda" in captured.err
+    assert "recipe: digits: MLP (ReLU)" in captured.out
+    assert ", cuda, torch" in captured.out

@@ -64,18 +64,25 @@ class Abandoned:
     seconds: float
 
 
-def on_worker(target: Callable[[Any], Any], task: Any, timeout: float | None) -> Any:
+def on_worker(
+    target: Callable[[Any], Any], task: Any, timeout: float | None, coordinator: int
+) -> Any:
     """Run ``target(task)`` in a Dask worker, with the harness's worker settings.
+
+    A worker process (any but the ``coordinator``'s pid) reads training caches read-only
+    from then on; a worker thread inside the coordinator (a threads-only cluster) changes
+    nothing of its process.
 
     With a ``timeout`` the target runs in a thread of its own: one still running
     `KILL_GRACE_SECONDS` after the limit (stuck in a sleep or C code, where the in-thread
     limit cannot reach it) is abandoned - left to end on its own - and `Abandoned` returned,
     so the worker takes the next task.
     """
-    os.environ[READ_ONLY_CACHE_ENV] = "1"
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(1)
+    if os.getpid() != coordinator:
+        os.environ[READ_ONLY_CACHE_ENV] = "1"
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        if "torch" in sys.modules:
+            sys.modules["torch"].set_num_threads(1)
     if timeout is None:
         return target(task)
     box: dict[str, Any] = {}
@@ -143,6 +150,7 @@ class DaskExecutor:
                 target,
                 task,
                 timeout,
+                os.getpid(),
                 key=f"harness-{run_id}-{index}-{attempt}",
                 pure=False,
                 resources=needed,

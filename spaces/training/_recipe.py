@@ -111,13 +111,22 @@ class Recipe:
         )
 
 
-def recipe_for(dataset: str, *, device: str = "cpu", data_dir: str | Path | None = None) -> Recipe:
+def recipe_for(
+    dataset: str,
+    *,
+    device: str = "cpu",
+    data_dir: str | Path | None = None,
+    device_here: bool = True,
+) -> Recipe:
     """The project's default recipe for ``dataset``, tied to the data found on this machine.
 
     Args:
         dataset: One of `DATASETS`.
         device: ``"auto"``, ``"cpu"`` or ``"cuda"`` (see `resolve_device`).
         data_dir: Where to look for the data (see `load_dataset`).
+        device_here: False where the models are trained on other machines (a Dask
+            cluster's GPU workers): ``cuda`` is then taken as asked, without a CUDA device
+            here.
 
     Returns:
         The recipe, with the data set's checksum filled in.
@@ -128,7 +137,7 @@ def recipe_for(dataset: str, *, device: str = "cpu", data_dir: str | Path | None
     """
     if dataset not in RECIPE_DEFAULTS:
         raise DatasetError(f"unknown data set {dataset!r}; known: {', '.join(DATASETS)}")
-    device_type = resolve_device(device)
+    device_type = "cuda" if device == "cuda" and not device_here else resolve_device(device)
     defaults = RECIPE_DEFAULTS[dataset]
     return Recipe(
         dataset=dataset,
