@@ -6,9 +6,10 @@
   scheduling at all) is the reference. ``extra_info["ms_per_run"]`` is the figure; the
   scheduling overhead is an executor's figure minus inline's.
 - Speed-up: a CPU-bound comparison (the ``predictor`` strategy, 16 seeds x 80 evaluations,
-  a few seconds of CPU per run; worker start-up included, as a user waits for it) with 1 and with 2 workers on each executor, in the same
-  session; ``extra_info["speedup_vs_1_worker"]`` on the 2-worker rows is the figure (goal
-  >= 1.6x on a 2-core machine). Skipped without the ``dask`` extra. Run with
+  about a second of CPU per run; worker start-up included, as a user waits for it) with 1
+  and with 2 workers on each executor, in the same session;
+  ``extra_info["speedup_vs_1_worker"]`` on the 2-worker rows is the figure (goal >= 1.6x on
+  a 2-core machine). Skipped without the ``dask`` extra. Run with
 
     python -m pytest benchmarks/test_bench_executors.py --benchmark-enable
 """

@@ -42,6 +42,8 @@ SCALAR_KEYS: dict[str, str] = {
     "control": "control",
     "fidelity": "fidelity",
     "workers": "workers",
+    "executor": "executor",
+    "scheduler": "scheduler",
     "run_timeout": "run_timeout",
     "out": "out",
     "device": "device",

@@ -44,7 +44,7 @@ from harness._compare import (
 from harness._evaluator import Budget
 from harness._experiment_file import ExperimentFile, load_experiment_file
 from harness._loop import Interrupted
-from harness.executors import Executor
+from harness.executors import Executor, executor_names
 from harness.results import DB_NAME, ResultsStore, RunSpec, StoreError, open_results
 from spaces import (
     Objective,
@@ -179,6 +179,19 @@ def _device(text: str) -> str:
     return text
 
 
+def _executor(text: str) -> str:
+    known = executor_names()
+    if text not in known:
+        raise argparse.ArgumentTypeError(f"{_shown(text)} is not one of {', '.join(known)}")
+    return text
+
+
+def _scheduler(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("'' is an empty address; name a Dask scheduler")
+    return text
+
+
 def _path(text: str) -> Path:
     # Path("") is the current directory: an empty value (an unset shell variable, say) would
     # silently write there.
@@ -201,6 +214,8 @@ _FILE_CONVERTERS: dict[str, Callable[[str], Any]] = {
     "first_seed": _seed,
     "fidelity": _positive_int,
     "workers": _non_negative_int,
+    "executor": _executor,
+    "scheduler": _scheduler,
     "run_timeout": _positive_float,
     "out": _path,
     "device": _device,
