@@ -25,10 +25,11 @@ import numpy as np
 from harness._evaluator import Budget, Evaluator
 from harness._execute import RunResult, execute_run
 from harness._loop import Interrupted, failed_trace
+from harness._priors import check_sources, default_sources
 from harness.executors import Executor, open_executor
 from harness.results import ResultsStore, RunSpec
 from spaces import Objective, TableOptions, load_objective
-from strategies import build_strategy, resolved_options
+from strategies import build_strategy, get_strategy, resolved_options
 
 DEFAULT_RUN_TIMEOUT = 3600.0
 """Seconds one run may take by default: generous, but a hung strategy cannot stall a grid."""
@@ -49,6 +50,8 @@ class Comparison:
         report_metric: The metric reports score incumbents on besides the search metric
             (None: each space's own; see `spaces.ObjectiveInfo.reported`). Strategies never
             see it.
+        sources: The source spaces of transfer strategies (None: leave-one-data-set-out,
+            `harness._priors.default_sources`); other strategies never see a source.
     """
 
     spaces: tuple[str, ...]
@@ -59,6 +62,7 @@ class Comparison:
     metric: str | None = None
     fidelity: int | None = None
     report_metric: str | None = None
+    sources: tuple[str, ...] | None = None
 
     def objective(self, space: str) -> Objective:
         """Space ``space`` as this comparison searches and reports it.
@@ -123,6 +127,12 @@ def plan_comparison(comparison: Comparison) -> tuple[list[RunSpec], dict[str, Ob
                 maximize=objective.maximize,
                 budget=comparison.budget.evaluations,
             )
+    sources = {
+        space: _sources_of(comparison, objectives[space])
+        if any(get_strategy(name).uses_prior for name, _ in resolved)
+        else ()
+        for space in comparison.spaces
+    }
     specs = [
         RunSpec(
             strategy=name,
@@ -134,12 +144,24 @@ def plan_comparison(comparison: Comparison) -> tuple[list[RunSpec], dict[str, Ob
             metric=objectives[space].search_metric,
             fidelity=objectives[space].info.fidelity,
             report_metric=_report_key(comparison, space, objectives[space]),
+            sources=sources[space] if get_strategy(name).uses_prior else (),
         )
         for space in comparison.spaces
         for name, opts in resolved
         for seed in comparison.seeds
     ]
     return specs, objectives
+
+
+def _sources_of(comparison: Comparison, objective: Objective) -> tuple[str, ...]:
+    """The source spaces transfer strategies read on ``objective`` (checked).
+
+    Raises:
+        SourceError: A named source that cannot serve this target.
+    """
+    if comparison.sources is None:
+        return default_sources(objective)
+    return check_sources(objective, comparison.sources)
 
 
 def _report_key(comparison: Comparison, space: str, objective: Objective) -> str | None:

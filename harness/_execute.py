@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
+import json
 import signal
 import threading
 import time
@@ -25,10 +27,11 @@ from harness._loop import (
     failed_trace,
     run_strategy,
 )
+from harness._priors import load_prior
 from harness.results import RunSpec
 from harness.seeding import strategy_seed
-from spaces import TableOptions, load_objective
-from strategies import build_strategy, registry
+from spaces import PriorData, TableOptions, load_objective
+from strategies import build_strategy, get_strategy, registry
 
 NewModels = list[tuple[tuple[int, ...], Any]]
 """Models a run trained into a read-only training cache: (hidden sizes, training run)."""
@@ -117,6 +120,11 @@ def execute_run(
             .reporting(spec.report_metric)
         )
         registry()  # discovering the strategies imports their modules (torch): harness work too
+        notes: dict[str, Any] = {}
+        if get_strategy(spec.strategy).uses_prior:
+            # Reading the sources is harness work (loading tables), like loading the space.
+            priors = [load_prior(name, spec.metric) for name in spec.sources]
+            notes["prior"] = _prior_note(priors)
         with time_limit(run_timeout):
             strategy = build_strategy(
                 spec.strategy,
@@ -126,11 +134,26 @@ def execute_run(
                 maximize=objective.maximize,
                 budget=spec.budget.evaluations,
             )
+            if strategy.uses_prior:
+                learn_start = time.perf_counter()
+                strategy.learn_prior(priors)
+                notes["prior"]["learn_seconds"] = round(time.perf_counter() - learn_start, 6)
             trace = run_strategy(
                 strategy, objective, seed=spec.seed, budget=spec.budget, fidelity=spec.fidelity
             )
+            diagnostics = strategy.diagnostics()
+            if diagnostics:
+                try:
+                    json.dumps(diagnostics, allow_nan=False)
+                except (TypeError, ValueError) as exc:
+                    raise ValueError(
+                        f"diagnostics() returned what JSON cannot hold: {exc}"
+                    ) from None
+                notes["diagnostics"] = diagnostics
             space = objective.space
             configs = [space.describe(space.config(int(i))) for i in trace.config_index]
+        if notes:
+            trace = dataclasses.replace(trace, notes=notes)
     except Interrupted:
         raise
     except BaseException as exc:  # the constructor, the space or a late timer: this run only
@@ -138,6 +161,17 @@ def execute_run(
         failed = failed_trace(describe_error(exc), tb)
         return failed, [], time.perf_counter() - start, _new_models(objective)
     return trace, configs, time.perf_counter() - start, _new_models(objective)
+
+
+def _prior_note(priors: list[PriorData]) -> dict[str, Any]:
+    """What a transfer strategy read, for the store and the report's prior cost."""
+    return {
+        "sources": [p.space for p in priors],
+        "metrics": [p.metric for p in priors],
+        "n_configs": int(sum(p.n_configs for p in priors)),
+        "n_runs": int(sum(p.n_runs for p in priors)),
+        "cost_seconds": float(sum(p.cost_seconds for p in priors)),
+    }
 
 
 def _new_models(objective: object) -> NewModels:

@@ -52,7 +52,7 @@ SCALAR_KEYS: dict[str, str] = {
 }
 """File key -> the ``compare`` option's destination, for keys that hold one value."""
 
-LIST_KEYS = ("spaces", "strategies")
+LIST_KEYS = ("spaces", "strategies", "sources")
 BUDGET_KINDS = ("evaluations", "seconds", "epochs")
 ALLOWED_KEYS = tuple(sorted((*SCALAR_KEYS, *LIST_KEYS, "budget", "description")))
 
@@ -73,6 +73,7 @@ class ExperimentFile:
         spaces: Space names, or None when the file names none.
         strategies: Strategy specs (``name:opt=value,...``), or None.
         budget: (kind, amount), or None.
+        sources: Source spaces of transfer strategies, or None (leave-one-data-set-out).
     """
 
     path: Path
@@ -82,6 +83,7 @@ class ExperimentFile:
     spaces: tuple[str, ...] | None
     strategies: tuple[str, ...] | None
     budget: tuple[str, str] | None
+    sources: tuple[str, ...] | None = None
 
 
 def _fail(path: Path, message: str) -> ExperimentFileError:
@@ -215,4 +217,5 @@ def load_experiment_file(
             _names(path, "strategies", table["strategies"]) if "strategies" in table else None
         ),
         budget=_budget(path, table["budget"]) if "budget" in table else None,
+        sources=_names(path, "sources", table["sources"]) if "sources" in table else None,
     )

@@ -12,7 +12,7 @@ import math
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -60,6 +60,8 @@ class RunTrace:
         overhead_seconds: Wall time spent inside the strategy's ask and tell.
         status: ``finished`` or ``failed``.
         error: For failed runs, the error (type and message) and its traceback.
+        notes: What the run reports besides its evaluations (JSON values): ``prior`` for a
+            transfer strategy, ``diagnostics`` where the strategy gives any.
     """
 
     config_index: IntArray
@@ -76,6 +78,7 @@ class RunTrace:
     status: Literal["finished", "failed"]
     error: str | None = None
     traceback: str | None = field(default=None, repr=False)
+    notes: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def n_evaluations(self) -> int:

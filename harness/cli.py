@@ -336,6 +336,14 @@ def build_parser(compare_defaults: dict[str, Any] | None = None) -> argparse.Arg
         help="strategy to run (repeatable; default: all registered), with options",
     )
     cmp.add_argument(
+        "--source",
+        action="append",
+        metavar="SPACE",
+        help="a source space transfer strategies (autobuild, transfer-topk) may read: the "
+        "same search space on another data set (repeatable; default: every other data set of "
+        "the target's family, leave-one-data-set-out); other strategies never read one",
+    )
+    cmp.add_argument(
         "--seeds",
         type=_seed_count,
         default=10,
@@ -660,6 +668,12 @@ def _file_budget(experiment: ExperimentFile) -> Budget | None:
         ) from None
 
 
+def _sources(args: argparse.Namespace, experiment: ExperimentFile | None) -> tuple[str, ...] | None:
+    """The sources named by ``--source`` (or the file's ``sources``); None: the default."""
+    named = args.source or (experiment.sources if experiment else None)
+    return tuple(named) if named else None
+
+
 def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> int:
     _check_compare_limits(args)
     experiment: ExperimentFile | None = getattr(args, "experiment", None)
@@ -692,6 +706,7 @@ def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> in
         metric=args.metric,
         fidelity=args.fidelity,
         report_metric=args.report_metric,
+        sources=_sources(args, experiment),
     )
     _check_out_dir(args.out)
     apply_training_arguments(args)

@@ -80,6 +80,17 @@ CREATE TABLE IF NOT EXISTS space_reports (
 """
 
 
+# Also added to schema 2 without a new version, created when first needed: what a run
+# reports besides its evaluations (a transfer strategy's prior, a strategy's diagnostics),
+# one JSON object per run. Stores without it read as runs without notes.
+_NOTES_TABLE = """
+CREATE TABLE IF NOT EXISTS run_notes (
+    run_key TEXT PRIMARY KEY REFERENCES runs(run_key) ON DELETE CASCADE,
+    notes TEXT NOT NULL
+)
+"""
+
+
 class StoreError(RuntimeError):
     """The results directory cannot be used (unwritable, not a store, another schema, damaged).
 
@@ -102,6 +113,8 @@ class RunSpec:
         fidelity: The fidelity of every evaluation.
         report_metric: The report metric asked for, where it changes what the run stores
             (the incumbent's second scored metric); None for the space's default.
+        sources: The source spaces a transfer strategy reads (`harness._priors`); empty for
+            every other strategy.
     """
 
     strategy: str
@@ -113,6 +126,7 @@ class RunSpec:
     metric: str
     fidelity: int
     report_metric: str | None = None
+    sources: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -130,6 +144,9 @@ class RunSpec:
         if self.report_metric is not None:
             # Only then: runs with the space's default keep their keys.
             fields["report_metric"] = self.report_metric
+        if self.sources:
+            # Only for transfer strategies: every other run keeps its key.
+            fields["sources"] = list(self.sources)
         payload = json.dumps(fields, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
@@ -535,8 +552,38 @@ class ResultsStore:
                 ),
             )
             db.executemany(f"INSERT INTO evaluations VALUES ({', '.join('?' * 13)})", rows)
+            if trace.notes:
+                db.execute(_NOTES_TABLE)
+                db.execute(
+                    "INSERT OR REPLACE INTO run_notes VALUES (?, ?)",
+                    (key, json.dumps(trace.notes, sort_keys=True, allow_nan=False)),
+                )
+            elif self._has_table("run_notes"):
+                db.execute("DELETE FROM run_notes WHERE run_key = ?", (key,))
+
+    def _has_table(self, name: str) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        return row is not None
 
     # -- reading -------------------------------------------------------------------------------
+    def run_notes(self, keys: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+        """What runs reported besides their evaluations, by run key (runs without: absent).
+
+        A transfer strategy's run has ``prior`` (sources read, configs, recorded training
+        cost, seconds spent learning); a strategy with diagnostics has ``diagnostics``.
+        """
+        with self._store_errors("reading"):
+            if not self._has_table("run_notes"):
+                return {}
+            rows = self._db.execute("SELECT run_key, notes FROM run_notes").fetchall()
+            notes = {str(k): json.loads(t) for k, t in rows}
+        if keys is not None:
+            wanted = set(keys)
+            notes = {k: v for k, v in notes.items() if k in wanted}
+        return notes
+
     def runs(self, keys: Iterable[str] | None = None) -> pd.DataFrame:
         """The runs (all, or those with the given keys), one row each, as a DataFrame."""
         with self._store_errors("reading"):

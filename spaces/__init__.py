@@ -13,6 +13,8 @@ Public surface:
   fidelities (`NB201_FIDELITIES`, the 12-epoch table `NB201_TWELVE_EPOCH_STEM` of
   `NB201_TWELVE_EPOCH_DATASETS`);
 - tables at several fidelities: `FidelityTable`;
+- prior knowledge for transfer strategies: `PriorData` (another data set's results on the
+  same space);
 - tables converted from licensed upstream files and shipped in the package: `SHIPPED_DIR`,
   `read_shipped`, `write_shipped` (deterministic bytes), `ShippedTableError`.
 """
@@ -47,6 +49,7 @@ from spaces._objective import (
     Provenance,
     Reader,
 )
+from spaces._prior import PriorData
 from spaces._recorded import RecordedTable
 from spaces._registry import (
     ENTRY_POINT_GROUP,
@@ -84,6 +87,7 @@ __all__ = [
     "Objective",
     "ObjectiveError",
     "ObjectiveInfo",
+    "PriorData",
     "Provenance",
     "Reader",
     "RecordedTable",

@@ -15,6 +15,12 @@ Lifecycle (the harness owns the loop; a strategy never sees the table):
    recorded run diverged) and its training cost in seconds. Repeating a config is allowed; it
    costs budget and returns another recorded seed.
 
+A strategy that sets ``uses_prior = True`` is a *transfer* strategy: before its first ``ask``
+the harness calls `Strategy.learn_prior` with the recorded results of other data sets on the
+same space (`spaces.PriorData`; possibly none, e.g. on a user's own table), never the
+target's. Reports show what was read as the strategy's prior cost, apart from the budget.
+Any strategy may report what it learned through `Strategy.diagnostics` (stored with the run).
+
 All randomness must come from ``self.rng`` (a `numpy.random.Generator` seeded from the given
 seed) or generators derived from ``seed``; never from the global ``random``, ``numpy.random``
 or ``torch`` state. The same seed must give the same sequence of suggestions.
@@ -24,12 +30,13 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
-from spaces import Config, Space
+from spaces import Config, PriorData, Space
 from strategies._options import (
     StrategyOptionError,
     StrategyOptions,
@@ -80,6 +87,8 @@ class Strategy(ABC):
     """Registry name: short, kebab-case, the same in CLI, stored results and reports."""
     description: ClassVar[str]
     """One line for ``python -m harness list``."""
+    uses_prior: ClassVar[bool] = False
+    """True for a transfer strategy: `learn_prior` is called before the first ``ask``."""
     Options: ClassVar[type[StrategyOptions]] = StrategyOptions
     """The strategy's options: a frozen `StrategyOptions` dataclass; by default none."""
     opts: StrategyOptions
@@ -119,6 +128,21 @@ class Strategy(ABC):
     @abstractmethod
     def tell(self, config: Config, observation: Observation) -> None:
         """Learn the result of evaluating ``config`` (the config the last ``ask`` returned)."""
+
+    def learn_prior(self, priors: Sequence[PriorData]) -> None:
+        """Read the source data sets' results (transfer strategies only; see module doc).
+
+        Called once, before the first ``ask``, with zero or more sources. The default
+        refuses: a strategy that sets ``uses_prior`` must override it.
+        """
+        raise NotImplementedError(f"{self._label()} sets uses_prior but has no learn_prior")
+
+    def diagnostics(self) -> dict[str, Any]:
+        """What the strategy learned, for the report (JSON values; stored with the run).
+
+        Called once after the run's last ``tell``; empty by default.
+        """
+        return {}
 
     def score(self, value: float) -> float:
         """``value`` turned into a larger-is-better score; NaN becomes ``-inf``."""
