@@ -28,6 +28,7 @@ import numpy as np
 from harness.seeding import stable_hash
 from reports import _stats
 from reports._data import Cell, FloatArray, Loaded, ReportError, load
+from reports._transfer import transfer_stats
 from reports._tree import final_entries, find_pair
 
 CONFIDENCE = 0.95
@@ -715,6 +716,9 @@ def _cell_stats(
         search=_search_stats(cell),
         notes=notes,
     )
+    transfer = transfer_stats(cell)
+    if transfer is not None:  # only where a strategy read a prior: other reports unchanged
+        out["transfer"] = transfer
     return out
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -204,6 +204,8 @@ class Cell:
         n_runs: Runs of the cell, failed ones included.
         excluded: Seeds or strategies left out, and why.
         notes: What else the report should say about this cell.
+        run_notes: Per label, the stored notes of its paired finished runs (seed order): a
+            transfer strategy's ``prior``, a strategy's ``diagnostics``.
     """
 
     name: str
@@ -230,6 +232,7 @@ class Cell:
     excluded: tuple[str, ...]
     notes: tuple[str, ...] = ()
     search: SearchTrack | None = None
+    run_notes: dict[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -328,6 +331,7 @@ def load(directory: str | Path) -> Loaded:
             raise ReportError(f"{directory}: the results store holds no runs yet")
         evaluations = store.evaluations()
         spaces = store.spaces()
+        run_notes = store.run_notes()
         schema = int(store.meta().get("schema_version", store.schema_version))
     runs = runs.assign(label=strategy_labels(runs), cell=cell_names(runs))
     per_run = _per_run(evaluations)
@@ -348,6 +352,7 @@ def load(directory: str | Path) -> Loaded:
                 space_rows.get(key, {}),
                 group,
                 per_run,
+                run_notes,
             )
         )
     return Loaded(
@@ -444,6 +449,7 @@ def _cell(
     info: dict[str, Any],
     group: pd.DataFrame,
     per_run: dict[str, _Run],
+    run_notes: dict[str, dict[str, Any]] | None = None,
 ) -> Cell:
     space, checksum, metric, fidelity = objective
     excluded: list[str] = []
@@ -542,6 +548,12 @@ def _cell(
         search = SearchTrack(
             measure=search_measure, final=s_final, eval_curves=s_eval, time_curves=s_time
         )
+    paired = set(common)
+    noted: dict[str, list[dict[str, Any]]] = {}
+    for _, r in group.sort_values(["label", "seed"]).iterrows():
+        note = (run_notes or {}).get(str(r["run_key"]))
+        if note and r["status"] == "finished" and int(r["seed"]) in paired:
+            noted.setdefault(str(r["label"]), []).append(note)
     return Cell(
         name=name,
         space=space,
@@ -567,4 +579,5 @@ def _cell(
         excluded=tuple(excluded),
         notes=tuple(notes),
         search=search,
+        run_notes={label: tuple(v) for label, v in noted.items()},
     )

@@ -566,6 +566,38 @@ def draw_rank_over_budget(root: Path, cross: dict[str, Any]) -> list[str]:
         return _save(layout.fig, root, "rank_over_budget")
 
 
+def draw_importance(root: Path, name: str, label: str, importance: dict[str, Any]) -> list[str]:
+    """One panel per dimension: each value's mean learned score, best value on top.
+
+    The scores are a transfer strategy's interpretable knowledge (``autobuild``'s).
+    """
+    dims = list(importance["dimensions"].items())
+    n = len(dims)
+    cols = min(3, n)
+    rows = (n + cols - 1) // cols
+    with plt.rc_context(_STYLE):
+        fig, axes = plt.subplots(rows, cols, figsize=(3.3 * cols, 0.35 + rows * 1.9), squeeze=False)
+        for ax in axes.flat[n:]:
+            ax.axis("off")
+        for ax, (dim, values) in zip(axes.flat, dims, strict=False):
+            items = list(values.items())[:12][::-1]  # best at the top; long dimensions cut
+            scores = [v for _, v in items]
+            ax.barh(
+                range(len(items)),
+                scores,
+                color=["tab:green" if v >= 0 else "tab:red" for v in scores],
+            )
+            ax.set_yticks(range(len(items)), [str(k) for k, _ in items], fontsize=7)
+            ax.axvline(0, color="black", lw=0.6)
+            ax.set_title(dim, fontsize=8)
+            ax.tick_params(axis="x", labelsize=7)
+        fig.suptitle(
+            f"{name}: importance learned by {label} (mean over {importance['n_runs']} runs)",
+            fontsize=9,
+        )
+        return _save(fig, root, f"importance_{slug(name)}_{slug(label)}", tight=True)
+
+
 def draw_all(
     root: Path, cells: tuple[Cell, ...], stats: dict[str, Any], *, log_scale: bool
 ) -> dict[str, list[str]]:
@@ -581,6 +613,10 @@ def draw_all(
             )
         elif entry.get("test_metric"):
             files[test_figure_key(cell.name)] = draw_test(root, cell, entry)
+        for label, importance in (entry.get("transfer") or {}).get("importance", {}).items():
+            files.setdefault("importance", []).extend(
+                draw_importance(root, cell.name, label, importance)
+            )
     cross = stats.get("cross_space")
     if cross and "nemenyi" in cross:
         files["critical_difference"] = draw_cd(root, cross)

@@ -25,6 +25,7 @@ from rich.text import Text
 
 from reports._findings import control_of, power_lines, settings_line, summary_lines
 from reports._summary import duration, fitted_tables
+from reports._transfer import importance_rows
 from reports._tree import (
     final_entries,
     is_report,
@@ -411,6 +412,96 @@ def auc_target_table(space: dict[str, Any]) -> TextTable:
     )
 
 
+def transfer_tables(space: dict[str, Any]) -> list[TextTable]:
+    """The transfer protocol's tables of one space (none where no strategy read a prior)."""
+    transfer = space.get("transfer")
+    if not transfer:
+        return []
+    name = space["name"]
+    tables = []
+    prior_rows = []
+    for lab in space["order"]:
+        cost = transfer["prior_cost"].get(lab)
+        if cost is None:
+            prior_rows.append([lab, "none (search only)", "0", "0", "0", "-"])
+            continue
+        prior_rows.append(
+            [
+                lab,
+                ", ".join(cost["sources"]) or "none available",
+                f"{cost['n_configs']:,}",
+                f"{cost['n_runs']:,}",
+                fmt(cost["cost_hours"], 4),
+                duration(cost["learn_seconds_mean"])
+                if cost["learn_seconds_mean"] is not None
+                else "-",
+            ]
+        )
+    tables.append(
+        TextTable(
+            title=f"{name}: prior knowledge read (prior cost, apart from the budget)",
+            columns=[
+                "strategy",
+                "sources",
+                "configs read",
+                "recorded runs read",
+                "their training hours",
+                "time to learn (mean)",
+            ],
+            rows=prior_rows,
+            legend="Transfer strategies read the recorded results of the same space on other "
+            "data sets, never the target's; their training time is what that knowledge cost "
+            "to make. The budget below is charged exactly as for every other strategy.",
+            text_columns=frozenset({0, 1}),
+        )
+    )
+    early = transfer["early"]
+    m = measure_of(space)
+    what = "regret" if m["kind"] == "regret" else f"best {m['metric']}"
+    rows = []
+    for lab in space["order"]:
+        entry = early["by_strategy"][lab]
+        rows.append(
+            [
+                lab,
+                *[
+                    f"{fmt(a)} ({fmt(b)})"
+                    for a, b in zip(entry["mean"], entry["median"], strict=True)
+                ],
+            ]
+        )
+    tables.append(
+        TextTable(
+            title=f"{name}: zero- and few-shot quality ({what} of the incumbent)",
+            columns=["strategy", *[f"after {e}" for e in early["evaluations"]]],
+            rows=rows,
+            legend=f"Mean (median) over seeds of the incumbent's {what} after that many "
+            f"evaluations ({m['better']} is better): what the first suggestions are worth.",
+        )
+    )
+    for lab, imp in transfer["importance"].items():
+        tables.append(
+            TextTable(
+                title=f"{name}: importance learned by {lab} (mean over {imp['n_runs']} runs)",
+                columns=["dimension", "highest-scored values", "lowest-scored value"],
+                rows=importance_rows(imp),
+                legend="Each component's learned contribution to the score (higher: "
+                "predicted better), averaged over runs; blocks (pairs of components) with the "
+                "largest joint scores: "
+                + (
+                    "; ".join(
+                        f"{b['a']} + {b['b']} ({fmt(b['mean_score'], 3)}, {b['n_runs']} runs)"
+                        for b in imp["blocks"]
+                    )
+                    or "none reported"
+                )
+                + ".",
+                text_columns=frozenset({0, 1, 2}),
+            )
+        )
+    return tables
+
+
 def _report_clause(cross: dict[str, Any]) -> str:
     """What the scores over spaces are of, where some spaces entered with a report metric."""
     if not cross.get("report_metric_spaces"):
@@ -495,6 +586,12 @@ def _figure_keys(name: str) -> tuple[str, str, str]:
 # such as "evo*2" or an error message shows as written. An underscore inside a word
 # ("p_local") never starts emphasis, so it is left alone and the raw file stays readable.
 _MD_SPECIAL = re.compile(r"[\\`*\[\]|]|<(?=[A-Za-z/!?])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
+def _slug_of(space: dict[str, Any]) -> str:
+    from reports._figures import slug
+
+    return f"importance_{slug(space['name'])}"
 
 
 def md_escape(text: str) -> str:
@@ -613,6 +710,13 @@ def markdown(stats: dict[str, Any], figures: dict[str, list[str]]) -> str:
                     )
                 )
             ]
+        for table in transfer_tables(space):
+            out += ["", md_table(table)]
+        out += [
+            f"![importance]({f})"
+            for f in figures.get("importance", [])
+            if f.endswith(".png") and _slug_of(space) in f
+        ]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -758,6 +862,12 @@ def html(stats: dict[str, Any], figures: dict[str, list[str]], root: Path) -> st
                     )
                 )
             )
+        parts += [html_table(table) for table in transfer_tables(space)]
+        parts += [
+            _img(root, f, "importance")
+            for f in figures.get("importance", [])
+            if f.endswith(".png") and _slug_of(space) in f
+        ]
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 
@@ -847,6 +957,8 @@ def latex(stats: dict[str, Any]) -> str:
     for space in stats["spaces"]:
         if final_entries(space):
             out.append(latex_table(final_table(space, alpha), f"tab:{slug(space['name'])}"))
+            for i, table in enumerate(transfer_tables(space)):
+                out.append(latex_table(table, f"tab:{slug(space['name'])}-transfer-{i + 1}"))
     cross = stats.get("cross_space")
     if cross and "nemenyi" in cross:
         out.append(latex_table(cross_table(cross), "tab:average-ranks"))

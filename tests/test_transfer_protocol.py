@@ -50,7 +50,9 @@ class SpyPrior(Strategy):
         pass
 
     def diagnostics(self):
-        return {"seen": self.seen}
+        importance = {"op": {"conv": 1.0 + self.seed % 3, "skip": 0.5, "none": -1.0}}
+        blocks = [{"a": "op=conv", "b": "op=skip", "score": 0.25}]
+        return {"seen": self.seen, "importance": importance, "blocks": blocks}
 
 
 class SpyPlain(Strategy):
@@ -184,3 +186,37 @@ def test_default_sources_are_leave_one_data_set_out() -> None:
     )
     fcnet = default_sources(load_objective("fcnet/protein"))
     assert fcnet == ("fcnet/naval", "fcnet/parkinsons", "fcnet/slice")
+
+
+@pytest.mark.usefixtures("spies")
+def test_the_report_shows_prior_cost_early_quality_and_importance(tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    args = ["--strategy", "random", "--budget", "12"]
+    assert _compare(out, *args) == 0
+    text = (out / "report.md").read_text()
+    assert "nb201/cifar10: prior knowledge read (prior cost, apart from the budget)" in text
+    assert "nb201/cifar100, nb201/imagenet16-120" in text
+    assert "none (search only)" in text  # random and spy-plain read nothing
+    assert "nb201/cifar10: zero- and few-shot quality (regret of the incumbent)" in text
+    assert "| after 1 | after 5 | after 10 |" in text
+    assert "importance learned by spy-prior (mean over 2 runs)" in text
+    assert "op=conv + op=skip (0.25, 2 runs)" in text
+    assert (out / "figures" / "importance_nb201_cifar10_spy-prior.png").is_file()
+    import json
+
+    stats = json.loads((out / "stats.json").read_text())
+    transfer = stats["spaces"][0]["transfer"]
+    assert set(transfer["prior_cost"]) == {"spy-prior"}
+    assert transfer["early"]["evaluations"] == [1, 5, 10]
+    # The incumbent after 1 evaluation is the first config: the mean of its regret over
+    # seeds is what the table shows, for every strategy.
+    assert set(transfer["early"]["by_strategy"]) == {"random", "spy-plain", "spy-prior"}
+    assert "transfer-1" in (out / "tables.tex").read_text()
+
+
+def test_a_report_without_transfer_strategies_has_no_transfer_section(tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    args = ["compare", "--space", "nb201/cifar10", "--strategy", "random", "--seeds", "2"]
+    assert main([*args, "--budget", "5", "--quiet", "--out", str(out)]) == 0
+    assert "transfer" not in (out / "stats.json").read_text()
+    assert "prior knowledge" not in (out / "report.md").read_text()
