@@ -333,7 +333,8 @@ def build_parser(compare_defaults: dict[str, Any] | None = None) -> argparse.Arg
         "--strategy",
         action="append",
         metavar="NAME[:OPT=VAL,...]",
-        help="strategy to run (repeatable; default: all registered), with options",
+        help="strategy to run (repeatable; default: every registered search strategy - "
+        "transfer strategies only when named), with options",
     )
     cmp.add_argument(
         "--source",
@@ -617,7 +618,7 @@ def _check_compare_limits(args: argparse.Namespace) -> None:
     if args.workers > MAX_WORKERS:
         raise UsageError(f"argument --workers: '{args.workers}' must be at most {MAX_WORKERS}")
     n_spaces = len(set(args.space or [DEFAULT_SPACE]))
-    n_strategies = len(args.strategy or registry())
+    n_strategies = len(args.strategy or _default_strategies())
     if n_spaces * n_strategies * args.seeds > MAX_RUNS:
         raise UsageError(
             f"--seeds {args.seeds} on {n_spaces} space(s) with {n_strategies} strategy(ies) "
@@ -668,6 +669,15 @@ def _file_budget(experiment: ExperimentFile) -> Budget | None:
         ) from None
 
 
+def _default_strategies() -> list[str]:
+    """Every registered search strategy.
+
+    Transfer strategies (which read other data sets' results) join a comparison only when
+    named, so that a default comparison is of search alone.
+    """
+    return [name for name, cls in registry().items() if not cls.uses_prior]
+
+
 def _sources(args: argparse.Namespace, experiment: ExperimentFile | None) -> tuple[str, ...] | None:
     """The sources named by ``--source`` (or the file's ``sources``); None: the default."""
     named = args.source or (experiment.sources if experiment else None)
@@ -679,7 +689,7 @@ def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> in
     experiment: ExperimentFile | None = getattr(args, "experiment", None)
     strategies = []
     file_strategies = experiment.strategies if experiment else None
-    for spec in args.strategy or file_strategies or list(registry()):
+    for spec in args.strategy or file_strategies or _default_strategies():
         strategies.append(parse_strategy_spec(spec))
     if args.control is not None and args.control.split("(")[0] not in {n for n, _ in strategies}:
         raise UsageError(
