@@ -3,8 +3,8 @@
 The shared contract (validity, determinism, global RNG, tiny and huge spaces) runs them
 without priors in ``test_strategy_contract.py``; this file checks what priors change: the
 consensus top-k, a planted component and block found by autobuild, determinism with priors,
-no repeats, the refusals, and the diagnostics. The harness does not call ``learn_prior`` yet,
-so the tests call it themselves.
+no repeats, the refusals, and the diagnostics. The tests call ``learn_prior`` themselves, as
+the harness does before a run's first ask (``test_transfer_protocol.py`` checks that part).
 """
 
 from __future__ import annotations
