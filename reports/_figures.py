@@ -576,11 +576,14 @@ def draw_importance(root: Path, name: str, label: str, importance: dict[str, Any
     cols = min(3, n)
     rows = (n + cols - 1) // cols
     with plt.rc_context(_STYLE):
-        fig, axes = plt.subplots(rows, cols, figsize=(3.3 * cols, 0.35 + rows * 1.9), squeeze=False)
+        fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 0.5 + rows * 2.1), squeeze=False)
+        # Room for each panel's value names on its left and its title above.
+        fig.subplots_adjust(wspace=0.75, hspace=0.55, left=0.14, right=0.98)
         for ax in axes.flat[n:]:
             ax.axis("off")
         for ax, (dim, values) in zip(axes.flat, dims, strict=False):
-            items = list(values.items())[:12][::-1]  # best at the top; long dimensions cut
+            ranked = sorted(values.items(), key=lambda item: (-item[1], item[0]))
+            items = ranked[:12][::-1]  # best at the top; long dimensions cut
             scores = [v for _, v in items]
             ax.barh(
                 range(len(items)),

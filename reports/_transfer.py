@@ -118,8 +118,10 @@ def importance_rows(importance: dict[str, Any]) -> list[list[str]]:
     """Rows (dimension, best values with their mean scores) of one strategy's importance."""
     rows = []
     for dim, values in importance["dimensions"].items():
-        best = list(values.items())[:TOP_VALUES]
-        worst = list(values.items())[-1]
+        # Sorted here: stats.json is written with sorted keys, so its order is alphabetical.
+        ordered = sorted(values.items(), key=lambda item: (-item[1], item[0]))
+        best = ordered[:TOP_VALUES]
+        worst = ordered[-1]
         rows.append(
             [
                 dim,
