@@ -244,7 +244,7 @@ summary and write the report into DIR."""
 
 _COMPARE_EPILOG = f"""\
 examples:
-  every registered strategy on nb201/cifar10, 10 seeds of 100 evaluations:
+  every registered search strategy on nb201/cifar10, 10 seeds of 100 evaluations:
     python -m harness compare --out results/default
 
   two spaces, two strategies (one with an option), 20 seeds:
@@ -257,6 +257,13 @@ examples:
   your own table of recorded runs (one row per config and training seed):
     python -m harness compare --space table:runs.csv --table-objective val_acc \\
         --table-direction maximize --out results/mine
+
+  transfer strategies, which read the other nb201 data sets' results, against tpe:
+    python -m harness compare --space nb201/cifar100 --strategy autobuild \\
+        --strategy transfer-topk --strategy tpe --out results/transfer
+
+  on a Dask cluster (docs/dask.md; a local one without --scheduler):
+    python -m harness compare --executor dask --scheduler tcp://10.0.0.5:8786 --seeds 50
 
 limits: --workers takes at most {MAX_WORKERS} worker processes; a comparison has at most
 {MAX_RUNS} runs (spaces x strategies x seeds).
