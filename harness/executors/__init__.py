@@ -26,7 +26,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Mapping, Sequence
 from types import ModuleType, TracebackType
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
@@ -86,6 +86,24 @@ class Executor(Protocol):
     ) -> None: ...
 
 
+class ExecutorBase:
+    """What the shipped executors share: use as a context manager, `close` on leaving."""
+
+    def close(self) -> None:
+        """Release the workers (nothing to release unless a subclass says otherwise)."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
 @functools.cache
 def _modules() -> dict[str, ModuleType]:
     found = {}
@@ -137,6 +155,7 @@ def executor_option(options: Mapping[str, Any]) -> str:
 __all__ = [
     "DEFAULT_EXECUTOR",
     "Executor",
+    "ExecutorBase",
     "ExecutorError",
     "executor_names",
     "executor_option",

@@ -31,10 +31,9 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, TypeVar
 
-from harness.executors import ExecutorError
+from harness.executors import ExecutorBase, ExecutorError
 from harness.executors._pool import KILL_GRACE_SECONDS
 
 Task = TypeVar("Task")
@@ -103,7 +102,7 @@ def on_worker(
     return box["result"]
 
 
-class DaskExecutor:
+class DaskExecutor(ExecutorBase):
     """Tasks on a Dask cluster (see module doc)."""
 
     name = NAME
@@ -218,17 +217,6 @@ class DaskExecutor:
             with contextlib.suppress(Exception):
                 self._cluster.close()
             self._cluster = None
-
-    def __enter__(self) -> DaskExecutor:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def create(*, workers: int, scheduler: str | None = None) -> DaskExecutor:

@@ -7,8 +7,9 @@ Exceptions from the target propagate: the caller sees its traceback.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from types import TracebackType
 from typing import TypeVar
+
+from harness.executors import ExecutorBase
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
@@ -16,7 +17,7 @@ Result = TypeVar("Result")
 NAME = "inline"
 
 
-class InlineExecutor:
+class InlineExecutor(ExecutorBase):
     """Runs each task here, in order."""
 
     name = NAME
@@ -36,20 +37,6 @@ class InlineExecutor:
         """See `harness.executors.Executor.run` (``timeout`` is the target's to enforce)."""
         for task in tasks:
             on_result(task, target(task))
-
-    def close(self) -> None:
-        """Nothing to release."""
-
-    def __enter__(self) -> InlineExecutor:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def create(*, workers: int, scheduler: str | None = None) -> InlineExecutor:

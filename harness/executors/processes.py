@@ -7,9 +7,9 @@ See `harness.executors._pool` for what it guarantees: a dead worker costs only i
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from types import TracebackType
 from typing import TypeVar
 
+from harness.executors import ExecutorBase
 from harness.executors._pool import run_in_workers
 
 Task = TypeVar("Task")
@@ -18,7 +18,7 @@ Result = TypeVar("Result")
 NAME = "processes"
 
 
-class ProcessExecutor:
+class ProcessExecutor(ExecutorBase):
     """A fresh pool of ``workers`` spawned processes per `run` call."""
 
     name = NAME
@@ -49,20 +49,6 @@ class ProcessExecutor:
             timeout=timeout,
             retries=retries,
         )
-
-    def close(self) -> None:
-        """Nothing to release: every `run` stops its own workers."""
-
-    def __enter__(self) -> ProcessExecutor:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def create(*, workers: int, scheduler: str | None = None) -> ProcessExecutor:
