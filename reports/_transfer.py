@@ -35,13 +35,13 @@ def _prior_cost(notes: tuple[dict[str, Any], ...]) -> dict[str, Any] | None:
     if not priors:
         return None
     first = priors[0]
-    learn = [float(p.get("learn_seconds", math.nan)) for p in priors]
+    # The seconds each run spent learning are in the store (`ResultsStore.run_notes`) but not
+    # here: a wall time would make stats.json differ between identical reruns.
     return {
         "sources": list(first.get("sources", [])),
         "n_configs": int(first.get("n_configs", 0)),
         "n_runs": int(first.get("n_runs", 0)),
         "cost_hours": float(first.get("cost_seconds", 0.0)) / 3600.0,
-        "learn_seconds_mean": _num(float(np.nanmean(learn)) if learn else math.nan),
         "n_runs_reported": len(priors),
     }
 

@@ -30,6 +30,7 @@ import numpy.typing as npt
 from scipy.stats import rankdata
 
 from spaces import PriorData, Space
+from strategies._adam import adam_step
 
 if TYPE_CHECKING:
     import torch
@@ -255,7 +256,6 @@ class ComponentModel:
         """``steps`` Adam steps on the weighted ranking loss of ``groups`` (warm start)."""
         import torch
 
-        beta1, beta2, eps = 0.9, 0.999, 1e-8
         flat, m, v = self._flat, self._m, self._v
         with _deterministic():
             for _ in range(steps):
@@ -275,15 +275,8 @@ class ComponentModel:
                 loss = (weight * torch.nn.functional.softplus(-margin)).sum()
                 loss = loss + _L2 * (flat * flat).sum()
                 loss.backward()  # type: ignore[no-untyped-call]
-                grad = flat.grad
-                assert grad is not None
                 self._n_steps += 1
-                with torch.no_grad():
-                    m.mul_(beta1).add_(grad, alpha=1.0 - beta1)
-                    v.mul_(beta2).addcmul_(grad, grad, value=1.0 - beta2)
-                    step = _LEARNING_RATE / (1.0 - beta1**self._n_steps)
-                    denominator = (v / (1.0 - beta2**self._n_steps)).sqrt_().add_(eps)
-                    flat.addcdiv_(m, denominator, value=-step)
+                adam_step(flat, m, v, n_steps=self._n_steps, learning_rate=_LEARNING_RATE)
 
     # -- what it learned ---------------------------------------------------------------------
     def _centred(self) -> tuple[list[FloatArray], list[FloatArray]]:

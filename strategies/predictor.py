@@ -29,6 +29,7 @@ from scipy.special import ndtri
 from scipy.stats import rankdata
 
 from spaces import NB201_EDGES, NB201_OPS, Config, Space, is_nb201_cell
+from strategies._adam import adam_step
 from strategies._base import Observation, Strategy
 from strategies._design import initial_design_size, n_init_option
 from strategies._options import StrategyOptions, option
@@ -107,23 +108,13 @@ class _Ensemble:
 
         Calling it again continues from the current weights and optimizer state.
         """
-        import torch
-
-        beta1, beta2, eps = 0.9, 0.999, 1e-8
         flat, m, v = self._flat, self._m, self._v
         for _ in range(n_epochs):
             flat.grad = None
             loss = ((self.forward(x) - y) ** 2).mean()
             loss.backward()  # type: ignore[no-untyped-call]
-            grad = flat.grad
-            assert grad is not None
             self._n_steps += 1
-            with torch.no_grad():
-                m.mul_(beta1).add_(grad, alpha=1.0 - beta1)
-                v.mul_(beta2).addcmul_(grad, grad, value=1.0 - beta2)
-                step = _LEARNING_RATE / (1.0 - beta1**self._n_steps)
-                denominator = (v / (1.0 - beta2**self._n_steps)).sqrt_().add_(eps)
-                flat.addcdiv_(m, denominator, value=-step)
+            adam_step(flat, m, v, n_steps=self._n_steps, learning_rate=_LEARNING_RATE)
 
 
 class Predictor(Strategy):

@@ -220,3 +220,13 @@ def test_a_report_without_transfer_strategies_has_no_transfer_section(tmp_path: 
     assert main([*args, "--budget", "5", "--quiet", "--out", str(out)]) == 0
     assert "transfer" not in (out / "stats.json").read_text()
     assert "prior knowledge" not in (out / "report.md").read_text()
+
+
+def test_a_transfer_comparison_rerun_gives_byte_identical_statistics(tmp_path: Path) -> None:
+    args = ["compare", "--space", "nb201/cifar100", "--strategy", "autobuild", "--strategy"]
+    args += ["transfer-topk", "--strategy", "random", "--seeds", "2", "--budget", "10", "--quiet"]
+    for name, workers in (("one", "0"), ("two", "2")):
+        assert main([*args, "--workers", workers, "--out", str(tmp_path / name)]) == 0
+    one = (tmp_path / "one" / "stats.json").read_bytes()
+    assert one == (tmp_path / "two" / "stats.json").read_bytes()
+    assert b'"prior_cost"' in one
