@@ -140,29 +140,32 @@ class DaskExecutor(ExecutorBase):
         needed = dict(resources) if resources and self._cluster is None else None
         if needed:
             self._check_resources(needed)
-        pending: dict[str, tuple[Task, int]] = {}
+        # Each future still computing, by key: (the task's index, the task, its attempt).
+        pending: dict[str, tuple[int, Task, int]] = {}
+        submitted: dict[str, Any] = {}
         run_id = uuid.uuid4().hex[:8]
 
         def submit(index: int, task: Task, attempt: int) -> Any:
+            key = f"harness-{run_id}-{index}-{attempt}"
             future = client.submit(
                 on_worker,
                 target,
                 task,
                 timeout,
                 os.getpid(),
-                key=f"harness-{run_id}-{index}-{attempt}",
+                key=key,
                 pure=False,
                 resources=needed,
             )
-            pending[future.key] = (task, attempt)
-            future.harness_index = index  # which task, for a resubmission
+            pending[key] = (index, task, attempt)
+            submitted[key] = future
             return future
 
-        futures = [submit(i, task, 1) for i, task in enumerate(tasks)]
-        stream = as_completed(futures)
+        stream = as_completed([submit(i, task, 1) for i, task in enumerate(tasks)])
         try:
             for future in stream:
-                task, attempt = pending.pop(future.key)
+                index, task, attempt = pending.pop(future.key)
+                submitted.pop(future.key, None)
                 if future.status == "finished":
                     result = future.result()
                     future.release()
@@ -185,15 +188,15 @@ class DaskExecutor(ExecutorBase):
                 # had not started) as a lost or cancelled future with no exception of its own.
                 if isinstance(error, killed_worker) or error is None or status != "error":
                     if attempt <= retries:
-                        stream.add(submit(future.harness_index, task, attempt + 1))
+                        stream.add(submit(index, task, attempt + 1))
                         continue
                     on_failure(task, f"worker died ({attempt} attempts)")
                     continue
                 on_failure(task, f"{type(error).__name__}: {error}".splitlines()[0])
         finally:
-            if pending:  # interrupted: nothing queued should go on computing
+            if submitted:  # interrupted: nothing queued (retries included) goes on computing
                 with contextlib.suppress(Exception):
-                    client.cancel([f for f in futures if f.key in pending], force=True)
+                    client.cancel(list(submitted.values()), force=True)
 
     def _check_resources(self, needed: dict[str, float]) -> None:
         """Refuse work no worker of the cluster could ever take (it would wait for ever)."""
