@@ -15,17 +15,16 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _plugin import installed_plugin
 from _procs import children, session_processes
 
 from harness import ResultsStore
 from harness.cli import main
-from strategies import _registry as registry_module
 
 soak = pytest.mark.skipif(os.environ.get("HARNESS_SOAK") != "1", reason="soak: set HARNESS_SOAK=1")
 
@@ -130,19 +129,8 @@ BUDGET = 8
 @pytest.fixture(scope="module")
 def plugin_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The misbehaving strategies, installed as a plugin package for this module's tests."""
-    root = tmp_path_factory.mktemp("plugin")
-    (root / "misbehaving.py").write_text(textwrap.dedent(PLUGIN))
-    dist = root / "misbehaving-0.1.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: misbehaving\nVersion: 0.1\n")
-    points = "\n".join(f"{k} = misbehaving:{v}" for k, v in NAMES.items())
-    (dist / "entry_points.txt").write_text(f"[harness.strategies]\n{points}\n")
-    sys.path.insert(0, str(root))
-    registry_module.registry.cache_clear()
-    yield root
-    sys.path.remove(str(root))
-    sys.modules.pop("misbehaving", None)
-    registry_module.registry.cache_clear()
+    with installed_plugin(tmp_path_factory.mktemp("plugin"), "misbehaving", PLUGIN, NAMES) as root:
+        yield root
 
 
 def _compare(out: Path, strategies: list[str], workers: int, *extra: str) -> int:

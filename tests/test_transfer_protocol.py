@@ -8,18 +8,16 @@ Two spy strategies, installed as a real plugin package: ``spy-prior`` declares
 from __future__ import annotations
 
 import hashlib
-import sys
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _plugin import installed_plugin
 
 from harness import ResultsStore
 from harness.cli import main
 from spaces import load_objective
-from strategies import _registry as registry_module
 
 PLUGIN = """
 import hashlib
@@ -72,20 +70,9 @@ class SpyPlain(Strategy):
 
 @pytest.fixture(scope="module")
 def spies(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    root = tmp_path_factory.mktemp("spyplugin")
-    (root / "spies.py").write_text(textwrap.dedent(PLUGIN))
-    dist = root / "spies-0.1.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: spies\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text(
-        "[harness.strategies]\nspy-prior = spies:SpyPrior\nspy-plain = spies:SpyPlain\n"
-    )
-    sys.path.insert(0, str(root))
-    registry_module.registry.cache_clear()
-    yield
-    sys.path.remove(str(root))
-    sys.modules.pop("spies", None)
-    registry_module.registry.cache_clear()
+    names = {"spy-prior": "SpyPrior", "spy-plain": "SpyPlain"}
+    with installed_plugin(tmp_path_factory.mktemp("spyplugin"), "spies", PLUGIN, names):
+        yield
 
 
 def _compare(out: Path, *extra: str, space: str = "nb201/cifar10") -> int:
