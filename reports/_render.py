@@ -497,6 +497,26 @@ def transfer_tables(space: dict[str, Any]) -> list[TextTable]:
                 text_columns=frozenset({0, 1, 2}),
             )
         )
+    generation = transfer.get("generation") or {}
+    if generation:
+        tables.append(
+            TextTable(
+                title=f"{name}: architectures generated (mean over runs)",
+                columns=["strategy", "samples per run", "valid", "unique", "novel"],
+                rows=[
+                    [
+                        lab,
+                        f"{gen['mean_samples']:,.0f}",
+                        *[fmt(gen[key], 3) for key in ("valid", "unique", "novel")],
+                    ]
+                    for lab, gen in generation.items()
+                ],
+                legend="Every architecture a generator sampled from its model during a run, "
+                "repeats included: valid is the share that is a working network (a cell with "
+                "an input-to-output path), unique the share of distinct ones, novel the share "
+                "of the distinct ones that are not among the designs it learned from.",
+            )
+        )
     return tables
 
 

@@ -5,8 +5,11 @@ A space gets this section where at least one compared strategy read prior knowle
 runs and their training time (the *prior cost*, kept apart from the budget, which everyone
 spends alike) - and how good every strategy's incumbent is after its 1st, 5th, 10th, 50th and
 100th evaluation, search strategies included, so a reader sees what the prior buys. Where a
-strategy reports learned importance scores (``autobuild``), their mean over the runs is
-tabulated too: the interpretable knowledge a user reads.
+strategy reports learned importance scores (``autobuild``, ``pg-nag``), their mean over the
+runs is tabulated too: the interpretable knowledge a user reads. Where a strategy generates
+architectures from a model (``nal``, ``pg-nag``), the quality of what it sampled is
+tabulated: the shares of valid, unique and novel (not among the designs it learned from)
+samples, the usual measures of a generative model of architectures.
 """
 
 from __future__ import annotations
@@ -87,6 +90,27 @@ def _importance(notes: tuple[dict[str, Any], ...]) -> dict[str, Any] | None:
     }
 
 
+GENERATION_MEASURES = ("valid", "unique", "novel")
+"""Shares a generator reports of its samples (`strategies` diagnostics ``generation``)."""
+
+
+def _generation(notes: tuple[dict[str, Any], ...]) -> dict[str, Any] | None:
+    reports = [
+        n["diagnostics"]["generation"]
+        for n in notes
+        if isinstance(n.get("diagnostics"), dict) and "generation" in n["diagnostics"]
+    ]
+    if not reports:
+        return None
+    out: dict[str, Any] = {
+        "n_runs": len(reports),
+        "mean_samples": float(np.mean([float(r.get("n_samples", 0)) for r in reports])),
+    }
+    for key in GENERATION_MEASURES:
+        out[key] = _num(float(np.mean([float(r.get(key, math.nan)) for r in reports])))
+    return out
+
+
 def transfer_stats(cell: Cell) -> dict[str, Any] | None:
     """The transfer section of ``cell``'s statistics, or None where no strategy read a prior."""
     prior = {lab: _prior_cost(cell.run_notes.get(lab, ())) for lab in cell.labels}
@@ -107,11 +131,19 @@ def transfer_stats(cell: Cell) -> dict[str, Any] | None:
         for lab in cell.labels
         if (imp := _importance(cell.run_notes.get(lab, ()))) is not None
     }
-    return {
+    out: dict[str, Any] = {
         "prior_cost": {lab: p for lab, p in prior.items() if p is not None},
         "early": {"evaluations": steps, "by_strategy": early},
         "importance": importance,
     }
+    generation = {
+        lab: gen
+        for lab in cell.labels
+        if (gen := _generation(cell.run_notes.get(lab, ()))) is not None
+    }
+    if generation:  # only where a generator ran: other reports' statistics stay as they were
+        out["generation"] = generation
+    return out
 
 
 def importance_rows(importance: dict[str, Any]) -> list[list[str]]:

@@ -128,7 +128,7 @@ class _Pairs:
 
 
 @contextmanager
-def _deterministic() -> Iterator[None]:
+def deterministic_torch() -> Iterator[None]:
     """Deterministic torch kernels for the block, the caller's setting restored after it."""
     import torch
 
@@ -257,7 +257,7 @@ class ComponentModel:
         import torch
 
         flat, m, v = self._flat, self._m, self._v
-        with _deterministic():
+        with deterministic_torch():
             for _ in range(steps):
                 drawn = [p for group in groups if (p := self._pairs(group)) is not None]
                 if not drawn:
@@ -347,7 +347,9 @@ __all__ = [
     "RankGroup",
     "check_priors",
     "consensus_order",
+    "deterministic_torch",
     "keep_size",
     "normalised_ranks",
     "source_ranks",
 ]
+_deterministic = deterministic_torch  # TEMP alias

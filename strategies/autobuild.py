@@ -61,6 +61,7 @@ import numpy.typing as npt
 from spaces import Config, PriorData, Space
 from strategies._base import Observation, Strategy
 from strategies._design import initial_design_size, n_init_option
+from strategies._generated import random_unseen
 from strategies._options import StrategyOptions, option
 from strategies._transfer import (
     ComponentModel,
@@ -85,8 +86,6 @@ _N_PARENTS = 5
 """Best observed configs that candidate mutations start from (large spaces)."""
 _N_BLOCKS = 10
 """Blocks reported by `AutoBuild.diagnostics`."""
-_MAX_REJECTIONS = 64
-"""Random draws to try before listing the unevaluated configs of a nearly exhausted space."""
 
 
 class AutoBuild(Strategy):
@@ -309,20 +308,7 @@ class AutoBuild(Strategy):
 
     def _random_unseen(self) -> Config:
         """A config drawn as `Space.sample` does, not evaluated yet (any once all have been)."""
-        n = self.space.n_configs
-        if len(self._seen) >= n:
-            return self.space.sample(self.rng)
-        for _ in range(_MAX_REJECTIONS):
-            config = self.space.sample(self.rng)
-            if self.space.index(config) not in self._seen:
-                return config
-        if n > MAX_SCORED_SPACE:
-            while True:  # terminates: most of such a space is unevaluated
-                config = self.space.sample(self.rng)
-                if self.space.index(config) not in self._seen:
-                    return config
-        left = np.setdiff1d(np.arange(n), np.fromiter(self._seen, dtype=np.int64, count=-1))
-        return self.space.config(int(left[self.rng.integers(len(left))]))
+        return random_unseen(self.space, self.rng, self._seen)
 
     # -- report --------------------------------------------------------------------------------
     def diagnostics(self) -> dict[str, Any]:

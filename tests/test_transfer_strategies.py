@@ -29,8 +29,12 @@ from strategies import (
     parse_strategy_spec,
 )
 
-NAMES = ("transfer-topk", "autobuild")
-FAST = {"autobuild": {"prior_steps": 150}, "transfer-topk": {}}
+NAMES = ("transfer-topk", "autobuild", "nal")
+FAST: dict[str, dict[str, Any]] = {
+    "autobuild": {"prior_steps": 150},
+    "transfer-topk": {},
+    "nal": {"prior_steps": 60, "n_samples": 64},
+}
 """Options that keep the tests quick (fewer prior steps than the default 300)."""
 
 
@@ -149,11 +153,11 @@ def test_registered_as_transfer_strategies(name: str) -> None:
     assert "\n" not in cls.description
 
 
-def test_harness_list_shows_both(capsys: pytest.CaptureFixture[str]) -> None:
+def test_harness_list_shows_them(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["list"]) == 0
     out = capsys.readouterr().out
-    assert "transfer-topk" in out
-    assert "autobuild" in out
+    for name in NAMES:
+        assert name in out
 
 
 @pytest.mark.parametrize(
@@ -171,6 +175,12 @@ def test_harness_list_shows_both(capsys: pytest.CaptureFixture[str]) -> None:
         ("autobuild", {"target_weight": 0.0}, "target_weight"),
         ("autobuild", {"n_init": 37}, "n_init"),  # the space has 36 configs
         ("autobuild", {"prior_steps": -1}, "prior_steps"),
+        ("nal", {"expert_fraction": 0.0}, "expert_fraction"),
+        ("nal", {"expert_fraction": 1.5}, "expert_fraction"),
+        ("nal", {"heads": 3}, "heads"),  # does not divide hidden=32
+        ("nal", {"temperature": 0.0}, "temperature"),
+        ("nal", {"n_samples": 0}, "n_samples"),
+        ("nal", {"n_init": 37}, "n_init"),
     ],
 )
 def test_bad_options_are_refused(name: str, options: dict[str, Any], option: str) -> None:
@@ -257,6 +267,8 @@ def test_learn_prior_never_called_is_the_same_as_no_sources(name: str) -> None:
         ("autobuild", {}),
         ("autobuild", {"keep": 1, "epsilon": 0.0}),  # the pruned space is one config
         ("autobuild", {"epsilon": 1.0}),
+        ("nal", {}),
+        ("nal", {"valid_only": False, "temperature": 5.0}),
     ],
 )
 @pytest.mark.parametrize("with_priors", [True, False])
