@@ -6,7 +6,8 @@ charged), `run_strategy`, `build_trace` and `RunTrace` (the one loop), `Comparis
 `RunSpec`, `SpaceRecord`, `open_results`, `StoreError`; module `harness.results`), the seeding
 rules (`crn_key`, `strategy_seed`, `stable_hash`, `recorded_slot`; module `harness.seeding`),
 filling a training cache (`plan_training`, `run_training`, `estimate_seconds`,
-`export_if_complete`, `TrainPlan`), the test kit (`harness.testing`) and the CLI
+`export_if_complete`, `TrainPlan`), the transfer protocol's sources (`default_sources`,
+`load_prior`: what a transfer strategy is handed), the test kit (`harness.testing`) and the CLI
 (`harness.cli.main`).
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 from harness._compare import Comparison, RunOutcome, compare, plan_comparison
 from harness._evaluator import BUDGET_KINDS, Budget, Evaluator, InvalidConfigError
 from harness._loop import RunTrace, build_trace, failed_trace, incumbents, run_strategy
+from harness._priors import default_sources, load_prior
 from harness._train import (
     TrainPlan,
     estimate_seconds,
@@ -51,10 +53,12 @@ __all__ = [
     "build_trace",
     "compare",
     "crn_key",
+    "default_sources",
     "estimate_seconds",
     "export_if_complete",
     "failed_trace",
     "incumbents",
+    "load_prior",
     "open_results",
     "plan_comparison",
     "plan_training",

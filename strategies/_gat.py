@@ -40,6 +40,7 @@ import numpy.typing as npt
 
 from strategies._adam import adam_step
 from strategies._arch_graph import ArchitectureGraph
+from strategies._asnn_model import configure_torch
 from strategies._transfer import deterministic_torch
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ class GraphAttentionGenerator:
     ) -> None:
         import torch
 
+        configure_torch()  # one thread: a model this small loses to threads on a busy machine
         if shape.hidden % shape.heads:
             raise ValueError(f"hidden={shape.hidden} is not a multiple of heads={shape.heads}")
         self.space = space

@@ -352,4 +352,3 @@ __all__ = [
     "normalised_ranks",
     "source_ranks",
 ]
-_deterministic = deterministic_torch  # TEMP alias

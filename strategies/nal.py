@@ -26,7 +26,8 @@ best configs of the source data sets (the same space on other data sets; never t
 3. ``tell`` changes nothing: the method does not search, so the target's results do not
    steer it (the paper has no refinement step; the budget is spent on generating more).
 
-Without sources (none given, or `Nal.learn_prior` never called) there are no expert designs:
+Without sources (none given, none with two recorded configs, or `Nal.learn_prior` never
+called) there are no expert designs:
 it evaluates ``n_init`` (10) random configs, takes the better half of its observations as the
 designs to learn from (a third of ``prior_steps``: they are a few dozen, not thousands), and
 learns again (warm, and with an emptied pool) after every ``n_init`` further observations - a
@@ -162,6 +163,7 @@ class Nal(Strategy):
         self._n_asked = 0
         self._observed: list[tuple[float, int]] = []  # (score, index), in order
         self._learned_at = 0  # observations when the model last learned (no sources)
+        self._from_sources = False  # whether the model learned from sources' expert designs
 
     # -- learning ------------------------------------------------------------------------------
     def learn_prior(self, priors: Sequence[PriorData]) -> None:
@@ -178,6 +180,7 @@ class Nal(Strategy):
         self._sources = [prior.space for prior in priors]
         if len(indices):
             self._learn(indices, weights, steps=self.opts.prior_steps)
+            self._from_sources = True
 
     def _learn(self, indices: IntArray, weights: npt.NDArray[np.float64], *, steps: int) -> None:
         """Fit the generator (made at the first call, warm after) to designs ``indices``."""
@@ -211,7 +214,7 @@ class Nal(Strategy):
     def ask(self) -> Config:
         """The next generated config (generating more when none is left), else a random one."""
         self._n_asked += 1
-        if not self._sources or self._model is None:
+        if not self._from_sources:
             n = len(self._observed)
             if n < self._n_init:
                 return self._fallback()

@@ -29,11 +29,12 @@ from strategies import (
     parse_strategy_spec,
 )
 
-NAMES = ("transfer-topk", "autobuild", "nal")
+NAMES = ("transfer-topk", "autobuild", "nal", "pg-nag")
 FAST: dict[str, dict[str, Any]] = {
     "autobuild": {"prior_steps": 150},
     "transfer-topk": {},
     "nal": {"prior_steps": 60, "n_samples": 64},
+    "pg-nag": {"prior_steps": 60, "n_samples": 64, "n_shapley": 200},
 }
 """Options that keep the tests quick (fewer prior steps than the default 300)."""
 
@@ -269,6 +270,8 @@ def test_learn_prior_never_called_is_the_same_as_no_sources(name: str) -> None:
         ("autobuild", {"epsilon": 1.0}),
         ("nal", {}),
         ("nal", {"valid_only": False, "temperature": 5.0}),
+        ("pg-nag", {}),
+        ("pg-nag", {"guidance": 0.0, "valid_only": False}),
     ],
 )
 @pytest.mark.parametrize("with_priors", [True, False])
