@@ -138,12 +138,12 @@ class GenerationQuality:
     n_novel: int = 0
 
     def as_dict(self) -> dict[str, float | int]:
-        """Counts and fractions (valid and unique of samples, novel of unique), for reports."""
+        """Samples, and fractions (valid and unique of samples, novel of unique; 6 digits)."""
         return {
             "n_samples": self.n_samples,
-            "valid": self.n_valid / self.n_samples if self.n_samples else 0.0,
-            "unique": self.n_unique / self.n_samples if self.n_samples else 0.0,
-            "novel": self.n_novel / self.n_unique if self.n_unique else 0.0,
+            "valid": round(self.n_valid / self.n_samples, 6) if self.n_samples else 0.0,
+            "unique": round(self.n_unique / self.n_samples, 6) if self.n_samples else 0.0,
+            "novel": round(self.n_novel / self.n_unique, 6) if self.n_unique else 0.0,
         }
 
 

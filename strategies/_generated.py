@@ -1,26 +1,64 @@
-"""What generator strategies share: a pool of generated candidates and a random fallback.
+"""What generator strategies share: expert designs, a pool of generated candidates, a fallback.
 
-A generator (`nal`, `pg-nag`) samples a batch of architectures from its model; the pool keeps
-the distinct ones not evaluated yet, best first by the generator's own score, and hands them
-out one per ask. When it runs dry the generator samples again; when sampling stops yielding
-anything new, `random_unseen` gives a uniformly drawn unevaluated config, so no config is
-suggested twice while unevaluated ones remain.
+A generator (`nal`, `pg-nag`) learns from the sources' best configs (`expert_designs`) and
+samples batches of architectures from its model; the `CandidatePool` keeps the distinct ones
+not evaluated yet, best first by the generator's own score, and hands them out one per ask
+(`CandidatePool.next`). When it runs dry the generator samples again, at a higher temperature
+after a batch with nothing new; when sampling stops yielding anything new, `random_unseen`
+gives a uniformly drawn unevaluated config, so no config is suggested twice while unevaluated
+ones remain.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-from spaces import Config, Space
+from spaces import Config, PriorData, Space
 from strategies._arch_graph import ArchitectureGraph, QualityCounter
+from strategies._transfer import source_ranks
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 
 MAX_REJECTIONS = 64
 """Random draws tried before listing the unevaluated configs of a nearly exhausted space."""
 LISTED_UP_TO = 200_000
 """Spaces up to this size may be listed whole to find their last unevaluated configs."""
+MAX_EMPTY_BATCHES = 5
+"""Generated batches with nothing new, in a row, before a random unevaluated config."""
+HOTTER = 1.5
+"""Factor on the sampling temperature after a batch with nothing new."""
+MAX_TEMPERATURE = 10.0
+
+Sampler = Callable[[float], tuple[IntArray, FloatArray]]
+"""A generator's batch: ``sample(temperature)`` gives configs (rows) and a score for each."""
+
+
+def expert_designs(priors: Sequence[PriorData], fraction: float) -> tuple[IntArray, FloatArray]:
+    """Each source's top ``fraction`` of its recorded configs (at least 2), and sampling weights.
+
+    Sources with fewer than 2 recorded configs are left out.
+
+    Returns:
+        Config indices (a config best in two sources appears twice) and weights summing to 1,
+        each source's designs sharing ``1 / n_sources`` equally.
+    """
+    indices: list[IntArray] = []
+    weights: list[FloatArray] = []
+    usable = [p for p in priors if np.isfinite(p.scores()).sum() >= 2]
+    for prior in usable:
+        recorded, ranks = source_ranks(prior)
+        n_top = min(len(recorded), max(2, math.ceil(fraction * len(recorded))))
+        indices.append(recorded[np.argsort(-ranks, kind="stable")[:n_top]])
+        weights.append(np.full(n_top, 1.0 / (len(usable) * n_top)))
+    if not indices:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    return np.concatenate(indices), np.concatenate(weights)
 
 
 def random_unseen(space: Space, rng: np.random.Generator, seen: set[int]) -> Config:
@@ -54,6 +92,7 @@ class CandidatePool:
             counted but only handed out when ``valid_only`` is false.
         quality: Counts every sampled batch (validity, uniqueness, novelty).
         valid_only: Whether to keep invalid configs out of the pool.
+        temperature: The sampling temperature of the first batch (and after `restart`).
     """
 
     def __init__(
@@ -63,11 +102,15 @@ class CandidatePool:
         quality: QualityCounter,
         *,
         valid_only: bool,
+        temperature: float = 1.0,
     ) -> None:
         self.space = space
         self.graph = graph
         self.quality = quality
         self.valid_only = valid_only
+        self.base_temperature = temperature
+        self.temperature = temperature
+        self._dry = False  # the last batches yielded nothing new
         self.seen: set[int] = set()  # evaluated or handed out
         self._heap: list[tuple[float, int]] = []  # (-score, index)
         self._pooled: set[int] = set()
@@ -104,10 +147,56 @@ class CandidatePool:
                 return self.space.config(index)
         return None
 
-    def clear(self) -> None:
-        """Forget the pooled candidates (after the model changed); seen configs stay seen."""
+    def next(self, sample: Sampler, rng: np.random.Generator) -> Config:
+        """The best pooled config, sampling batches when none is left; else a random one.
+
+        A batch with nothing new raises the temperature by `HOTTER`; after
+        `MAX_EMPTY_BATCHES` such batches in a row the config is `random_unseen`, and until a
+        batch yields something again each call samples one batch only.
+        """
+        for _ in range(1 if self._dry else MAX_EMPTY_BATCHES):
+            config = self.pop()
+            if config is not None:
+                return config
+            if len(self.seen) >= self.space.n_configs:
+                break
+            configs, scores = sample(self.temperature)
+            if self.add(configs, scores):
+                self._dry = False
+            else:
+                self.temperature = min(self.temperature * HOTTER, MAX_TEMPERATURE)
+        config = self.pop()
+        if config is not None:
+            return config
+        self._dry = True
+        return self.random(rng)
+
+    def random(self, rng: np.random.Generator) -> Config:
+        """A `random_unseen` config, marked seen."""
+        config = random_unseen(self.space, rng, self.seen)
+        self.seen.add(self.space.index(config))
+        return config
+
+    def restart(self, quality: QualityCounter) -> None:
+        """After the model changed: forget the pool, count anew, first temperature again.
+
+        Seen configs stay seen.
+        """
         self._heap.clear()
         self._pooled.clear()
+        self.quality = quality
+        self.temperature = self.base_temperature
+        self._dry = False
 
 
-__all__ = ["LISTED_UP_TO", "MAX_REJECTIONS", "CandidatePool", "random_unseen"]
+__all__ = [
+    "HOTTER",
+    "LISTED_UP_TO",
+    "MAX_EMPTY_BATCHES",
+    "MAX_REJECTIONS",
+    "MAX_TEMPERATURE",
+    "CandidatePool",
+    "Sampler",
+    "expert_designs",
+    "random_unseen",
+]

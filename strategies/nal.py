@@ -46,7 +46,6 @@ generated and evaluated in turn, not one, since the harness compares strategies 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -59,40 +58,11 @@ from strategies._arch_graph import QualityCounter, architecture_graph
 from strategies._base import Observation, Strategy
 from strategies._design import initial_design_size, n_init_option
 from strategies._gat import GatShape, GraphAttentionGenerator
-from strategies._generated import CandidatePool, random_unseen
+from strategies._generated import CandidatePool, expert_designs
 from strategies._options import StrategyOptions, option
-from strategies._transfer import check_priors, source_ranks
+from strategies._transfer import check_priors
 
 IntArray = npt.NDArray[np.int64]
-
-MAX_EMPTY_BATCHES = 5
-"""Generated batches with nothing new, in a row, before a random unevaluated config."""
-HOTTER = 1.5
-"""Factor on the temperature after a batch with nothing new."""
-MAX_TEMPERATURE = 10.0
-
-
-def expert_designs(
-    priors: Sequence[PriorData], fraction: float
-) -> tuple[IntArray, npt.NDArray[np.float64]]:
-    """Each source's top ``fraction`` of its recorded configs (at least 2), and sampling weights.
-
-    Returns:
-        Config indices (a config best in two sources appears twice) and weights summing to 1,
-        each source's designs sharing ``1 / n_sources`` equally.
-    """
-    indices: list[IntArray] = []
-    weights: list[npt.NDArray[np.float64]] = []
-    usable = [p for p in priors if np.isfinite(p.scores()).sum() >= 2]
-    for prior in usable:
-        recorded, ranks = source_ranks(prior)
-        n_top = min(len(recorded), max(2, math.ceil(fraction * len(recorded))))
-        top = recorded[np.argsort(-ranks, kind="stable")[:n_top]]
-        indices.append(top)
-        weights.append(np.full(n_top, 1.0 / (len(usable) * n_top)))
-    if not indices:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
-    return np.concatenate(indices), np.concatenate(weights)
 
 
 class Nal(Strategy):
@@ -157,9 +127,8 @@ class Nal(Strategy):
             self._graph,
             QualityCounter(self._graph, self._experts),
             valid_only=self.opts.valid_only,
+            temperature=self.opts.temperature,
         )
-        self._temperature = self.opts.temperature
-        self._dry = False
         self._n_asked = 0
         self._observed: list[tuple[float, int]] = []  # (score, index), in order
         self._learned_at = 0  # observations when the model last learned (no sources)
@@ -185,7 +154,6 @@ class Nal(Strategy):
     def _learn(self, indices: IntArray, weights: npt.NDArray[np.float64], *, steps: int) -> None:
         """Fit the generator (made at the first call, warm after) to designs ``indices``."""
         self._experts = np.unique(np.concatenate([self._experts, indices]))
-        self._pool.quality = QualityCounter(self._graph, self._experts)  # counts anew
         if self._model is None:
             self._model = GraphAttentionGenerator(
                 self.space,
@@ -196,9 +164,7 @@ class Nal(Strategy):
                 seed=self._torch_seed,
             )
         self._model.fit(self.space.configs(indices), weights, steps=steps, batch=self.opts.batch)
-        self._pool.clear()
-        self._temperature = self.opts.temperature
-        self._dry = False
+        self._pool.restart(QualityCounter(self._graph, self._experts))
 
     def _learn_from_target(self) -> None:
         """Without sources: learn from the better half of the observations so far."""
@@ -220,30 +186,15 @@ class Nal(Strategy):
                 return self._fallback()
             if self._model is None or n - self._learned_at >= self._n_init:
                 self._learn_from_target()
-        assert self._model is not None
-        for _ in range(1 if self._dry else MAX_EMPTY_BATCHES):
-            config = self._pool.pop()
-            if config is not None:
-                return config
-            if len(self._pool.seen) >= self.space.n_configs:
-                break
-            configs, log_likelihood = self._model.sample(
-                self.opts.n_samples, temperature=self._temperature
-            )
-            if self._pool.add(configs, log_likelihood):
-                self._dry = False
-            else:
-                self._temperature = min(self._temperature * HOTTER, MAX_TEMPERATURE)
-        config = self._pool.pop()
-        if config is not None:
-            return config
-        self._dry = True
-        return self._fallback()
+        model = self._model
+        assert model is not None
+        return self._pool.next(
+            lambda temperature: model.sample(self.opts.n_samples, temperature=temperature),
+            self.rng,
+        )
 
     def _fallback(self) -> Config:
-        config = random_unseen(self.space, self.rng, self._pool.seen)
-        self._pool.seen.add(self.space.index(config))
-        return config
+        return self._pool.random(self.rng)
 
     def tell(self, config: Config, observation: Observation) -> None:
         """Record the observation (it steers nothing while there are sources)."""
@@ -257,10 +208,7 @@ class Nal(Strategy):
         out: dict[str, Any] = {
             "sources": list(self._sources),
             "n_experts": len(self._experts),
-            "generation": {
-                k: round(v, 6) if isinstance(v, float) else v
-                for k, v in self._pool.quality.quality().as_dict().items()
-            },
+            "generation": self._pool.quality.quality().as_dict(),
         }
         if self._model is not None:
             out["preference"] = {

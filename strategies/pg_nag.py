@@ -74,7 +74,7 @@ from strategies._base import Observation, Strategy
 from strategies._contributions import component_means, explained_sample, shapley_samples
 from strategies._design import initial_design_size, n_init_option
 from strategies._diffusion import MaskedDiffusion
-from strategies._generated import CandidatePool, random_unseen
+from strategies._generated import CandidatePool, expert_designs
 from strategies._options import StrategyOptions, option
 from strategies._transfer import check_priors, normalised_ranks, source_ranks
 
@@ -83,11 +83,6 @@ FloatArray = npt.NDArray[np.float64]
 
 PERMUTATIONS = 4
 """Random orders (each with its own background) per explained config."""
-MAX_EMPTY_BATCHES = 5
-"""Generated batches with nothing new, in a row, before a random unevaluated config."""
-HOTTER = 1.5
-"""Factor on the temperature after a batch with nothing new."""
-MAX_TEMPERATURE = 10.0
 
 
 def _rank_lookup(space: Space, ranks_by_index: FloatArray) -> Callable[[IntArray], FloatArray]:
@@ -169,8 +164,6 @@ class PgNag(Strategy):
             QualityCounter(self._graph, self._experts),
             valid_only=self.opts.valid_only,
         )
-        self._temperature = 1.0
-        self._dry = False
         self._n_asked = 0
         self._observed: list[tuple[float, int]] = []  # (score, index), in order
         self._from_sources = False  # whether the model learned from sources
@@ -194,8 +187,6 @@ class PgNag(Strategy):
         sizes = self.space.sizes
         means: list[FloatArray] = []
         estimated = np.zeros(len(self._contributions), dtype=bool)
-        experts: list[IntArray] = []
-        weights: list[FloatArray] = []
         for prior in usable:
             recorded, ranks = source_ranks(prior)
             by_index = np.full(self.space.n_configs, np.nan)
@@ -217,12 +208,10 @@ class PgNag(Strategy):
             mean, count = component_means(rows, samples, sizes)
             means.append(mean)
             estimated |= count > 0
-            n_top = max(1, math.ceil(self.opts.expert_fraction * len(recorded)))
-            experts.append(recorded[np.argsort(-ranks, kind="stable")[:n_top]])
-            weights.append(np.full(n_top, 1.0 / (len(usable) * n_top)))
+        experts, weights = expert_designs(usable, self.opts.expert_fraction)
         self._learn(
-            np.concatenate(experts),
-            np.concatenate(weights),
+            experts,
+            weights,
             contributions=np.mean(means, axis=0),
             estimated=estimated,
         )
@@ -238,7 +227,6 @@ class PgNag(Strategy):
     ) -> None:
         """Train on the designs ``indices`` (drawn by ``weights``) and set the guidance."""
         self._experts = np.unique(indices)
-        self._pool.quality = QualityCounter(self._graph, self._experts)  # counts anew
         self._contributions = contributions
         # Guidance in standard deviations of the contributions, so that one ``guidance``
         # suits sources whose ranks spread differently; components never estimated (0) are
@@ -251,9 +239,7 @@ class PgNag(Strategy):
         self._model.fit(
             self.space.configs(indices), weights, steps=self.opts.prior_steps, batch=self.opts.batch
         )
-        self._pool.clear()
-        self._temperature = 1.0
-        self._dry = False
+        self._pool.restart(QualityCounter(self._graph, self._experts))
 
     def _learn_from_target(self) -> None:
         """Without sources: the observations are the one source (see the module doc)."""
@@ -286,33 +272,20 @@ class PgNag(Strategy):
                 return self._fallback()
             if self._model is None or n - self._learned_at >= self._n_init:
                 self._learn_from_target()
-        assert self._model is not None
-        for _ in range(1 if self._dry else MAX_EMPTY_BATCHES):
-            config = self._pool.pop()
-            if config is not None:
-                return config
-            if len(self._pool.seen) >= self.space.n_configs:
-                break
-            configs, log_likelihood = self._model.sample(
+        model, bias = self._model, self._bias
+        assert model is not None
+        return self._pool.next(
+            lambda temperature: model.sample(
                 self.opts.n_samples,
                 n_steps=self.opts.diffusion_steps,
-                bias=self._bias,
-                temperature=self._temperature,
-            )
-            if self._pool.add(configs, log_likelihood):
-                self._dry = False
-            else:
-                self._temperature = min(self._temperature * HOTTER, MAX_TEMPERATURE)
-        config = self._pool.pop()
-        if config is not None:
-            return config
-        self._dry = True
-        return self._fallback()
+                bias=bias,
+                temperature=temperature,
+            ),
+            self.rng,
+        )
 
     def _fallback(self) -> Config:
-        config = random_unseen(self.space, self.rng, self._pool.seen)
-        self._pool.seen.add(self.space.index(config))
-        return config
+        return self._pool.random(self.rng)
 
     def tell(self, config: Config, observation: Observation) -> None:
         """Record the observation (it steers nothing while there are sources)."""
@@ -339,8 +312,5 @@ class PgNag(Strategy):
             "n_experts": len(self._experts),
             "contributions": table,
             "importance": {name: dict(values) for name, values in table.items()},
-            "generation": {
-                k: round(v, 6) if isinstance(v, float) else v
-                for k, v in self._pool.quality.quality().as_dict().items()
-            },
+            "generation": self._pool.quality.quality().as_dict(),
         }
