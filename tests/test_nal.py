@@ -9,6 +9,7 @@ comparison through the command line.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -237,4 +238,11 @@ def test_compare_runs_nal_with_the_other_data_sets_as_sources(tmp_path: Path) ->
         assert diagnostics["sources"] == ["nb201/cifar100", "nb201/imagenet16-120"]
         assert diagnostics["n_experts"] > 0
         assert 0.0 < diagnostics["generation"]["valid"] <= 1.0
-    assert (out / "report.md").exists()
+    report = (out / "report.md").read_text()
+    assert "nb201/cifar10: architectures generated (mean over runs)" in report
+    assert "| strategy | samples per run | valid | unique | novel |" in report
+    stats = json.loads((out / "stats.json").read_text())
+    (space,) = stats["spaces"]
+    generation = space["transfer"]["generation"]
+    assert list(generation) == ["nal"]  # labelled by name where one variant runs
+    assert generation["nal"]["n_runs"] == 2
