@@ -21,7 +21,7 @@ forward process at time ``t`` in (0, 1] replaces each value independently, with 
   its value from the denoiser's softmax. A per-component ``bias`` is added to the logits
   first: sampling from ``p(v) * exp(bias[v])`` is how `pg-nag`'s guidance enters.
 
-All parameters live in one flat float32 tensor stepped by `strategies._adam.adam_step`; every
+All parameters live in one flat float32 tensor (`strategies._adam.FlatParameters`); every
 random draw (initial weights, masks, batches, samples) comes from a private
 `torch.Generator`; torch is imported lazily, so importing this module stays cheap.
 """
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from strategies._adam import adam_step
+from strategies._adam import FlatParameters, Layout
 from strategies._asnn_model import configure_torch
 from strategies._transfer import deterministic_torch
 
@@ -90,7 +90,7 @@ class MaskedDiffusion:
         # The read-out is factorised: each dimension gets a query of _READOUT numbers, and a
         # value's logit is its dot product with the value's own read-out vector. A full
         # hidden-to-every-value layer cost 10x more on dimensions of a thousand values.
-        self._layout: list[tuple[str, tuple[int, ...], float]] = [
+        layout: Layout = [
             ("tokens", (self._n_components + n_dims, embedding_size), 1.0),
             ("w1", (n_inputs, hidden), math.sqrt(2.0 / n_inputs)),  # He: ReLU follows
             ("b1", (hidden,), 0.0),
@@ -100,24 +100,11 @@ class MaskedDiffusion:
             ("readout", (self._n_components, _READOUT), 1.0 / math.sqrt(_READOUT)),
             ("b3", (self._n_components,), 0.0),
         ]
-        parts = [
-            torch.randn(shape, generator=self._generator, dtype=torch.float32).ravel() * scale
-            for _, shape, scale in self._layout
-        ]
-        self._flat = torch.cat(parts).requires_grad_()
-        self._m = torch.zeros_like(self._flat)
-        self._v = torch.zeros_like(self._flat)
-        self._n_steps = 0
+        self._weights = FlatParameters(layout, self._generator)
 
     # -- the denoiser --------------------------------------------------------------------------
     def _params(self) -> dict[str, torch.Tensor]:
-        out: dict[str, torch.Tensor] = {}
-        start = 0
-        for name, shape, _ in self._layout:
-            n = math.prod(shape)
-            out[name] = self._flat[start : start + n].view(shape)
-            start += n
-        return out
+        return self._weights.views()
 
     def _logits(self, x: torch.Tensor, t: torch.Tensor) -> list[torch.Tensor]:
         """Per dimension, logits ``(b, size)`` of noisy configs ``x`` (-1: masked) at ``t``."""
@@ -170,7 +157,7 @@ class MaskedDiffusion:
                 forced = torch.randint(n_dims, (batch,), generator=g)
                 masked[torch.arange(batch), forced] = True
                 noisy = torch.where(masked, torch.full_like(clean, -1), clean)
-                self._flat.grad = None
+                self._weights.flat.grad = None
                 picked = torch.stack(
                     [
                         torch.log_softmax(logits, dim=-1).gather(1, clean[:, i : i + 1])[:, 0]
@@ -179,16 +166,9 @@ class MaskedDiffusion:
                     dim=1,
                 )
                 loss = -(picked * masked).sum() / masked.sum()
-                loss = loss + _L2 * (self._flat * self._flat).sum()
+                loss = loss + _L2 * self._weights.flat.square().sum()
                 loss.backward()  # type: ignore[no-untyped-call]
-                self._n_steps += 1
-                adam_step(
-                    self._flat,
-                    self._m,
-                    self._v,
-                    n_steps=self._n_steps,
-                    learning_rate=_LEARNING_RATE,
-                )
+                self._weights.step(_LEARNING_RATE)
 
     # -- generation ----------------------------------------------------------------------------
     def sample(

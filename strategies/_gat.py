@@ -25,7 +25,7 @@ first), each drawn from the model's prediction given the slots decided so far.
 Plain PyTorch on dense ``(n_nodes, n_nodes)`` adjacency: the graphs have at most a few dozen
 nodes, for which `torch_geometric`'s sparse message passing buys nothing (measured in
 docs/strategies.md) and would be one more dependency. All parameters live in one flat float
-tensor stepped by `strategies._adam.adam_step`; every random draw comes from a private
+tensor (`strategies._adam.FlatParameters`); every random draw comes from a private
 `torch.Generator`. torch is imported lazily.
 """
 
@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from strategies._adam import adam_step
+from strategies._adam import FlatParameters, Layout
 from strategies._arch_graph import ArchitectureGraph
 from strategies._asnn_model import configure_torch
 from strategies._transfer import deterministic_torch
@@ -125,7 +125,7 @@ class GraphAttentionGenerator:
         self._outside = torch.as_tensor(~allowed)
 
         h = shape.hidden
-        layout: list[tuple[str, tuple[int, ...], float]] = [
+        layout: Layout = [
             ("tokens", (n_value_tokens + 3, h), 1.0),
             ("positions", (graph.n_nodes, h), 1.0),
         ]
@@ -139,25 +139,11 @@ class GraphAttentionGenerator:
             ("readout", (h, n_components), 1.0 / math.sqrt(h)),
             ("bias", (n_components,), 0.0),
         ]
-        self._layout = layout
-        parts = [
-            torch.randn(size, generator=self._generator, dtype=torch.float32).ravel() * scale
-            for _, size, scale in layout
-        ]
-        self._flat = torch.cat(parts).requires_grad_()
-        self._m = torch.zeros_like(self._flat)
-        self._v = torch.zeros_like(self._flat)
-        self._n_steps = 0
+        self._weights = FlatParameters(layout, self._generator)
 
     # -- parameters ------------------------------------------------------------------------------
     def _params(self) -> dict[str, torch.Tensor]:
-        out: dict[str, torch.Tensor] = {}
-        start = 0
-        for name, size, _ in self._layout:
-            n = math.prod(size)
-            out[name] = self._flat[start : start + n].view(size)
-            start += n
-        return out
+        return self._weights.views()
 
     def _tokens(self, slots: torch.Tensor) -> torch.Tensor:
         """Node tokens ``(b, n_nodes)`` of slot values ``(b, n_slots)``; -1 means masked."""
@@ -210,21 +196,14 @@ class GraphAttentionGenerator:
                 forced = torch.randint(n_slots, (batch,), generator=self._generator)
                 masked[torch.arange(batch), forced] = True
                 slots = torch.where(masked, torch.full_like(data[rows], -1), data[rows])
-                self._flat.grad = None
+                self._weights.flat.grad = None
                 logits = self._logits(slots)
                 log_p = torch.log_softmax(logits, dim=-1)
                 picked = log_p.gather(2, target_component[rows].unsqueeze(-1)).squeeze(-1)
                 loss = -(picked * masked).sum() / masked.sum()
-                loss = loss + _L2 * (self._flat * self._flat).sum()
+                loss = loss + _L2 * self._weights.flat.square().sum()
                 loss.backward()  # type: ignore[no-untyped-call]
-                self._n_steps += 1
-                adam_step(
-                    self._flat,
-                    self._m,
-                    self._v,
-                    n_steps=self._n_steps,
-                    learning_rate=_LEARNING_RATE,
-                )
+                self._weights.step(_LEARNING_RATE)
 
     # -- generation --------------------------------------------------------------------------
     def sample(self, n: int, *, temperature: float) -> tuple[IntArray, FloatArray]:

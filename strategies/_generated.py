@@ -1,4 +1,4 @@
-"""What generator strategies share: expert designs, a pool of generated candidates, a fallback.
+"""What generator strategies share: their lifecycle, expert designs, a pool, a fallback.
 
 A generator (`nal`, `pg-nag`) learns from the sources' best configs (`expert_designs`) and
 samples batches of architectures from its model; the `CandidatePool` keeps the distinct ones
@@ -6,21 +6,27 @@ not evaluated yet, best first by the generator's own score, and hands them out o
 (`CandidatePool.next`). When it runs dry the generator samples again, at a higher temperature
 after a batch with nothing new; when sampling stops yielding anything new, `random_unseen`
 gives a uniformly drawn unevaluated config, so no config is suggested twice while unevaluated
-ones remain.
+ones remain. `GeneratorStrategy` is the lifecycle around them that `nal` and `pg-nag` share.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
+from abc import abstractmethod
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from spaces import Config, PriorData, Space
-from strategies._arch_graph import ArchitectureGraph, QualityCounter
-from strategies._transfer import source_ranks
+from strategies._arch_graph import ArchitectureGraph, QualityCounter, architecture_graph
+from strategies._base import Observation, Strategy
+from strategies._design import initial_design_size, n_init_option
+from strategies._options import StrategyOptions, option
+from strategies._transfer import check_priors, source_ranks
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -196,7 +202,135 @@ __all__ = [
     "MAX_REJECTIONS",
     "MAX_TEMPERATURE",
     "CandidatePool",
+    "GeneratorOptions",
+    "GeneratorStrategy",
     "Sampler",
     "expert_designs",
     "random_unseen",
 ]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GeneratorOptions(StrategyOptions):
+    """The options every generator has; a generator's ``Options`` extends these."""
+
+    expert_fraction: float = option(
+        0.05,
+        exclusive_minimum=0.0,
+        maximum=1.0,
+        help="Share of each source's recorded configs, its best, learned from as expert"
+        " designs (at least 2 per source).",
+    )
+    n_samples: int = option(256, minimum=1, help="Architectures generated per sampled batch.")
+    valid_only: bool = option(
+        True,
+        help="Drop generated cells with no input-to-output path instead of evaluating them.",
+    )
+    n_init: int | None = n_init_option(
+        "Random configs evaluated first when there are no sources; None means 10, capped"
+        " to the budget and the space."
+    )
+
+
+class GeneratorStrategy(Strategy):
+    """A transfer strategy that generates from a model of the sources' best designs.
+
+    The lifecycle `nal` and `pg-nag` share. `learn_prior` checks the sources and hands those
+    with two recorded configs or more to `_learn_sources` (once, before the first ask).
+    Every ``ask`` takes the best pooled candidate, sampling batches through `_sample` when
+    the pool is empty (`CandidatePool.next`). ``tell`` only records the observation: with
+    sources, results never steer the generator. Without usable sources, the first
+    ``n_init`` asks are random, then `_learn_target` learns from the observations, again
+    after every ``n_init`` more.
+    """
+
+    uses_prior = True
+    opts: GeneratorOptions
+
+    def __init__(self, space: Space, **kwargs: Any) -> None:
+        super().__init__(space, **kwargs)
+        self._n_init = initial_design_size(self, self.opts.n_init)
+        self._graph = architecture_graph(space)
+        self._torch_seed = int(self.rng.integers(2**62))
+        self._sources: list[str] = []
+        self._experts: IntArray = np.zeros(0, dtype=np.int64)
+        self._pool = CandidatePool(
+            space,
+            self._graph,
+            QualityCounter(self._graph, self._experts),
+            valid_only=self.opts.valid_only,
+            temperature=self._first_temperature(),
+        )
+        self._n_asked = 0
+        self._observed: list[tuple[float, int]] = []  # (score, index), in order
+        self._learned_at = 0  # observations when the model last learned (no sources)
+        self._from_sources = False  # whether the model learned from sources
+
+    # -- what a generator supplies -------------------------------------------------------------
+    def _first_temperature(self) -> float:
+        """The sampling temperature of the first batch (and after each learning)."""
+        return 1.0
+
+    @abstractmethod
+    def _learn_sources(self, priors: Sequence[PriorData]) -> None:
+        """Learn from sources that each recorded two configs or more."""
+
+    @abstractmethod
+    def _learn_target(self, scores: FloatArray, indices: IntArray) -> None:
+        """Without sources: learn from the observations (larger-is-better scores)."""
+
+    @abstractmethod
+    def _sample(self, temperature: float) -> tuple[IntArray, FloatArray]:
+        """A batch of ``n_samples`` generated configs (rows) and their scores."""
+
+    def _learned(self, experts: IntArray) -> None:
+        """Record the designs just learned from; the pool starts over."""
+        self._experts = np.unique(np.concatenate([self._experts, experts]))
+        self._pool.restart(QualityCounter(self._graph, self._experts))
+
+    # -- the lifecycle -------------------------------------------------------------------------
+    def learn_prior(self, priors: Sequence[PriorData]) -> None:
+        """Learn from the sources' expert designs (see `GeneratorStrategy`).
+
+        Raises:
+            ValueError: A source does not have one value per config of the space.
+            RuntimeError: Called after the first ``ask``.
+        """
+        if self._n_asked:
+            raise RuntimeError(f"{self._label()}: learn_prior must be called before the first ask")
+        check_priors(self.space, priors)
+        self._sources = [prior.space for prior in priors]
+        usable = [p for p in priors if np.isfinite(p.scores()).sum() >= 2]
+        if usable:
+            self._learn_sources(usable)
+            self._from_sources = True
+
+    def ask(self) -> Config:
+        """The next generated config (generating more when none is left), else a random one."""
+        self._n_asked += 1
+        if len(self._pool.seen) >= self.space.n_configs:
+            return self._pool.random(self.rng)  # every config evaluated: only repeats are left
+        if not self._from_sources:
+            n = len(self._observed)
+            if n < self._n_init:
+                return self._pool.random(self.rng)
+            if n - self._learned_at >= self._n_init:
+                self._learned_at = n
+                scores = np.asarray([s for s, _ in self._observed], dtype=np.float64)
+                indices = np.asarray([i for _, i in self._observed], dtype=np.int64)
+                self._learn_target(scores, indices)
+        return self._pool.next(self._sample, self.rng)
+
+    def tell(self, config: Config, observation: Observation) -> None:
+        """Record the observation (it steers nothing while there are sources)."""
+        index = self.space.index(config)
+        self._pool.seen.add(index)
+        self._observed.append((self.score(observation.value), index))
+
+    def _generation(self) -> dict[str, Any]:
+        """The diagnostics every generator reports: sources, experts, sample quality."""
+        return {
+            "sources": list(self._sources),
+            "n_experts": len(self._experts),
+            "generation": self._pool.quality.quality().as_dict(),
+        }

@@ -53,19 +53,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from spaces import Config, PriorData, Space
-from strategies._arch_graph import QualityCounter, architecture_graph
-from strategies._base import Observation, Strategy
-from strategies._design import initial_design_size, n_init_option
+from spaces import PriorData, Space
 from strategies._gat import GatShape, GraphAttentionGenerator
-from strategies._generated import CandidatePool, expert_designs
-from strategies._options import StrategyOptions, option
-from strategies._transfer import check_priors
+from strategies._generated import GeneratorOptions, GeneratorStrategy, expert_designs
+from strategies._options import option
 
 IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 
 
-class Nal(Strategy):
+class Nal(GeneratorStrategy):
     """Generates architectures from a GAT trained on the sources' best designs; no search."""
 
     name = "nal"
@@ -73,19 +70,11 @@ class Nal(Strategy):
         "Transfer generator: a graph attention network learns the sources' best designs and"
         " generates cells (after Liang et al. 2022)."
     )
-    uses_prior = True
 
     @dataclass(frozen=True, slots=True, kw_only=True)
-    class Options(StrategyOptions):
-        """Options of `Nal`; each field's ``help`` says what it does."""
+    class Options(GeneratorOptions):
+        """Options of `Nal` (besides the generators' own); each ``help`` says what it does."""
 
-        expert_fraction: float = option(
-            0.05,
-            exclusive_minimum=0.0,
-            maximum=1.0,
-            help="Share of each source's recorded configs, its best, learned from as expert"
-            " designs (at least 2 per source).",
-        )
         hidden: int = option(32, minimum=1, help="Width of the network's node states.")
         heads: int = option(4, minimum=1, help="Attention heads per layer; must divide hidden.")
         layers: int = option(2, minimum=1, help="Graph attention layers.")
@@ -93,19 +82,8 @@ class Nal(Strategy):
             300, minimum=0, help="Adam steps of masked link and operation prediction."
         )
         batch: int = option(128, minimum=1, help="Designs per training step.")
-        n_samples: int = option(
-            256, minimum=1, help="Architectures generated per batch of generation."
-        )
         temperature: float = option(
             1.0, exclusive_minimum=0.0, help="Sampling temperature of the first batch."
-        )
-        valid_only: bool = option(
-            True,
-            help="Drop generated cells with no input-to-output path instead of evaluating them.",
-        )
-        n_init: int | None = n_init_option(
-            "Random configs evaluated first when there are no sources; None means 10, capped"
-            " to the budget and the space."
         )
 
     opts: Options
@@ -116,44 +94,28 @@ class Nal(Strategy):
             raise self.option_error(
                 "heads", f"must divide hidden ({self.opts.hidden}); got {self.opts.heads}"
             )
-        self._n_init = initial_design_size(self, self.opts.n_init)
-        self._graph = architecture_graph(space)
-        self._torch_seed = int(self.rng.integers(2**62))
         self._model: GraphAttentionGenerator | None = None
-        self._sources: list[str] = []
-        self._experts: IntArray = np.zeros(0, dtype=np.int64)
-        self._pool = CandidatePool(
-            space,
-            self._graph,
-            QualityCounter(self._graph, self._experts),
-            valid_only=self.opts.valid_only,
-            temperature=self.opts.temperature,
-        )
-        self._n_asked = 0
-        self._observed: list[tuple[float, int]] = []  # (score, index), in order
-        self._learned_at = 0  # observations when the model last learned (no sources)
-        self._from_sources = False  # whether the model learned from sources' expert designs
+
+    def _first_temperature(self) -> float:
+        return self.opts.temperature
 
     # -- learning ------------------------------------------------------------------------------
-    def learn_prior(self, priors: Sequence[PriorData]) -> None:
-        """Train the generator on the sources' expert designs.
-
-        Raises:
-            ValueError: A source does not have one value per config of the space.
-            RuntimeError: Called after the first ``ask``.
-        """
-        if self._n_asked:
-            raise RuntimeError("nal: learn_prior must be called before the first ask")
-        check_priors(self.space, priors)
+    def _learn_sources(self, priors: Sequence[PriorData]) -> None:
+        """Train the generator on the sources' expert designs."""
         indices, weights = expert_designs(priors, self.opts.expert_fraction)
-        self._sources = [prior.space for prior in priors]
-        if len(indices):
-            self._learn(indices, weights, steps=self.opts.prior_steps)
-            self._from_sources = True
+        self._fit(indices, weights, steps=self.opts.prior_steps)
 
-    def _learn(self, indices: IntArray, weights: npt.NDArray[np.float64], *, steps: int) -> None:
+    def _learn_target(self, scores: FloatArray, indices: IntArray) -> None:
+        """Without sources: learn from the better half of the observations so far."""
+        order = sorted(range(len(indices)), key=lambda k: (-scores[k], indices[k]))
+        top = indices[order[: max(2, len(order) // 2)]]
+        # A few dozen designs need far fewer steps than thousands of sources' designs; later
+        # calls continue from the model as it is (warm start).
+        steps = max(1, self.opts.prior_steps // 3)
+        self._fit(top, np.full(len(top), 1.0 / len(top)), steps=steps)
+
+    def _fit(self, indices: IntArray, weights: FloatArray, *, steps: int) -> None:
         """Fit the generator (made at the first call, warm after) to designs ``indices``."""
-        self._experts = np.unique(np.concatenate([self._experts, indices]))
         if self._model is None:
             self._model = GraphAttentionGenerator(
                 self.space,
@@ -164,52 +126,16 @@ class Nal(Strategy):
                 seed=self._torch_seed,
             )
         self._model.fit(self.space.configs(indices), weights, steps=steps, batch=self.opts.batch)
-        self._pool.restart(QualityCounter(self._graph, self._experts))
+        self._learned(indices)
 
-    def _learn_from_target(self) -> None:
-        """Without sources: learn from the better half of the observations so far."""
-        best = sorted(self._observed, key=lambda o: (-o[0], o[1]))
-        top = np.asarray([i for _, i in best[: max(2, len(best) // 2)]], dtype=np.int64)
-        self._learned_at = len(self._observed)
-        # A few dozen designs need far fewer steps than thousands of sources' designs; later
-        # calls continue from the model as it is (warm start).
-        steps = max(1, self.opts.prior_steps // 3)
-        self._learn(top, np.full(len(top), 1.0 / len(top)), steps=steps)
-
-    # -- ask and tell --------------------------------------------------------------------------
-    def ask(self) -> Config:
-        """The next generated config (generating more when none is left), else a random one."""
-        self._n_asked += 1
-        if not self._from_sources:
-            n = len(self._observed)
-            if n < self._n_init:
-                return self._fallback()
-            if self._model is None or n - self._learned_at >= self._n_init:
-                self._learn_from_target()
-        model = self._model
-        assert model is not None
-        return self._pool.next(
-            lambda temperature: model.sample(self.opts.n_samples, temperature=temperature),
-            self.rng,
-        )
-
-    def _fallback(self) -> Config:
-        return self._pool.random(self.rng)
-
-    def tell(self, config: Config, observation: Observation) -> None:
-        """Record the observation (it steers nothing while there are sources)."""
-        index = self.space.index(config)
-        self._pool.seen.add(index)
-        self._observed.append((self.score(observation.value), index))
+    def _sample(self, temperature: float) -> tuple[IntArray, FloatArray]:
+        assert self._model is not None  # the lifecycle learns before it samples
+        return self._model.sample(self.opts.n_samples, temperature=temperature)
 
     # -- report --------------------------------------------------------------------------------
     def diagnostics(self) -> dict[str, Any]:
         """Sources, expert designs, the samples' quality and each slot's preferred values."""
-        out: dict[str, Any] = {
-            "sources": list(self._sources),
-            "n_experts": len(self._experts),
-            "generation": self._pool.quality.quality().as_dict(),
-        }
+        out = self._generation()
         if self._model is not None:
             out["preference"] = {
                 d.name: {

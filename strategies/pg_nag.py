@@ -68,15 +68,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from spaces import Config, PriorData, Space
-from strategies._arch_graph import QualityCounter, architecture_graph
-from strategies._base import Observation, Strategy
+from spaces import PriorData, Space
 from strategies._contributions import component_means, explained_sample, shapley_samples
-from strategies._design import initial_design_size, n_init_option
 from strategies._diffusion import MaskedDiffusion
-from strategies._generated import CandidatePool, expert_designs
-from strategies._options import StrategyOptions, option
-from strategies._transfer import check_priors, normalised_ranks, source_ranks
+from strategies._generated import GeneratorOptions, GeneratorStrategy, expert_designs
+from strategies._options import option
+from strategies._transfer import normalised_ranks, source_ranks
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -95,7 +92,7 @@ def _rank_lookup(space: Space, ranks_by_index: FloatArray) -> Callable[[IntArray
     return f
 
 
-class PgNag(Strategy):
+class PgNag(GeneratorStrategy):
     """Generates architectures by diffusion guided by the sources' component contributions."""
 
     name = "pg-nag"
@@ -106,16 +103,9 @@ class PgNag(Strategy):
     uses_prior = True
 
     @dataclass(frozen=True, slots=True, kw_only=True)
-    class Options(StrategyOptions):
-        """Options of `PgNag`; each field's ``help`` says what it does."""
+    class Options(GeneratorOptions):
+        """Options of `PgNag` (besides the generators' own); each ``help`` says what it does."""
 
-        expert_fraction: float = option(
-            0.05,
-            exclusive_minimum=0.0,
-            maximum=1.0,
-            help="Share of each source's recorded configs, its best, learned from as expert"
-            " designs (at least 1 per source).",
-        )
         n_shapley: int = option(
             2000,
             minimum=1,
@@ -135,59 +125,23 @@ class PgNag(Strategy):
         diffusion_steps: int = option(
             20, minimum=1, help="Reverse diffusion steps from all-masked to a whole config."
         )
-        n_samples: int = option(256, minimum=1, help="Configs generated per sampled batch.")
-        valid_only: bool = option(
-            True,
-            help="Drop generated cells with no input-to-output path instead of evaluating them.",
-        )
-        n_init: int | None = n_init_option(
-            "Random configs evaluated first when there are no sources; None means 10, capped"
-            " to the budget and the space."
-        )
 
     opts: Options
 
     def __init__(self, space: Space, **kwargs: Any) -> None:
         super().__init__(space, **kwargs)
-        self._n_init = initial_design_size(self, self.opts.n_init)
-        self._graph = architecture_graph(space)
-        self._torch_seed = int(self.rng.integers(2**62))
         self._model: MaskedDiffusion | None = None
-        self._sources: list[str] = []
-        self._experts: IntArray = np.zeros(0, dtype=np.int64)
         n_components = int(sum(space.sizes))
         self._contributions: FloatArray = np.zeros(n_components)
         self._bias: FloatArray = np.zeros(n_components)
-        self._pool = CandidatePool(
-            space,
-            self._graph,
-            QualityCounter(self._graph, self._experts),
-            valid_only=self.opts.valid_only,
-        )
-        self._n_asked = 0
-        self._observed: list[tuple[float, int]] = []  # (score, index), in order
-        self._from_sources = False  # whether the model learned from sources
-        self._learned_at = 0  # observations when the model last learned (no sources)
 
     # -- learning ------------------------------------------------------------------------------
-    def learn_prior(self, priors: Sequence[PriorData]) -> None:
-        """Estimate the contributions from the sources and train the generator on their experts.
-
-        Raises:
-            ValueError: A source does not have one value per config of the space.
-            RuntimeError: Called after the first ``ask``.
-        """
-        if self._n_asked:
-            raise RuntimeError("pg-nag: learn_prior must be called before the first ask")
-        check_priors(self.space, priors)
-        self._sources = [prior.space for prior in priors]
-        usable = [p for p in priors if np.isfinite(p.scores()).sum() >= 2]
-        if not usable:
-            return
+    def _learn_sources(self, priors: Sequence[PriorData]) -> None:
+        """Estimate the contributions from the sources and train the generator on their experts."""
         sizes = self.space.sizes
         means: list[FloatArray] = []
         estimated = np.zeros(len(self._contributions), dtype=bool)
-        for prior in usable:
+        for prior in priors:
             recorded, ranks = source_ranks(prior)
             by_index = np.full(self.space.n_configs, np.nan)
             by_index[recorded] = ranks
@@ -208,14 +162,13 @@ class PgNag(Strategy):
             mean, count = component_means(rows, samples, sizes)
             means.append(mean)
             estimated |= count > 0
-        experts, weights = expert_designs(usable, self.opts.expert_fraction)
+        experts, weights = expert_designs(priors, self.opts.expert_fraction)
         self._learn(
             experts,
             weights,
             contributions=np.mean(means, axis=0),
             estimated=estimated,
         )
-        self._from_sources = True
 
     def _learn(
         self,
@@ -226,7 +179,6 @@ class PgNag(Strategy):
         estimated: npt.NDArray[np.bool_],
     ) -> None:
         """Train on the designs ``indices`` (drawn by ``weights``) and set the guidance."""
-        self._experts = np.unique(indices)
         self._contributions = contributions
         # Guidance in standard deviations of the contributions, so that one ``guidance``
         # suits sources whose ranks spread differently; components never estimated (0) are
@@ -239,12 +191,10 @@ class PgNag(Strategy):
         self._model.fit(
             self.space.configs(indices), weights, steps=self.opts.prior_steps, batch=self.opts.batch
         )
-        self._pool.restart(QualityCounter(self._graph, self._experts))
+        self._learned(indices)
 
-    def _learn_from_target(self) -> None:
+    def _learn_target(self, scores: FloatArray, indices: IntArray) -> None:
         """Without sources: the observations are the one source (see the module doc)."""
-        scores = np.asarray([s for s, _ in self._observed])
-        indices = np.asarray([i for _, i in self._observed], dtype=np.int64)
         ranks = normalised_ranks(scores)
         # Mean rank of the configs having each component, minus the mean of all observed.
         rows = self.space.configs(indices)
@@ -252,7 +202,6 @@ class PgNag(Strategy):
         contributions, counts = component_means(rows, centred, self.space.sizes)
         order = sorted(range(len(indices)), key=lambda k: (-scores[k], indices[k]))
         top = indices[order[: math.ceil(len(order) / 2)]]
-        self._learned_at = len(self._observed)
         self._learn(
             top,
             np.full(len(top), 1.0 / len(top)),
@@ -260,38 +209,14 @@ class PgNag(Strategy):
             estimated=counts > 0,
         )
 
-    # -- ask and tell --------------------------------------------------------------------------
-    def ask(self) -> Config:
-        """The next generated config (generating more when none is left), else a random one."""
-        self._n_asked += 1
-        if len(self._pool.seen) >= self.space.n_configs:
-            return self._fallback()  # every config evaluated: only repeats are left
-        if not self._from_sources:
-            n = len(self._observed)
-            if n < self._n_init:
-                return self._fallback()
-            if self._model is None or n - self._learned_at >= self._n_init:
-                self._learn_from_target()
-        model, bias = self._model, self._bias
-        assert model is not None
-        return self._pool.next(
-            lambda temperature: model.sample(
-                self.opts.n_samples,
-                n_steps=self.opts.diffusion_steps,
-                bias=bias,
-                temperature=temperature,
-            ),
-            self.rng,
+    def _sample(self, temperature: float) -> tuple[IntArray, FloatArray]:
+        assert self._model is not None  # the lifecycle learns before it samples
+        return self._model.sample(
+            self.opts.n_samples,
+            n_steps=self.opts.diffusion_steps,
+            bias=self._bias,
+            temperature=temperature,
         )
-
-    def _fallback(self) -> Config:
-        return self._pool.random(self.rng)
-
-    def tell(self, config: Config, observation: Observation) -> None:
-        """Record the observation (it steers nothing while there are sources)."""
-        index = self.space.index(config)
-        self._pool.seen.add(index)
-        self._observed.append((self.score(observation.value), index))
 
     # -- report --------------------------------------------------------------------------------
     def contributions(self) -> list[FloatArray]:
@@ -308,9 +233,7 @@ class PgNag(Strategy):
             for d, part in zip(self.space.dimensions, self.contributions(), strict=True)
         }
         return {
-            "sources": list(self._sources),
-            "n_experts": len(self._experts),
+            **self._generation(),
             "contributions": table,
             "importance": {name: dict(values) for name, values in table.items()},
-            "generation": self._pool.quality.quality().as_dict(),
         }
