@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pytest
+from _priors import synthetic_prior
 
 from harness import ResultsStore
 from harness.cli import main as cli_main
@@ -48,15 +49,7 @@ def planted_prior(space: Space, seed: int, name: str) -> PriorData:
     configs = space.configs(np.arange(space.n_configs))
     values = np.random.default_rng(seed).normal(0.0, 1.0, space.n_configs)
     values += 2.0 * (configs == np.asarray(PLANTED)).sum(axis=1)
-    return PriorData(
-        space=name,
-        metric="score",
-        maximize=True,
-        values=values,
-        n_configs=space.n_configs,
-        n_runs=space.n_configs,
-        cost_seconds=1.0,
-    )
+    return synthetic_prior(values, name=name)
 
 
 def nal(space: Space, seed: int = 0, **options: Any) -> Strategy:
@@ -195,15 +188,7 @@ def source_preferring_disconnected_cells(space: Space) -> PriorData:
     """Scores that reward disconnected cells: the top 2 % (313 cells) are all invalid."""
     configs = space.configs(np.arange(space.n_configs))
     values = (~architecture_graph(space).valid(configs)).astype(np.float64)
-    return PriorData(
-        space="toy/none",
-        metric="score",
-        maximize=True,
-        values=values,
-        n_configs=space.n_configs,
-        n_runs=space.n_configs,
-        cost_seconds=1.0,
-    )
+    return synthetic_prior(values, name="toy/none")
 
 
 @pytest.mark.parametrize("valid_only", [True, False])

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pytest
+from _priors import synthetic_prior
 
 from spaces import Config, Dimension, PriorData, Space
 from strategies import (
@@ -48,20 +49,6 @@ def grid_space() -> Space:
     )
 
 
-def prior(
-    space: Space, values: npt.NDArray[np.float64], *, name: str, maximize: bool = True
-) -> PriorData:
-    return PriorData(
-        space=name,
-        metric="score",
-        maximize=maximize,
-        values=values,
-        n_configs=int(np.isfinite(values).sum()),
-        n_runs=int(np.isfinite(values).sum()),
-        cost_seconds=1.0,
-    )
-
-
 def planted_values(space: Space, seed: int, *, effect: float = 2.0) -> npt.NDArray[np.float64]:
     """``effect`` for each dimension holding its `PLANTED` value, plus unit noise."""
     configs = space.configs(np.arange(space.n_configs))
@@ -75,7 +62,7 @@ def planted_sources(space: Space) -> list[PriorData]:
     a = -planted_values(space, 10)  # a loss: smaller is better
     b = planted_values(space, 11)
     b[::7] = np.nan
-    return [prior(space, a, name="toy/a", maximize=False), prior(space, b, name="toy/b")]
+    return [synthetic_prior(a, name="toy/a", maximize=False), synthetic_prior(b, name="toy/b")]
 
 
 def make(space: Space, seed: int = 0, budget: int | None = 40, **options: Any) -> Strategy:
@@ -251,7 +238,7 @@ def test_learn_prior_after_the_first_ask_is_refused() -> None:
 
 def test_a_prior_of_the_wrong_length_is_refused() -> None:
     space = grid_space()
-    bad = prior(space, np.zeros(255), name="toy/bad")
+    bad = synthetic_prior(np.zeros(255), name="toy/bad")
     with pytest.raises(ValueError, match=r"prior 'toy/bad' has values of shape"):
         make(space).learn_prior([bad])
 
@@ -321,7 +308,7 @@ def test_no_repeats_while_unevaluated_configs_remain(with_priors: bool) -> None:
     values = np.random.default_rng(5).normal(size=space.n_configs)
     strategy = make(space, budget=30, expert_fraction=0.2)
     if with_priors:
-        strategy.learn_prior([prior(space, values, name="toy/src")])
+        strategy.learn_prior([synthetic_prior(values, name="toy/src")])
     suggested = [space.index(c) for c in drive(strategy, -values, 30)]
     assert sorted(suggested[:24]) == list(range(24))  # all 24 configs before any repeat
 

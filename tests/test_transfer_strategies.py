@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pytest
+from _priors import synthetic_prior
 from scipy.stats import rankdata
 
 from harness import Budget, run_strategy
@@ -66,24 +67,6 @@ def small_space() -> Space:
     )
 
 
-def synthetic_prior(
-    space: Space,
-    values: npt.NDArray[np.float64],
-    *,
-    name: str = "toy/source",
-    maximize: bool = True,
-) -> PriorData:
-    return PriorData(
-        space=name,
-        metric="score",
-        maximize=maximize,
-        values=values,
-        n_configs=int(np.isfinite(values).sum()),
-        n_runs=int(np.isfinite(values).sum()),
-        cost_seconds=1.0,
-    )
-
-
 def planted_values(
     space: Space, seed: int, *, bonus: dict[tuple[str, int], float]
 ) -> npt.NDArray[np.float64]:
@@ -127,9 +110,9 @@ def sources(space: Space) -> list[PriorData]:
     c = planted_values(space, 12, bonus={("op", 2): 3.0})
     c[::5] = np.nan
     return [
-        synthetic_prior(space, a, name="toy/a"),
-        synthetic_prior(space, b, name="toy/b", maximize=False),
-        synthetic_prior(space, c, name="toy/c"),
+        synthetic_prior(a, name="toy/a"),
+        synthetic_prior(b, name="toy/b", maximize=False),
+        synthetic_prior(c, name="toy/c"),
     ]
 
 
@@ -205,7 +188,7 @@ def test_bad_options_are_refused_from_the_command_line_spelling() -> None:
 def test_a_prior_of_the_wrong_length_is_refused(name: str, shape: tuple[int, ...]) -> None:
     space = small_space()
     good = sources(space)[0]
-    bad = synthetic_prior(space, np.zeros(shape), name="toy/bad")
+    bad = synthetic_prior(np.zeros(shape), name="toy/bad")
     with pytest.raises(ValueError, match=r"prior 'toy/bad' has values of shape") as info:
         make(name, space).learn_prior([good, bad])
     assert "\n" not in str(info.value)
@@ -341,7 +324,7 @@ def test_consensus_ignores_a_source_that_did_not_record_a_config() -> None:
     a = np.array([4.0, 3.0, 2.0, 1.0])
     b = np.array([np.nan, 3.0, 4.0, 1.0])
     strategy = make("transfer-topk", space, seed=0, budget=4, k=4)
-    strategy.learn_prior([synthetic_prior(space, a), synthetic_prior(space, b)])
+    strategy.learn_prior([synthetic_prior(a), synthetic_prior(b)])
     # Means: config 0: 1.0 (a only), 1: (2/3 + 1/2) / 2, 2: (1/3 + 1) / 2, 3: 0.
     assert drive(strategy, np.zeros(4), 4) == [(0,), (2,), (1,), (3,)]
 
@@ -349,7 +332,7 @@ def test_consensus_ignores_a_source_that_did_not_record_a_config() -> None:
 # -- autobuild -----------------------------------------------------------------------------------
 def planted_sources(space: Space, bonus: dict[tuple[str, int], float]) -> list[PriorData]:
     return [
-        synthetic_prior(space, planted_values(space, seed, bonus=bonus), name=f"toy/{seed}")
+        synthetic_prior(planted_values(space, seed, bonus=bonus), name=f"toy/{seed}")
         for seed in (20, 21)
     ]
 
@@ -375,7 +358,7 @@ def test_autobuild_finds_a_planted_block() -> None:
     for seed in (30, 31):
         values = np.random.default_rng(seed).normal(0.0, 0.3, space.n_configs)
         values += 4.0 * ((configs[:, 0] == 1) & (configs[:, 2] == 2))
-        priors.append(synthetic_prior(space, values, name=f"toy/{seed}"))
+        priors.append(synthetic_prior(values, name=f"toy/{seed}"))
     strategy.learn_prior(priors)
     top = strategy.diagnostics()["blocks"][0]
     assert {top["a"], top["b"]} == {"op=pool", "act=gelu"}
@@ -421,7 +404,7 @@ def test_autobuild_scores_candidates_on_a_space_too_large_to_score_whole() -> No
     assert space.n_configs > 200_000
     values = planted_values(space, 0, bonus={("b", 7): 5.0})
     strategy = make("autobuild", space, seed=0, prior_steps=30, epsilon=0.0, n_candidates=300)
-    strategy.learn_prior([synthetic_prior(space, values)])
+    strategy.learn_prior([synthetic_prior(values)])
     suggested = drive(strategy, values, 12)
     assert len(set(suggested)) == 12
     assert sum(config[1] == 7 for config in suggested) >= 6
