@@ -6,7 +6,8 @@ batch of 128 NAS-Bench-201 cells drawn as 8-node graphs, 2 attention layers of 4
 32 units. `nal`'s step is timed through the public strategy (``learn_prior`` at two numbers
 of steps; the difference over the extra steps is the time per step, free of set-up costs);
 the PyG network (``GATConv`` layers on a ``Batch`` of the same graphs, Adam from
-``torch.optim``) is timed directly. It also times importing torch_geometric.
+``torch.optim``) is timed directly, both on one torch thread (as the strategies' models run).
+It also times importing torch_geometric.
 
     pip install torch_geometric     # not a dependency of the harness: only this script
     python scripts/gat_backend_timing.py
@@ -137,6 +138,8 @@ def main() -> int:
         return 1
     import torch
 
+    # nal's models run on one thread (as every strategy's model does), so PyG does here too.
+    torch.set_num_threads(1)
     result = {
         "threads": torch.get_num_threads(),
         "batch": BATCH,
