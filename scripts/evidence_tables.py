@@ -8,9 +8,10 @@ Usage::
 Prints (1) mean final regret of every strategy on every space with its within-space rank
 (the mean best value of the search metric on spaces whose optimum is unknown), (2) for each
 requested pair, per space, which one has the lower regret (is better) and the paired
-Wilcoxon p-value after Holm's correction, twice: over all pairs of that space (the report's
-family, strict) and over the spaces for that one pair (the family of a claim such as "A beats
-B on most spaces"), and (3) the cross-space average ranks with the Friedman test and
+Wilcoxon p-value after Holm's correction, twice: within the report's family of tests on that
+space (by default each strategy against the space's best; "-" for a pair outside it, or with
+too few differing seeds) and over the spaces for that one pair (the family of a claim such as
+"A beats B on most spaces"), and (3) the cross-space average ranks with the Friedman test and
 Nemenyi critical difference. Every number is read from ``stats.json`` (the Holm correction
 over spaces from the report's head-to-head section).
 """
@@ -79,7 +80,7 @@ def _lower(p: dict[str, Any]) -> str | None:
 def pair_table(stats: dict[str, Any], pairs: list[tuple[str, str]], alpha: float) -> str:
     """Per space and pair: which has the lower mean regret, and Holm-corrected p-values.
 
-    Each cell reads ``X lower, p=<Holm over the space's pairs> / <Holm over spaces>``
+    Each cell reads ``X lower, p=<Holm in the space's family> / <Holm over spaces>``
     (``X better`` on a space whose optimum is unknown); bold where the second is below alpha.
     """
     header = "| space | " + " | ".join(f"{x} vs {y}" for x, y in pairs) + " |"
