@@ -120,6 +120,7 @@ def execute_run(
             .reporting(spec.report_metric)
         )
         registry()  # discovering the strategies imports their modules (torch): harness work too
+        get_strategy(spec.strategy).warm_up()  # heavy imports: harness work, outside the clock
         notes: dict[str, Any] = {}
         if get_strategy(spec.strategy).uses_prior:
             # Reading the sources is harness work (loading tables), like loading the space.

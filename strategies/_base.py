@@ -7,7 +7,11 @@ Lifecycle (the harness owns the loop; a strategy never sees the table):
    strategy declares its options once, as a nested ``Options`` dataclass (see
    `strategies._options`); the base constructor checks them and stores them as ``self.opts``.
    A subclass's constructor adds only the checks that need the space or the budget (raising
-   `Strategy.option_error`); it must do no heavy work.
+   `Strategy.option_error`); it must do no heavy work. Planning a comparison constructs every
+   strategy once to check its options, in the coordinating process, which never runs it.
+   Before a run the harness calls the class's `Strategy.warm_up` (once per process is
+   enough): the place to import heavy libraries, so that the import counts neither as the
+   strategy's overhead nor as its time learning a prior.
 2. Then, until the budget is spent, the harness calls `Strategy.ask` once and `Strategy.tell`
    once for that config, strictly alternating. The last ``ask`` may not be followed by a
    ``tell`` (under a seconds budget, a config whose training would overshoot is not run).
@@ -128,6 +132,16 @@ class Strategy(ABC):
     @abstractmethod
     def tell(self, config: Config, observation: Observation) -> None:
         """Learn the result of evaluating ``config`` (the config the last ``ask`` returned)."""
+
+    @classmethod
+    def warm_up(cls) -> None:
+        """Prepare this process for runs of the strategy: import heavy libraries here.
+
+        Called by the harness before a run (`harness.run_strategy` too), outside the measured
+        overhead; it may be called many times and must be cheap after the first. The default
+        does nothing.
+        """
+        return None  # most strategies import nothing heavy
 
     def learn_prior(self, priors: Sequence[PriorData]) -> None:
         """Read the source data sets' results (transfer strategies only; see module doc).

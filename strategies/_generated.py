@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from spaces import Config, PriorData, Space
 from strategies._arch_graph import ArchitectureGraph, QualityCounter, architecture_graph
+from strategies._asnn_model import configure_torch
 from strategies._base import Observation, Strategy
 from strategies._design import initial_design_size, n_init_option
 from strategies._options import StrategyOptions, option
@@ -265,6 +266,11 @@ class GeneratorStrategy(Strategy):
         self._observed: list[tuple[float, int]] = []  # (score, index), in order
         self._learned_at = 0  # observations when the model last learned (no sources)
         self._from_sources = False  # whether the model learned from sources
+
+    @classmethod
+    def warm_up(cls) -> None:
+        """Import torch (one thread), so that the import is not learning time."""
+        configure_torch()
 
     # -- what a generator supplies -------------------------------------------------------------
     def _first_temperature(self) -> float:

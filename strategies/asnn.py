@@ -94,7 +94,10 @@ class Asnn(Strategy):
         self._scores: list[float] = []
         self._evaluated: set[Config] = set()
         self._model: InverseModel | None = None
-        # Import torch here, once per process, so that the import is not strategy overhead.
+
+    @classmethod
+    def warm_up(cls) -> None:
+        """Import torch (one thread), so that the import is not strategy overhead."""
         configure_torch()
 
     def ask(self) -> Config:

@@ -139,7 +139,11 @@ class AsnnPlus(Strategy):
         self._scores: list[float] = []
         self._evaluated: set[Config] = set()
         self._models: list[InverseModel] = []
-        configure_torch()  # once per process, outside the measured strategy overhead
+
+    @classmethod
+    def warm_up(cls) -> None:
+        """Import torch (one thread), so that the import is not strategy overhead."""
+        configure_torch()
 
     def ask(self) -> Config:
         """An initial-design config, then a model-scored local move or global suggestion."""

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from collections import Counter
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -267,3 +270,43 @@ def test_overhead_is_measured_separately_from_cost() -> None:
     trace = run_strategy(strategy, bench, seed=0, budget=evals(50))
     assert 0 < trace.overhead_seconds < 1.0
     assert trace.cumulative_cost_seconds[-1] > 400  # recorded seconds, not wall time
+
+
+class WarmingUp(Scripted):
+    """Records when its class was warmed up, relative to the asks."""
+
+    events: ClassVar[list[str]] = []
+
+    @classmethod
+    def warm_up(cls) -> None:
+        cls.events.append("warm_up")
+
+    def ask(self) -> Config:
+        type(self).events.append("ask")
+        return super().ask()
+
+
+def test_the_loop_warms_the_strategy_up_before_its_first_ask() -> None:
+    bench = toy_benchmark()
+    WarmingUp.events = []
+    strategy = WarmingUp(bench.space, seed=0, script=((0, 0, 0),))
+    assert WarmingUp.events == []  # constructing does not warm up
+    run_strategy(strategy, bench, seed=0, budget=evals(3))
+    assert WarmingUp.events == ["warm_up", "ask", "ask", "ask"]
+
+
+def test_planning_a_comparison_does_not_import_torch() -> None:
+    # The coordinator constructs every strategy to check its options but never runs one:
+    # the torch strategies import torch in warm_up, which only a run calls.
+    code = (
+        "import sys\n"
+        "from harness import Budget, Comparison, plan_comparison\n"
+        "c = Comparison(spaces=('nb201/cifar10',), strategies=(('asnn', {}), ('asnn-plus', {}),"
+        " ('nal', {}), ('pg-nag', {})), seeds=(0,), budget=Budget(kind='evaluations', amount=20))\n"
+        "plan_comparison(c)\n"
+        "print('torch' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "False"
