@@ -68,11 +68,13 @@ def expert_designs(priors: Sequence[PriorData], fraction: float) -> tuple[IntArr
     return np.concatenate(indices), np.concatenate(weights)
 
 
-def random_unseen(space: Space, rng: np.random.Generator, seen: set[int]) -> Config:
+def random_unseen(
+    space: Space, rng: np.random.Generator, seen: set[int], *, listed_up_to: int = LISTED_UP_TO
+) -> Config:
     """A config drawn as `Space.sample` does, not in ``seen`` (any once every one is).
 
-    ``seen`` holds config indices. Rejection sampling first; a nearly exhausted small space
-    is listed instead, so the draw ends however few configs are left.
+    ``seen`` holds config indices. Rejection sampling first; a nearly exhausted space of at
+    most ``listed_up_to`` configs is listed instead, so the draw ends however few are left.
     """
     n = space.n_configs
     if len(seen) >= n:
@@ -81,7 +83,7 @@ def random_unseen(space: Space, rng: np.random.Generator, seen: set[int]) -> Con
         config = space.sample(rng)
         if space.index(config) not in seen:
             return config
-    if n > LISTED_UP_TO:
+    if n > listed_up_to:
         while True:  # terminates: most of such a space is unevaluated
             config = space.sample(rng)
             if space.index(config) not in seen:

@@ -19,10 +19,9 @@ from typing import Any
 from spaces import Config, Space
 from strategies._base import Observation, Strategy
 from strategies._design import initial_design_size, n_init_option
+from strategies._generated import random_unseen
 from strategies._options import StrategyOptions, option
 
-_MAX_REJECTIONS = 64
-"""Random draws to try before listing the unevaluated configs of a nearly exhausted space."""
 _MAX_LISTED_CONFIGS = 1_000_000
 """Spaces larger than this are never listed; rejection sampling goes on there instead."""
 
@@ -117,17 +116,5 @@ class LocalSearch(Strategy):
 
     def _fresh_config(self) -> Config:
         """A uniformly drawn unevaluated config; any config once all have been evaluated."""
-        n_configs = self.space.n_configs
-        if len(self._scores) >= n_configs:
-            return self.space.sample(self.rng)
-        for _ in range(_MAX_REJECTIONS):
-            config = self.space.sample(self.rng)
-            if config not in self._scores:
-                return config
-        if n_configs > _MAX_LISTED_CONFIGS:
-            while True:  # terminates: most of such a space is unevaluated
-                config = self.space.sample(self.rng)
-                if config not in self._scores:
-                    return config
-        left = [c for c in self.space.all_configs() if c not in self._scores]
-        return left[int(self.rng.integers(len(left)))]
+        seen = {self.space.index(c) for c in self._scores}
+        return random_unseen(self.space, self.rng, seen, listed_up_to=_MAX_LISTED_CONFIGS)
