@@ -14,14 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pytest
-from _priors import synthetic_prior
+from _transfer_kit import drive, synthetic_prior
 
 from harness import ResultsStore
 from harness.cli import main as cli_main
-from spaces import NB201_PATHS, Config, Dimension, PriorData, Space, load_objective
-from strategies import Observation, Strategy, build_strategy
+from spaces import NB201_PATHS, Dimension, PriorData, Space, load_objective
+from strategies import Strategy, build_strategy
 from strategies._arch_graph import QualityCounter, architecture_graph
 from strategies._generated import CandidatePool, random_unseen
 
@@ -54,15 +53,6 @@ def planted_prior(space: Space, seed: int, name: str) -> PriorData:
 
 def nal(space: Space, seed: int = 0, **options: Any) -> Strategy:
     return build_strategy("nal", {**FAST, **options}, space, seed=seed, maximize=True, budget=None)
-
-
-def drive(strategy: Strategy, values: npt.NDArray[np.float64], n: int) -> list[Config]:
-    out = []
-    for _ in range(n):
-        config = strategy.ask()
-        out.append(config)
-        strategy.tell(config, Observation(float(values[strategy.space.index(config)]), 1.0))
-    return out
 
 
 # -- graphs --------------------------------------------------------------------------------------

@@ -19,11 +19,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pytest
-from _priors import synthetic_prior
+from _transfer_kit import drive, synthetic_prior
 
 from spaces import Config, Dimension, PriorData, Space
 from strategies import (
-    Observation,
     Strategy,
     StrategyOptionError,
     build_strategy,
@@ -69,17 +68,6 @@ def make(space: Space, seed: int = 0, budget: int | None = 40, **options: Any) -
     return build_strategy(
         "pg-nag", {**FAST, **options}, space, seed=seed, maximize=True, budget=budget
     )
-
-
-def drive(strategy: Strategy, objective: npt.NDArray[np.float64], n: int) -> list[Config]:
-    """``n`` ask/tell rounds against per-config values; the suggested configs in order."""
-    out = []
-    for _ in range(n):
-        config = strategy.ask()
-        assert strategy.space.is_valid(config), config
-        out.append(config)
-        strategy.tell(config, Observation(float(objective[strategy.space.index(config)]), 1.0))
-    return out
 
 
 def planted_share(configs: list[Config]) -> float:

@@ -15,14 +15,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pytest
-from _priors import synthetic_prior
+from _transfer_kit import drive, synthetic_prior
 from scipy.stats import rankdata
 
 from harness import Budget, run_strategy
 from harness.cli import main as cli_main
-from spaces import Config, Dimension, PriorData, RecordedTable, Space, load_objective
+from spaces import Dimension, PriorData, RecordedTable, Space, load_objective
 from strategies import (
-    Observation,
     Strategy,
     StrategyOptionError,
     build_strategy,
@@ -89,18 +88,6 @@ def make(
 def objective_of(space: Space, seed: int = 1) -> npt.NDArray[np.float64]:
     """A target objective related to the sources: op=skip is good, plus its own noise."""
     return planted_values(space, seed, bonus={("op", 2): 3.0})
-
-
-def drive(strategy: Strategy, objective: npt.NDArray[np.float64], n: int) -> list[Config]:
-    """``n`` ask/tell rounds against per-config values; the suggested configs in order."""
-    out = []
-    for _ in range(n):
-        config = strategy.ask()
-        assert strategy.space.is_valid(config), config
-        out.append(config)
-        value = float(objective[strategy.space.index(config)])
-        strategy.tell(config, Observation(value, 1.0))
-    return out
 
 
 def sources(space: Space) -> list[PriorData]:
