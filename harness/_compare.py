@@ -28,8 +28,15 @@ from harness._loop import Interrupted, failed_trace
 from harness._priors import check_sources, default_sources
 from harness.executors import Executor, open_executor
 from harness.results import ResultsStore, RunSpec
-from spaces import Objective, TableOptions, load_objective
-from strategies import build_strategy, get_strategy, resolved_options
+from spaces import (
+    Metric,
+    MultiObjective,
+    Objective,
+    TableOptions,
+    load_objective,
+    search_objective,
+)
+from strategies import available_strategies, build_strategy, get_strategy, resolved_options
 
 DEFAULT_RUN_TIMEOUT = 3600.0
 """Seconds one run may take by default: generous, but a hung strategy cannot stall a grid."""
@@ -52,6 +59,9 @@ class Comparison:
             see it.
         sources: The source spaces of transfer strategies (None: leave-one-data-set-out,
             `harness._priors.default_sources`); other strategies never see a source.
+        scalarize: On a multi-objective search (``metric`` ``hv(a,b)``), let strategies
+            that optimise one objective take part, on the equal-weight scalarisation of
+            `spaces.MultiObjective`; without it they are refused.
     """
 
     spaces: tuple[str, ...]
@@ -63,6 +73,7 @@ class Comparison:
     fidelity: int | None = None
     report_metric: str | None = None
     sources: tuple[str, ...] | None = None
+    scalarize: bool = False
 
     def objective(self, space: str) -> Objective:
         """Space ``space`` as this comparison searches and reports it.
@@ -71,7 +82,7 @@ class Comparison:
             UnknownSpaceError, TableError, ObjectiveError: Bad input.
         """
         loaded = load_objective(space, table_options=self.table_options)
-        selected = loaded.select(metric=self.metric, fidelity=self.fidelity)
+        selected = search_objective(loaded, metric=self.metric, fidelity=self.fidelity)
         return selected.reporting(self.report_metric)
 
     def __post_init__(self) -> None:
@@ -118,7 +129,10 @@ def plan_comparison(comparison: Comparison) -> tuple[list[RunSpec], dict[str, Ob
         # The evaluator refuses a budget the objective cannot be charged in (epochs without a
         # stated fidelity): build one now so that this fails before anything is written.
         Evaluator(objective, seed=0, budget=comparison.budget)
+        several = objective.objectives if isinstance(objective, MultiObjective) else ()
         for name, opts in resolved:
+            if several and not comparison.scalarize:
+                _check_multi_objective(name, several)
             build_strategy(
                 name,
                 opts,
@@ -126,6 +140,7 @@ def plan_comparison(comparison: Comparison) -> tuple[list[RunSpec], dict[str, Ob
                 seed=0,
                 maximize=objective.maximize,
                 budget=comparison.budget.evaluations,
+                objectives=several,
             )
     sources = {
         space: _sources_of(comparison, objectives[space])
@@ -151,6 +166,22 @@ def plan_comparison(comparison: Comparison) -> tuple[list[RunSpec], dict[str, Ob
         for seed in comparison.seeds
     ]
     return specs, objectives
+
+
+def _check_multi_objective(name: str, objectives: Sequence[Metric]) -> None:
+    """Refuse a single-objective strategy on a multi-objective search without --scalarize.
+
+    Raises:
+        ValueError: ``name`` optimises one objective.
+    """
+    if get_strategy(name).multi_objective:
+        return
+    able = ", ".join(n for n in available_strategies() if get_strategy(n).multi_objective)
+    raise ValueError(
+        f"strategy {name!r} optimises one objective and cannot search "
+        f"{', '.join(m.name for m in objectives)} at once; use one of {able}, or add "
+        "--scalarize to give it their equal-weight sum of normalised objectives"
+    )
 
 
 def _sources_of(comparison: Comparison, objective: Objective) -> tuple[str, ...]:

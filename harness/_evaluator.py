@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from harness.seeding import GOLDEN, MASK, crn_key
-from spaces import DEFAULT_FIDELITY, Config, Objective, Space
+from spaces import DEFAULT_FIDELITY, Config, MultiObjective, Objective, Space
 
 BudgetKind = Literal["evaluations", "seconds", "epochs"]
 BUDGET_KINDS: tuple[BudgetKind, ...] = ("evaluations", "seconds", "epochs")
@@ -88,8 +88,8 @@ class Evaluator:
 
     __slots__ = (
         "_by_seconds", "_cost", "_counts", "_key", "_limit", "_log", "_min_charge", "_n_dims",
-        "_n_slots", "_rows", "_sizes", "_spent", "_strides", "_unit", "_value", "exhausted",
-        "refused_charge",
+        "_n_slots", "_rows", "_sizes", "_spent", "_strides", "_unit", "_value", "_vector",
+        "exhausted", "refused_charge",
     )  # fmt: skip
 
     def __init__(
@@ -107,6 +107,8 @@ class Evaluator:
         self._value = reader.value
         self._cost = reader.cost
         self._n_slots = reader.n_slots
+        # A multi-objective search also tells every objective's observed value.
+        self._vector = objective.vector_reader() if isinstance(objective, MultiObjective) else None
         self._strides = tuple(int(np.prod(space.sizes[i + 1 :])) for i in range(len(space.sizes)))
         self._sizes = space.sizes
         self._n_dims = len(space.sizes)
@@ -156,8 +158,12 @@ class Evaluator:
             index += int(c) * s
         return index
 
-    def evaluate(self, config: Config) -> tuple[float, float] | None:
+    def evaluate(
+        self, config: Config
+    ) -> tuple[float, float] | tuple[float, float, tuple[float, ...]] | None:
         """Evaluate ``config`` and charge the budget; returns its value and cost in seconds.
+
+        On a multi-objective search the tuple also holds every objective's observed value.
 
         Returns None, and neither runs nor counts anything, when the evaluation would
         overshoot the budget: the run is over.
@@ -183,6 +189,8 @@ class Evaluator:
         self._counts[index] = occurrence + 1
         value: float = self._value(index, slot)
         self._log.append((index, slot, value, cost))
+        if self._vector is not None:
+            return value, cost, self._vector(index, slot)
         return value, cost
 
     def record(

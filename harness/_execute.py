@@ -30,7 +30,7 @@ from harness._loop import (
 from harness._priors import load_prior
 from harness.results import RunSpec
 from harness.seeding import strategy_seed
-from spaces import PriorData, TableOptions, load_objective
+from spaces import MultiObjective, PriorData, TableOptions, load_objective, search_objective
 from strategies import build_strategy, get_strategy, registry
 
 NewModels = list[tuple[tuple[int, ...], Any]]
@@ -114,14 +114,14 @@ def execute_run(
     try:
         # Loading the space is the harness's work, not the run's: the clock starts after it
         # (the coordinator's deadline, a few seconds later, still covers it).
-        objective = (
-            load_objective(spec.space, table_options=table_options)
-            .select(metric=spec.metric, fidelity=spec.fidelity)
-            .reporting(spec.report_metric)
-        )
+        objective = search_objective(
+            load_objective(spec.space, table_options=table_options),
+            metric=spec.metric,
+            fidelity=spec.fidelity,
+        ).reporting(spec.report_metric)
         registry()  # discovering the strategies imports their modules (torch): harness work too
         get_strategy(spec.strategy).warm_up()  # heavy imports: harness work, outside the clock
-        notes: dict[str, Any] = {}
+        notes: dict[str, Any] = {}  # joins what the trace itself notes (a Pareto front)
         if get_strategy(spec.strategy).uses_prior:
             # Reading the sources is harness work (loading tables), like loading the space.
             priors = [load_prior(name, spec.metric) for name in spec.sources]
@@ -134,6 +134,7 @@ def execute_run(
                 seed=strategy_seed(spec.seed, spec.strategy),
                 maximize=objective.maximize,
                 budget=spec.budget.evaluations,
+                objectives=(objective.objectives if isinstance(objective, MultiObjective) else ()),
             )
             if strategy.uses_prior:
                 learn_start = time.perf_counter()
@@ -154,7 +155,7 @@ def execute_run(
             space = objective.space
             configs = [space.describe(space.config(int(i))) for i in trace.config_index]
         if notes:
-            trace = dataclasses.replace(trace, notes=notes)
+            trace = dataclasses.replace(trace, notes={**trace.notes, **notes})
     except Interrupted:
         raise
     except BaseException as exc:  # the constructor, the space or a late timer: this run only

@@ -18,7 +18,8 @@ import numpy as np
 import numpy.typing as npt
 
 from harness._evaluator import Budget, Evaluator
-from spaces import Objective
+from harness._pareto_trace import front_note, pareto_steps
+from spaces import MultiObjective, Objective
 from strategies import Observation, Strategy
 
 FloatArray = npt.NDArray[np.float64]
@@ -218,14 +219,22 @@ def build_trace(
     """Derive incumbents, their scored values and regrets from a run's raw evaluations."""
     info = objective.info
     metrics = objective.metric_columns(config_index, slot) if len(config_index) else {}
-    pos = incumbents(value, maximize=objective.maximize)
-    inc_index = np.where(pos >= 0, config_index[np.maximum(pos, 0)] if len(pos) else pos, -1)
-    inc_value = _scored(objective, info.search_metric, value, pos, inc_index)
-    # The second track: the report metric where it differs from the search metric, else the
-    # test metric (`ObjectiveInfo.reported`). Never shown to the strategy.
-    test = info.reported
-    observed_test = metrics.get(test, np.full(len(value), np.nan)) if test else value
-    inc_test = _scored(objective, test, observed_test, pos, inc_index)
+    notes: dict[str, Any] = {}
+    if isinstance(objective, MultiObjective):
+        # Several objectives: the incumbent value is the hypervolume of the observed front,
+        # scored on oracle values (`harness._pareto_trace`); there is no second track.
+        inc_value, inc_index, front = pareto_steps(objective, config_index, slot)
+        inc_test = np.full(len(value), np.nan)
+        notes["pareto"] = front_note(objective, config_index, front)
+    else:
+        pos = incumbents(value, maximize=objective.maximize)
+        inc_index = np.where(pos >= 0, config_index[np.maximum(pos, 0)] if len(pos) else pos, -1)
+        inc_value = _scored(objective, info.search_metric, value, pos, inc_index)
+        # The second track: the report metric where it differs from the search metric, else
+        # the test metric (`ObjectiveInfo.reported`). Never shown to the strategy.
+        test = info.reported
+        observed_test = metrics.get(test, np.full(len(value), np.nan)) if test else value
+        inc_test = _scored(objective, test, observed_test, pos, inc_index)
     optimum = objective.optimum
     if optimum is None:
         regret = np.full(len(value), np.nan)
@@ -247,6 +256,7 @@ def build_trace(
         status=status,
         error=error,
         traceback=tb,
+        notes=notes,
     )
 
 

@@ -54,6 +54,7 @@ from spaces import (
     TableOptions,
     UnknownSpaceError,
     available_spaces,
+    pareto_metric,
     sources,
     space_info,
 )
@@ -396,6 +397,18 @@ def build_parser(compare_defaults: dict[str, Any] | None = None) -> argparse.Arg
         help="search metric of every space (default: each space's own; see the list command)",
     )
     cmp.add_argument(
+        "--objectives",
+        metavar="A,B",
+        help="search two or more metrics at once (e.g. test_acc,params; directions as the "
+        "space declares them): reports rank the hypervolume of each run's Pareto front",
+    )
+    cmp.add_argument(
+        "--scalarize",
+        action="store_true",
+        help="with --objectives, let single-objective strategies take part on the "
+        "equal-weight sum of normalised objectives (refused otherwise)",
+    )
+    cmp.add_argument(
         "--report-metric",
         metavar="NAME",
         help="metric reports score the incumbent on beside the search metric; strategies "
@@ -720,10 +733,11 @@ def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> in
         seeds=tuple(range(args.first_seed, args.first_seed + args.seeds)),
         budget=budget,
         table_options=_table_options(args),
-        metric=args.metric,
+        metric=_search_metric(args),
         fidelity=args.fidelity,
         report_metric=args.report_metric,
         sources=_sources(args, experiment),
+        scalarize=args.scalarize,
     )
     _check_out_dir(args.out)
     apply_training_arguments(args)
@@ -735,6 +749,28 @@ def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> in
         return _run_comparison(args, console, err, comparison, specs, experiment, executor)
     finally:
         executor.close()
+
+
+def _search_metric(args: argparse.Namespace) -> str | None:
+    """The search metric ``--metric`` or ``--objectives`` asks for (None: each space's own).
+
+    Raises:
+        UsageError: Both are given, ``--objectives`` names fewer than two metrics, or
+            ``--scalarize`` comes without ``--objectives``.
+    """
+    if args.objectives is None:
+        if args.scalarize:
+            raise UsageError("--scalarize applies only with --objectives")
+        return args.metric  # type: ignore[no-any-return]
+    if args.metric is not None:
+        raise UsageError("--metric and --objectives both choose what is searched; give one")
+    names = [name.strip() for name in args.objectives.split(",")]
+    if len(names) < 2 or not all(names):
+        raise UsageError(
+            f"--objectives {_shown(args.objectives)} must name two or more metrics, comma "
+            "separated (e.g. test_acc,params)"
+        )
+    return pareto_metric(names)
 
 
 def _run_comparison(

@@ -13,6 +13,10 @@ Public surface:
   fidelities (`NB201_FIDELITIES`, the 12-epoch table `NB201_TWELVE_EPOCH_STEM` of
   `NB201_TWELVE_EPOCH_DATASETS`);
 - tables at several fidelities: `FidelityTable`;
+- several objectives at once: `MultiObjective` (searched as ``hv(a,b)``: `pareto_metric`,
+  `objectives_of`, `search_objective`, `REFERENCE_LOSS`) and moocore's fronts and
+  hypervolumes on losses (`nondominated`, `hypervolume`, `hypervolume_contributions`,
+  `pareto_ranks`);
 - prior knowledge for transfer strategies: `PriorData` (another data set's results on the
   same space);
 - tables converted from licensed upstream files and shipped in the package: `SHIPPED_DIR`,
@@ -26,6 +30,13 @@ from __future__ import annotations
 # `spaces.sources.<module>` would otherwise replace `spaces.sources` with the subpackage.
 from spaces import sources as _sources_package  # noqa: F401
 from spaces._fidelity import FidelityTable
+from spaces._multi import (
+    REFERENCE_LOSS,
+    MultiObjective,
+    objectives_of,
+    pareto_metric,
+    search_objective,
+)
 from spaces._nb201 import (
     NB201_EDGES,
     NB201_FIDELITIES,
@@ -49,6 +60,7 @@ from spaces._objective import (
     Provenance,
     Reader,
 )
+from spaces._pareto import hypervolume, hypervolume_contributions, nondominated, pareto_ranks
 from spaces._prior import PriorData
 from spaces._recorded import RecordedTable
 from spaces._registry import (
@@ -75,6 +87,7 @@ __all__ = [
     "NB201_PATHS",
     "NB201_TWELVE_EPOCH_DATASETS",
     "NB201_TWELVE_EPOCH_STEM",
+    "REFERENCE_LOSS",
     "SHIPPED_DIR",
     "TABLE_PREFIX",
     "Choice",
@@ -84,6 +97,7 @@ __all__ = [
     "Evaluation",
     "FidelityTable",
     "Metric",
+    "MultiObjective",
     "Objective",
     "ObjectiveError",
     "ObjectiveInfo",
@@ -101,12 +115,19 @@ __all__ = [
     "available_spaces",
     "cell_string",
     "check_space_name",
+    "hypervolume",
+    "hypervolume_contributions",
     "is_nb201_cell",
     "load_objective",
     "load_table",
     "nb201_cell_space",
+    "nondominated",
+    "objectives_of",
+    "pareto_metric",
+    "pareto_ranks",
     "parse_cell_string",
     "read_shipped",
+    "search_objective",
     "sources",
     "space_info",
     "write_shipped",

@@ -19,6 +19,13 @@ Lifecycle (the harness owns the loop; a strategy never sees the table):
    recorded run diverged) and its training cost in seconds. Repeating a config is allowed; it
    costs budget and returns another recorded seed.
 
+A comparison may search several objectives at once (``--objectives test_acc,params``). Only
+strategies that set ``multi_objective = True`` take part (others only under ``--scalarize``);
+they are constructed with ``objectives`` (each `spaces.Metric` with its direction) and each
+`Observation` carries every objective's observed value in ``values``; `Strategy.losses` turns
+them into numbers to minimise. ``value`` is then the equal-weight scalarisation of
+`spaces.MultiObjective` (larger is better), which is all a single-objective strategy sees.
+
 A strategy that sets ``uses_prior = True`` is a *transfer* strategy: before its first ``ask``
 the harness calls `Strategy.learn_prior` with the recorded results of other data sets on the
 same space (`spaces.PriorData`; possibly none, e.g. on a user's own table), never the
@@ -39,8 +46,9 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
+import numpy.typing as npt
 
-from spaces import Config, PriorData, Space
+from spaces import Config, Metric, PriorData, Space
 from strategies._options import (
     StrategyOptionError,
     StrategyOptions,
@@ -54,12 +62,16 @@ class Observation:
     """What one evaluation reports to the strategy.
 
     Attributes:
-        value: The observed objective of one recorded training run (NaN if it diverged).
+        value: The observed objective of one recorded training run (NaN if it diverged); on
+            a multi-objective search, the scalarisation of ``values`` (larger is better).
         cost_seconds: That run's recorded training time.
+        values: On a multi-objective search, every objective's observed value in the order
+            of the strategy's ``objectives`` (original units and directions); else empty.
     """
 
     value: float
     cost_seconds: float
+    values: tuple[float, ...] = ()
 
 
 class Strategy(ABC):
@@ -81,6 +93,8 @@ class Strategy(ABC):
         maximize: Whether larger objective values are better.
         budget: The number of evaluations the run will make, when the budget is counted in
             evaluations; ``None`` under a seconds budget.
+        objectives: The objectives of a multi-objective search, with their directions
+            (given only to strategies that set `multi_objective`); empty otherwise.
         **options: The strategy's options by name; those not given take their defaults.
 
     Raises:
@@ -93,6 +107,8 @@ class Strategy(ABC):
     """One line for ``python -m harness list``."""
     uses_prior: ClassVar[bool] = False
     """True for a transfer strategy: `learn_prior` is called before the first ``ask``."""
+    multi_objective: ClassVar[bool] = False
+    """True for a strategy that searches several objectives (see the module doc)."""
     Options: ClassVar[type[StrategyOptions]] = StrategyOptions
     """The strategy's options: a frozen `StrategyOptions` dataclass; by default none."""
     opts: StrategyOptions
@@ -111,12 +127,17 @@ class Strategy(ABC):
         seed: int,
         maximize: bool = True,
         budget: int | None = None,
+        objectives: Sequence[Metric] = (),
         **options: Any,
     ) -> None:
         self.space = space
         self.seed = seed
         self.maximize = maximize
         self.budget = budget
+        self.objectives = tuple(objectives)
+        self._loss_sign = np.array(
+            [1.0 if m.direction == "minimize" else -1.0 for m in self.objectives]
+        )
         self.rng = np.random.default_rng(seed)
         self.opts = make_options(type(self).Options, options, strategy=self._label())
 
@@ -163,6 +184,20 @@ class Strategy(ABC):
         if math.isnan(value):
             return -math.inf
         return value if self.maximize else -value
+
+    def losses(self, values: Sequence[float]) -> npt.NDArray[np.float64]:
+        """An observation's ``values`` as losses to minimise (original scale); NaN -> +inf."""
+        loss = np.asarray(values, dtype=np.float64) * self._loss_sign
+        return np.where(np.isnan(loss), np.inf, loss)
+
+    def observed_losses(self, observation: Observation) -> npt.NDArray[np.float64]:
+        """An observation as losses to minimise: every objective's, or the one value's.
+
+        Lets a multi-objective strategy run on a single-objective search too (one loss).
+        """
+        if observation.values:
+            return self.losses(observation.values)
+        return np.array([-self.score(observation.value)])
 
     def options(self) -> dict[str, Any]:
         """The strategy's options and their values, by name in declaration order."""

@@ -13,11 +13,12 @@ import importlib
 import importlib.metadata
 import inspect
 import pkgutil
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from spaces import Space
+from spaces import Metric, Space
 from strategies._base import Strategy
 from strategies._options import (
     NO_VALUE,
@@ -29,7 +30,7 @@ from strategies._options import (
 )
 
 ENTRY_POINT_GROUP = "harness.strategies"
-_BASE_KEYWORDS = frozenset({"seed", "maximize", "budget"})
+_BASE_KEYWORDS = frozenset({"seed", "maximize", "budget", "objectives"})
 # The package's own folder and name, read without importing the package: the package imports
 # this module, so importing it from here would be a cycle.
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
@@ -165,8 +166,12 @@ def build_strategy(
     seed: int,
     maximize: bool,
     budget: int | None,
+    objectives: Sequence[Metric] = (),
 ) -> Strategy:
     """Construct strategy ``name`` with ``options`` for one run.
+
+    ``objectives`` (a multi-objective search) reach only a strategy that sets
+    ``multi_objective``; any other optimises the scalarised ``value`` it is told.
 
     Raises:
         UnknownStrategyError: The name is not registered.
@@ -175,6 +180,11 @@ def build_strategy(
     """
     cls = get_strategy(name)
     try:
+        if objectives and cls.multi_objective:
+            return cls(
+                space, seed=seed, maximize=maximize, budget=budget, objectives=objectives,
+                **options,
+            )  # fmt: skip
         return cls(space, seed=seed, maximize=maximize, budget=budget, **options)
     except StrategyOptionError as exc:
         # A strategy's helper may raise without knowing which strategy it serves.

@@ -14,6 +14,7 @@ class RandomSearch(Strategy):
     """Suggest configs uniformly at random."""
 
     name = "random"
+    multi_objective = True  # it reads no value, so any number of objectives will do
     description = "Uniform random search (Bergstra & Bengio 2012)."
 
     def ask(self) -> Config:
