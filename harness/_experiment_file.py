@@ -38,6 +38,8 @@ SCALAR_KEYS: dict[str, str] = {
     "metric": "metric",
     "search_metric": "metric",
     "report_metric": "report_metric",
+    "objectives": "objectives",
+    "scalarize": "scalarize",
     "all_pairs": "all_pairs",
     "control": "control",
     "fidelity": "fidelity",
