@@ -289,6 +289,11 @@ def _summary_title(space: str, first: pd.Series) -> str:
             f"optimum unknown; {chosen})"
         )
     if first["measure"] == "regret":
+        if str(first["metric"]).startswith("hv("):  # a multi-objective search
+            return (
+                f"{space}: final hypervolume regret of {first['metric'][3:-1]} after {label} "
+                "(lower is better)"
+            )
         return f"{space}: final regret after {label} (lower is better)"
     how = f"{better} is better" if better else "direction unknown"
     return f"{space}: best {first['metric']} after {label} ({how}; optimum unknown)"
