@@ -28,6 +28,7 @@ import numpy as np
 from harness.seeding import stable_hash
 from reports import _stats
 from reports._data import Cell, FloatArray, Loaded, ReportError, load
+from reports._pareto import pareto_stats
 from reports._transfer import transfer_stats
 from reports._tree import final_entries, find_pair
 
@@ -74,9 +75,12 @@ def _nums(xs: Any) -> list[float | None]:
     return [_num(x) for x in np.asarray(xs, dtype=np.float64).tolist()]
 
 
-def _versions() -> dict[str, str]:
+def _versions(*, pareto: bool = False) -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for dist in ("nas-harness", "numpy", "scipy", "statsmodels", "pandas", "matplotlib"):
+    # moocore computes attainment surfaces: listed only where a report has any, so that the
+    # stats.json of a single-objective comparison stays as it was.
+    extra = ("moocore",) if pareto else ()
+    for dist in ("nas-harness", "numpy", "scipy", "statsmodels", "pandas", "matplotlib", *extra):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -719,6 +723,9 @@ def _cell_stats(
     transfer = transfer_stats(cell)
     if transfer is not None:  # only where a strategy read a prior: other reports unchanged
         out["transfer"] = transfer
+    pareto = pareto_stats(cell)
+    if pareto is not None:  # only where runs stored Pareto fronts: other reports unchanged
+        out["pareto"] = pareto
     return out
 
 
@@ -957,7 +964,7 @@ def compute_stats(
     return {
         "format": "nas-harness report stats, version 1",
         "settings": _settings(alpha, seed, zero_method, log_scale, family, control),
-        "versions": _versions(),
+        "versions": _versions(pareto=any("pareto" in c for c in per_cell)),
         "source": {
             "schema_version": loaded.schema_version,
             "harness_versions_of_runs": list(loaded.harness_versions),

@@ -48,6 +48,11 @@ class ReportError(ValueError):
     """Nothing can be reported from this directory (the message says why)."""
 
 
+def is_hypervolume(metric: str | None) -> bool:
+    """Whether a search metric is a multi-objective search's hypervolume, ``hv(a,b)``."""
+    return metric is not None and metric.startswith("hv(") and metric.endswith(")")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Measure:
     """What a cell's statistics rank: regret, or the search metric where no optimum is known.
@@ -89,11 +94,14 @@ class Measure:
     def label(self) -> str:
         """Short name of the shown quantity.
 
-        ``regret`` or ``best val_acc`` for the search metric; ``val_acc@200 regret`` or
-        ``test_acc`` (the incumbent's value) for a report metric.
+        ``regret`` or ``best val_acc`` for the search metric (``hypervolume regret`` for a
+        multi-objective search's ``hv(a,b)``); ``val_acc@200 regret`` or ``test_acc`` (the
+        incumbent's value) for a report metric.
         """
         if self.is_report:
             return f"{self.metric} regret" if self.kind == "regret" else self.metric
+        if self.kind == "regret" and is_hypervolume(self.metric):
+            return "hypervolume regret"
         return "regret" if self.kind == "regret" else f"best {self.metric}"
 
     @property
@@ -108,6 +116,11 @@ class Measure:
             return (
                 f"{what}, the report metric ({self.better} is better; incumbents chosen on "
                 f"{self.search_metric}, the search metric)"
+            )
+        if self.kind == "regret" and is_hypervolume(self.metric):
+            return (
+                f"hypervolume regret: the true Pareto front's {self.metric} minus that of the "
+                "run's front (lower is better)"
             )
         if self.kind == "regret":
             return f"regret of the incumbent's {self.metric} (lower is better)"

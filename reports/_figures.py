@@ -10,9 +10,11 @@ show the best value of the search metric instead, on a linear axis (a log axis s
 regret that shrinks towards zero, not a raw metric). Where a space has a test metric, a
 second figure shows the incumbent's test value over the budget. Where a space ranks on a
 report metric other than its search metric, the four panels are of the report metric and a
-second figure shows the search metric's regret (or best value). Every plotted number comes
-from the ``stats.json`` tree. File metadata that would change between runs (creation dates,
-software banner) is fixed, so the same inputs give the same files.
+second figure shows the search metric's regret (or best value). Where a space searched two
+objectives, a figure shows its true Pareto front and each strategy's median attainment
+surface (`reports._pareto`). Every plotted number comes from the ``stats.json`` tree. File
+metadata that would change between runs (creation dates, software banner) is fixed, so the
+same inputs give the same files.
 """
 
 from __future__ import annotations
@@ -31,9 +33,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
+from matplotlib.ticker import (
+    EngFormatter,
+    FixedLocator,
+    FuncFormatter,
+    MaxNLocator,
+    NullLocator,
+)
 
-from reports._data import Cell
+from reports._data import Cell, is_hypervolume
+from reports._pareto import pareto_figure_key
 from reports._stats import ecdf
 from reports._summary import time_unit
 from reports._tree import is_report, measure_of, search_figure_key, test_figure_key
@@ -333,6 +342,9 @@ def draw_cell(root: Path, cell: Cell, stats: dict[str, Any], *, log_scale: bool)
         what = str(m["metric"])
         ylabel = f"{m['metric']} of the incumbent ({m['better']} is better)"
         reach = f"{m['metric']} {'>=' if m['better'] == 'higher' else '<='}"
+    elif m["kind"] == "regret" and is_hypervolume(m.get("metric")):
+        what, reach = "hypervolume regret", "hypervolume regret <="
+        ylabel = "hypervolume regret of the run's front"
     elif m["kind"] == "regret":
         what, ylabel, reach = "regret", "regret of the incumbent", "regret <="
     else:
@@ -601,6 +613,76 @@ def draw_importance(root: Path, name: str, label: str, importance: dict[str, Any
         return _save(fig, root, f"importance_{slug(name)}_{slug(label)}", tight=True)
 
 
+def _staircase(
+    points: list[list[float]], reference: list[float], sign: np.ndarray[Any, Any]
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """The corners of the boundary of what 2-objective ``points`` dominate, up to ``reference``.
+
+    Worked out on values to minimise (``sign * value``) and turned back, so that the steps
+    face the right way whichever objectives are maximised.
+    """
+    ref = np.asarray(reference, dtype=float) * sign
+    pts = np.asarray(points, dtype=float).reshape(-1, 2) * sign
+    pts = pts[np.lexsort((pts[:, 1], pts[:, 0]))]
+    xs, ys = [pts[0, 0]], [ref[1]]
+    for i, (x, y) in enumerate(pts.tolist()):
+        xs += [x, x]
+        ys += [ys[-1], y]
+        if i + 1 < len(pts):
+            xs.append(float(pts[i + 1, 0]))
+            ys.append(y)
+    xs.append(ref[0])
+    ys.append(ys[-1])
+    return np.asarray(xs[1:]) * sign[0], np.asarray(ys[1:]) * sign[1]
+
+
+def draw_pareto(root: Path, name: str, stats: dict[str, Any]) -> list[str]:
+    """A 2-objective space's true Pareto front and each strategy's median attainment surface.
+
+    Linear axes in original units: the hypervolume is measured linearly (in normalised
+    objectives), so areas on the plot are proportional to what is scored.
+    """
+    pareto = stats["pareto"]
+    objectives = pareto["objectives"]
+    sign = np.array([1.0 if o["direction"] == "minimize" else -1.0 for o in objectives])
+    reference = pareto["reference"]
+    labels = list(stats["order"])
+    colors = _colors(sorted(labels))
+    styles = _linestyles(sorted(labels))
+    true_points = np.asarray(pareto["true_front"]["points"], dtype=float).reshape(-1, 2)
+    entries = ["true Pareto front", *labels, "reference point"]
+    with plt.rc_context(_STYLE):
+        layout = _figure(
+            entries, nrows=1, ncols=1, width=7, panels=4.6, margins=(0.9, 0.3, 0.5, 0.1)
+        )
+        ax = layout.axes[0, 0]
+        xs, ys = _staircase(true_points.tolist(), reference, sign)
+        ax.plot(xs, ys, color="0.55", lw=1.2, label="true Pareto front")
+        ax.scatter(true_points[:, 0], true_points[:, 1], color="0.55", s=9, zorder=2)
+        for lab in labels:
+            surface = pareto["by_strategy"][lab]["attainment_surface"]
+            if not surface:
+                continue
+            xs, ys = _staircase(surface, reference, sign)
+            ax.plot(xs, ys, color=colors[lab], ls=styles[lab], lw=1.5, label=lab)
+        ax.plot(
+            *reference, marker="x", color="black", ms=8, mew=1.8, ls="", label="reference point"
+        )
+        shown = np.vstack([true_points, np.asarray([reference], dtype=float)])
+        for i, (axis, objective) in enumerate(zip((ax.xaxis, ax.yaxis), objectives, strict=True)):
+            better = "higher" if objective["direction"] == "maximize" else "lower"
+            axis.set_label_text(f"{objective['name']} ({better} is better)")
+            if np.nanmax(np.abs(shown[:, i])) >= 1e4:  # parameter counts: 2.5M, not 2.5 x 1e6
+                axis.set_major_formatter(EngFormatter(sep=""))
+        layout.legend(ax)
+        n = len(stats["seeds"])
+        layout.title(
+            f"{name}: median attainment surfaces ({n} seed{'s' if n != 1 else ''}) "
+            "and the true Pareto front"
+        )
+        return _save(layout.fig, root, slug(name) + "_pareto")
+
+
 def draw_all(
     root: Path, cells: tuple[Cell, ...], stats: dict[str, Any], *, log_scale: bool
 ) -> dict[str, list[str]]:
@@ -616,6 +698,9 @@ def draw_all(
             )
         elif entry.get("test_metric"):
             files[test_figure_key(cell.name)] = draw_test(root, cell, entry)
+        pareto = entry.get("pareto")
+        if pareto and pareto["attainment"]["computed"] and entry.get("order"):
+            files[pareto_figure_key(cell.name)] = draw_pareto(root, cell.name, entry)
         for label, importance in (entry.get("transfer") or {}).get("importance", {}).items():
             files.setdefault("importance", []).extend(
                 draw_importance(root, cell.name, label, importance)

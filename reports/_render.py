@@ -23,7 +23,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from reports._data import is_hypervolume
 from reports._findings import control_of, power_lines, settings_line, summary_lines
+from reports._pareto import pareto_figure_key
 from reports._summary import duration, fitted_tables
 from reports._transfer import importance_rows
 from reports._tree import (
@@ -81,7 +83,15 @@ def _p(p: float | None) -> str:
 
 
 def _final_title(space: dict[str, Any]) -> str:
-    return measure_title(measure_of(space))
+    m = measure_of(space)
+    if _is_hv(m):
+        return f"final hypervolume regret ({m['metric']})"
+    return measure_title(m)
+
+
+def _is_hv(m: dict[str, Any]) -> bool:
+    """Whether a measure is the regret of a multi-objective search's hypervolume."""
+    return m["kind"] == "regret" and not is_report(m) and is_hypervolume(m.get("metric"))
 
 
 def _test_text(t: dict[str, Any]) -> str:
@@ -190,6 +200,11 @@ def final_table(space: dict[str, Any], alpha: float) -> TextTable:
         what = (
             f"{shown}{m['metric']} (the report metric) of the incumbent chosen on "
             f"{m['search_metric']} (the search metric)"
+        )
+    elif _is_hv(m):
+        what = (
+            f"Final hypervolume regret (the true Pareto front's {m['metric']} minus that of "
+            "the run's final front; see the Pareto fronts below)"
         )
     elif m["kind"] == "regret":
         what = "Final regret"
@@ -321,6 +336,9 @@ def pairwise_table(
     elif is_report(measure):
         on = f"the final {measure['metric']} of b and a (report metric, paired by seed)"
         better = f"a has the {measure['better']} {measure['metric']}"
+    elif _is_hv(measure):
+        on = "hypervolume regret(b) - hypervolume regret(a)"
+        better = "a has the lower hypervolume regret"
     elif measure["kind"] == "regret":
         on = "regret(b) - regret(a)"
         better = "a has the lower regret"
@@ -391,6 +409,9 @@ def auc_target_table(space: dict[str, Any]) -> TextTable:
         reach = f"{m['metric']} {op} {fmt(ft['target'])}"
         what = f"{m['metric']} (report metric)"
         curve = f"{m['metric']} of the incumbent"
+    elif _is_hv(m):
+        reach = f"hypervolume regret <= {fmt(ft['target'])}"
+        what, curve = "hypervolume regret", "hypervolume regret of the run's front"
     elif m["kind"] == "regret":
         reach, what = f"regret <= {fmt(ft['target'])}", "regret"
         curve = "regret of the incumbent"
@@ -518,6 +539,140 @@ def transfer_tables(space: dict[str, Any]) -> list[TextTable]:
             )
         )
     return tables
+
+
+def _value(x: float | None) -> str:
+    """An objective's value in its own units: large counts in full, others to 5 digits."""
+    if x is None or not math.isfinite(x):
+        return "-"
+    return f"{x:,.0f}" if abs(x) >= 1e4 else fmt(x, 5)
+
+
+def _objective_header(objective: dict[str, Any]) -> str:
+    better = "higher" if objective["direction"] == "maximize" else "lower"
+    return f"{objective['name']} ({better} is better)"
+
+
+def _reference_text(pareto: dict[str, Any]) -> str:
+    """The reference point in original units, e.g. ``test_acc 40.587, params 2,145,277``."""
+    return ", ".join(
+        f"{o['name']} {_value(r)}"
+        for o, r in zip(pareto["objectives"], pareto["reference"], strict=True)
+    )
+
+
+def pareto_lines(space: dict[str, Any]) -> list[str]:
+    """What the hypervolume of a multi-objective space is measured in, in a few sentences."""
+    pareto = space.get("pareto")
+    if not pareto:
+        return []
+    objectives = ", ".join(_objective_header(o) for o in pareto["objectives"])
+    true = pareto["true_front"]
+    k = len(pareto["objectives"])
+    n_seeds = len(space["seeds"])
+    lines = [
+        f"Pareto fronts of {objectives}. Hypervolumes are measured with {pareto['normalisation']}"
+        f" ({_reference_text(pareto)} in original units). The true Pareto front has "
+        f"{true['n_configs']} configs ({true['n_points']} distinct points) and hypervolume "
+        f"{fmt(true['hypervolume'], 6)} (of a box of {fmt(1.1**k, 4)}); the report ranks the "
+        "hypervolume regret, this minus the hypervolume of a run's final front (chosen on "
+        "observed values, scored on oracle values).",
+    ]
+    attainment = pareto["attainment"]
+    if attainment["computed"]:
+        lines.append(
+            f"Median attainment surface: the boundary of the region that the final fronts of "
+            f"at least half the seeds ({-(-n_seeds // 2)} of {n_seeds}) reach, each strategy's "
+            "drawn against the true front."
+        )
+    elif attainment["note"]:
+        lines.append(f"{attainment['note'][0].upper()}{attainment['note'][1:]}.")
+    return lines
+
+
+def pareto_tables(space: dict[str, Any]) -> list[TextTable]:
+    """The Pareto fronts of one space and its true front (none without several objectives)."""
+    pareto = space.get("pareto")
+    if not pareto:
+        return []
+    name = space["name"]
+    true = pareto["true_front"]
+    by = pareto["by_strategy"]
+    true_hv = float(true["hypervolume"])
+
+    def share(hv: float | None) -> str:
+        return "-" if hv is None or true_hv <= 0 else f"{100 * hv / true_hv:.1f}"
+
+    rows = [
+        [
+            "true Pareto front",
+            fmt(true_hv, 5),
+            "100.0",
+            str(true["n_points"]),
+            str(true["n_points"]),
+        ]
+    ]
+    for lab in space["order"]:
+        entry = by[lab]
+        rows.append(
+            [
+                lab,
+                fmt(entry["median_hypervolume"], 5),
+                share(entry["median_hypervolume"]),
+                fmt(entry["median_front_size"]),
+                fmt(entry["median_on_true_front"]),
+            ]
+        )
+    fronts = TextTable(
+        title=f"{name}: Pareto fronts after {_budget(space)}",
+        columns=[
+            "strategy",
+            "median final hypervolume",
+            "% of the true front's",
+            "median front size",
+            "median points on the true front",
+        ],
+        rows=rows,
+        legend=f"Medians over {len(space['seeds'])} seeds. The hypervolume of a run's final "
+        "front (the configs no other evaluation of the run dominates, on observed values) is "
+        f"scored on their oracle values, with {pareto['normalisation']}. Reference point in "
+        f"original units: {_reference_text(pareto)}. Front size: configs on the final front; "
+        "points on the true front: those with a true Pareto-optimal config's values. The true "
+        f"front counts distinct points ({true['n_configs']} configs).",
+    )
+    table = pareto["true_front_table"]
+    listed = table["rows"]
+    objectives = pareto["objectives"]
+    points = true["points"]
+    cut = len(listed) < true["n_points"]
+    point_rows = []
+    for r, j in enumerate(listed):
+        found = []
+        for lab in space["order"]:
+            value = table["share_found"][lab][r]
+            n = by[lab]["n_fronts"]
+            found.append("-" if value is None else f"{round(value * n)}/{n}")
+        point_rows.append([str(j + 1), *[_value(v) for v in points[j]], *found])
+    what = (
+        f"{len(listed)} of its {true['n_points']} points, evenly spaced along the front"
+        if cut
+        else f"all {true['n_points']} points"
+    )
+    true_table = TextTable(
+        title=f"{name}: the true Pareto front ({what})",
+        columns=[
+            "#",
+            *[_objective_header(o) for o in objectives],
+            *[f"found by {lab}" for lab in space["order"]],
+        ],
+        rows=point_rows,
+        legend=f"Oracle values (mean over recorded seeds), from the best {objectives[0]['name']} "
+        "to the worst; # numbers the front's distinct points in that order"
+        + (", so gaps show the points left out" if cut else "")
+        + ". Found by: seeds whose final front holds a config with that point's values.",
+        text_columns=frozenset(),
+    )
+    return [fronts, true_table]
 
 
 def _report_clause(cross: dict[str, Any]) -> str:
@@ -716,6 +871,12 @@ def markdown(stats: dict[str, Any], figures: dict[str, list[str]]) -> str:
         for key in _figure_keys(space["name"]):
             if key in figures:
                 out += [f"![{key}]({figures[key][0]})", ""]
+        for line in pareto_lines(space):
+            out += [line, ""]
+        for i, table in enumerate(pareto_tables(space)):
+            out += [md_table(table)]
+            if i == 0 and (key := pareto_figure_key(space["name"])) in figures:
+                out += [f"![{key}]({figures[key][0]})", ""]
         out += [md_table(auc_target_table(space))]
         if space["pairwise"]:
             out += [
@@ -868,6 +1029,11 @@ def html(stats: dict[str, Any], figures: dict[str, list[str]], root: Path) -> st
         for key in _figure_keys(space["name"]):
             if key in figures:
                 parts.append(_img(root, figures[key][0], key))
+        parts += [f"<p>{md_inline(line)}</p>" for line in pareto_lines(space)]
+        for i, table in enumerate(pareto_tables(space)):
+            parts.append(html_table(table))
+            if i == 0 and (key := pareto_figure_key(space["name"])) in figures:
+                parts.append(_img(root, figures[key][0], key))
         parts.append(html_table(auc_target_table(space)))
         if space["pairwise"]:
             parts.append(
@@ -960,7 +1126,10 @@ def _fit_width(tex: str) -> str:
 
 
 def latex(stats: dict[str, Any]) -> str:
-    """``tables.tex``: one final-regret table per space, plus the cross-space ranks."""
+    """``tables.tex``: one final-regret table per space, plus the cross-space ranks.
+
+    A multi-objective space adds its Pareto-fronts table and its true front.
+    """
     alpha = stats["settings"]["alpha"]
     summary = summary_lines(stats)
     out = [
@@ -977,6 +1146,8 @@ def latex(stats: dict[str, Any]) -> str:
             out.append(latex_table(final_table(space, alpha), f"tab:{slug(space['name'])}"))
             for i, table in enumerate(transfer_tables(space)):
                 out.append(latex_table(table, f"tab:{slug(space['name'])}-transfer-{i + 1}"))
+            for table, part in zip(pareto_tables(space), ("pareto", "true-front"), strict=False):
+                out.append(latex_table(table, f"tab:{slug(space['name'])}-{part}"))
     cross = stats.get("cross_space")
     if cross and "nemenyi" in cross:
         out.append(latex_table(cross_table(cross), "tab:average-ranks"))
@@ -1010,6 +1181,8 @@ def terminal(stats: dict[str, Any], console: Console) -> None:
         _print_table(final_table(space, alpha), console)
         for line in _space_lines(space):
             console.print(line, highlight=False)
+        for table in pareto_tables(space)[:1]:  # the fronts; the true front is in the files
+            _print_table(table, console)
     cross = stats.get("cross_space")
     if cross:
         for n in cross["notes"]:
