@@ -92,7 +92,7 @@ class MultiObjective(Objective):
         nadir: Worst value of each objective on the true Pareto front (original units).
         reference: The reference point in original units (normalised: 1.1 everywhere).
         true_front: Oracle values of the Pareto-optimal configs, ``(m, k)``, original units.
-        true_front_configs: Row numbers of those configs.
+        true_front_configs: Row numbers of those configs, best first objective first.
     """
 
     def __init__(self, base: Objective, names: Sequence[str]) -> None:
