@@ -69,6 +69,8 @@ def space_summary(space: dict[str, Any]) -> str | None:
     m = measure_of(space)
     if is_report(m):
         what = f"{m['metric']} regret" if m["kind"] == "regret" else str(m["metric"])
+    elif str(m["metric"]).startswith("hv("):  # a multi-objective search
+        what = "hypervolume regret"
     else:
         what = "regret" if m["kind"] == "regret" else f"{m['metric']}"
     n = len(space["seeds"])
