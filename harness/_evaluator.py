@@ -87,9 +87,10 @@ class Evaluator:
     """
 
     __slots__ = (
-        "_by_seconds", "_cost", "_counts", "_key", "_limit", "_log", "_min_charge", "_n_dims",
-        "_n_slots", "_rows", "_sizes", "_spent", "_strides", "_unit", "_value", "_vector",
-        "exhausted", "refused_charge",
+        "_by_epochs", "_by_seconds", "_cost", "_counts", "_fidelity", "_fidelity_log", "_key", "_limit", "_log",
+        "_min_charge", "_n_dims", "_n_slots", "_objective", "_readers", "_rows", "_sizes",
+        "_spent", "_strides", "_trained", "_unit", "_value", "_vector", "exhausted",
+        "refused_charge",
     )  # fmt: skip
 
     def __init__(
@@ -103,7 +104,14 @@ class Evaluator:
                 "use --budget (evaluations) or --budget-seconds"
             )
         self._key = crn_key(seed, objective.name)
+        self._objective = objective
+        self._fidelity = fidelity
         reader = objective.reader()
+        self._readers = {fidelity: reader}
+        # Multi-fidelity bookkeeping (`evaluate_at` only): each evaluation's fidelity, and per
+        # config the fidelity, slot and cost of its longest training so far (continuations).
+        self._fidelity_log: list[int] = []
+        self._trained: dict[int, tuple[int, int, float]] = {}
         self._value = reader.value
         self._cost = reader.cost
         self._n_slots = reader.n_slots
@@ -116,6 +124,7 @@ class Evaluator:
         self._rows = _rows_of(space) if space.n_configs <= _MAX_ROW_DICT else {}
         # Budget units: one per evaluation, the fidelity's epochs, or the recorded seconds.
         self._by_seconds = budget.kind == "seconds"
+        self._by_epochs = budget.kind == "epochs"
         self._unit = float(fidelity) if budget.kind == "epochs" else 1.0
         self._limit = float(budget.amount)
         # The least one more evaluation can cost; under seconds any positive remainder may
@@ -192,6 +201,86 @@ class Evaluator:
         if self._vector is not None:
             return value, cost, self._vector(index, slot)
         return value, cost
+
+    def can_start(self, clock: float) -> bool:
+        """Whether an evaluation may still start at simulated time ``clock`` (``evaluate_at``).
+
+        Under a seconds budget with simulated workers the budget is wall-clock time, so an
+        evaluation may start while ``clock`` is short of it; otherwise the spent budget must
+        leave room for one more unit.
+        """
+        if self._by_seconds:
+            return self._limit - clock >= self._min_charge
+        return self._limit - self._spent >= 1.0
+
+    def evaluate_at(
+        self, config: Config, fidelity: int | None = None, *, start: float | None = None
+    ) -> tuple[float, float] | None:
+        """Evaluate ``config`` at ``fidelity`` (default: the run's), started at ``start``.
+
+        The multi-fidelity and simulated-worker path. The value is the metric the fidelity
+        records (`spaces.FidelityTable`); the charge is that fidelity's cost, or, where the
+        objective's fidelities continue one training run (``fidelity_continues``) and this
+        run trained ``config`` to a lower fidelity before, only the difference, on the same
+        training-seed slot. Under a seconds budget with ``start`` given (simulated wall-clock
+        time), an evaluation that would finish after the budget is not run; otherwise the
+        rule of `evaluate`.
+
+        Returns:
+            The observed value and the seconds charged, or None when the budget cannot pay
+            (nothing is run or counted).
+
+        Raises:
+            InvalidConfigError: ``config`` is not a config of the space.
+            ObjectiveError: ``fidelity`` is not one the objective offers.
+        """
+        fid = self._fidelity if fidelity is None else int(fidelity)
+        reader = self._readers.get(fid)
+        if reader is None:
+            reader = self._readers[fid] = self._objective.select(fidelity=fid).reader()
+        index = self._rows.get(config) if type(config) is tuple else None
+        if index is None:
+            index = self.index(config)
+        occurrence = self._counts.get(index, 0)
+        previous = self._trained.get(index)
+        continuing = (
+            self._objective.info.fidelity_continues and previous is not None and previous[0] < fid
+        )
+        if continuing:
+            assert previous is not None
+            prior_fidelity, slot, prior_cost = previous
+            full_cost = float(reader.cost(index, slot))
+            cost = max(full_cost - prior_cost, 0.0)
+        else:
+            prior_fidelity = 0
+            mixed = (((self._key ^ index) * GOLDEN) & MASK) >> 32
+            slot = (mixed + occurrence) % reader.n_slots(index)
+            full_cost = cost = float(reader.cost(index, slot))
+        if self._by_seconds:
+            charge = cost
+        elif self._by_epochs:
+            charge = float(fid - prior_fidelity)  # the epochs this evaluation trains
+        else:
+            charge = 1.0
+        base = start if (self._by_seconds and start is not None) else self._spent
+        if base + charge > self._limit:
+            self.refused_charge = charge
+            return None
+        self._spent += charge
+        self.exhausted = self._limit - self._spent < self._min_charge
+        if not continuing:
+            self._counts[index] = occurrence + 1
+        if previous is None or fid > previous[0]:
+            self._trained[index] = (fid, slot, full_cost)
+        value = float(reader.value(index, slot))
+        self._log.append((index, slot, value, cost))
+        self._fidelity_log.append(fid)
+        return value, cost
+
+    @property
+    def fidelities(self) -> list[int]:
+        """The fidelity of each evaluation made through `evaluate_at` (launch order)."""
+        return list(self._fidelity_log)
 
     def record(
         self,

@@ -8,6 +8,7 @@ regrets are derived afterwards with numpy in one pass.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 import traceback
@@ -18,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from harness._evaluator import Budget, Evaluator
+from harness._events import EventLoop, worker_note
 from harness._pareto_trace import front_note, pareto_steps
 from spaces import MultiObjective, Objective
 from strategies import Observation, Strategy
@@ -114,8 +116,14 @@ def run_strategy(
     seed: int,
     budget: Budget,
     fidelity: int | None = None,
+    workers: int = 1,
 ) -> RunTrace:
     """Run ``strategy`` on ``objective`` until ``budget`` is spent.
+
+    A multi-fidelity strategy, or more than one simulated worker, runs through the event
+    loop of `harness._events` (evaluations told in order of simulated completion); a
+    single-fidelity strategy with one worker through the plain loop below, which the event
+    loop reproduces exactly.
 
     A strategy that raises anything (``SystemExit`` and ``KeyboardInterrupt`` included),
     proposes something that is not a config, or runs past its time limit ends its run as
@@ -128,10 +136,14 @@ def run_strategy(
         seed: The run seed; with the space's name it fixes which training-seed slot each
             evaluation gets (common random numbers across strategies).
         budget: The budget.
-        fidelity: The fidelity of every evaluation (default: the objective's selected one).
+        fidelity: The fidelity of every evaluation (default: the objective's selected one);
+            a multi-fidelity strategy's largest.
+        workers: Simulated parallel workers (``--sim-workers``).
     """
     evaluator = Evaluator(objective, seed=seed, budget=budget, fidelity=fidelity)
     type(strategy).warm_up()  # heavy imports, before the overhead clock starts
+    if workers > 1 or strategy.multi_fidelity:
+        return _run_events(strategy, objective, evaluator, budget=budget, workers=workers)
     perf = time.perf_counter
     overhead = 0.0
     status: Literal["finished", "failed"] = "finished"
@@ -171,6 +183,51 @@ def run_strategy(
     )
 
 
+def _run_events(
+    strategy: Strategy,
+    objective: Objective,
+    evaluator: Evaluator,
+    *,
+    budget: Budget,
+    workers: int,
+) -> RunTrace:
+    """`run_strategy` through the event loop: simulated workers, fidelities per evaluation."""
+    fidelity = objective.info.fidelity
+    loop = EventLoop(strategy, evaluator, workers=workers, fidelity=fidelity)
+    status: Literal["finished", "failed"] = "finished"
+    error = tb = None
+    try:
+        loop.run()
+    except Interrupted:
+        raise
+    except BaseException as exc:  # strategy code may raise anything; only its run fails
+        status = "failed"
+        error = describe_error(exc)
+        tb = traceback.format_exc()
+    log = loop.log()
+    config_index, slot, value, cost = evaluator.record()
+    order = log.order  # what completed, in order of completion; the rest was never told
+    config_index, slot, value, cost = config_index[order], slot[order], value[order], cost[order]
+    if status == "finished" and len(order) == 0:
+        status = "failed"
+        error = f"no evaluation fits the budget of {budget.label()}"
+    trace = build_trace(
+        objective,
+        config_index,
+        slot,
+        value,
+        cost,
+        overhead_seconds=log.overhead_seconds,
+        status=status,
+        error=error,
+        tb=tb,
+        fidelity=log.fidelity if strategy.multi_fidelity else None,
+        finish_seconds=log.finish_seconds,
+    )
+    notes = {**trace.notes, "workers": worker_note(log, cost)}
+    return dataclasses.replace(trace, notes=notes)
+
+
 def describe_error(exc: BaseException) -> str:
     """One line for a failed run's error: its type and the first line of its message."""
     if isinstance(exc, RunTimedOut):
@@ -187,6 +244,35 @@ def incumbents(values: FloatArray, *, maximize: bool) -> IntArray:
     improved = np.concatenate(([True], best[1:] > best[:-1])) if len(score) else score > 0
     pos = np.where(improved & np.isfinite(score), np.arange(len(score)), -1)
     return np.maximum.accumulate(pos) if len(pos) else pos.astype(np.int64)
+
+
+def _incumbents_by_fidelity(values: FloatArray, fidelity: IntArray, *, maximize: bool) -> IntArray:
+    """Position of the best finite value at the highest fidelity seen so far (-1 before)."""
+    pos = np.full(len(values), -1, dtype=np.int64)
+    best_at, best_score, best = -1, -math.inf, -1
+    for t, (v, f) in enumerate(zip(values.tolist(), fidelity.tolist(), strict=True)):
+        if not math.isnan(v):
+            score = v if maximize else -v
+            # Ties keep the earlier evaluation, as for one fidelity.
+            if f > best_at or (f == best_at and score > best_score):
+                best_at, best_score, best = f, score, t
+        pos[t] = best
+    return pos
+
+
+def _metrics_by_fidelity(
+    objective: Objective, config_index: IntArray, slot: IntArray, fidelity: IntArray
+) -> dict[str, FloatArray]:
+    """Every metric of each evaluation as recorded at its own fidelity, and the fidelity."""
+    out: dict[str, FloatArray] = {}
+    n = len(config_index)
+    for f in np.unique(fidelity).tolist():
+        mask = fidelity == f
+        at = objective.select(fidelity=int(f)) if f != objective.info.fidelity else objective
+        for name, column in at.metric_columns(config_index[mask], slot[mask]).items():
+            out.setdefault(name, np.full(n, np.nan))[mask] = column
+    out["fidelity"] = fidelity.astype(np.float64)
+    return out
 
 
 def _scored(
@@ -215,12 +301,31 @@ def build_trace(
     status: Literal["finished", "failed"],
     error: str | None = None,
     tb: str | None = None,
+    fidelity: IntArray | None = None,
+    finish_seconds: FloatArray | None = None,
 ) -> RunTrace:
-    """Derive incumbents, their scored values and regrets from a run's raw evaluations."""
+    """Derive incumbents, their scored values and regrets from a run's raw evaluations.
+
+    ``fidelity`` (a multi-fidelity run) gives each evaluation's fidelity: its metrics are
+    those recorded at it, and the incumbent is the best observed at the highest fidelity
+    evaluated so far (a 12-epoch result never displaces a 200-epoch one), scored at the
+    run's fidelity like any other. ``finish_seconds`` (simulated workers) replaces the
+    running sum of costs as the time axis.
+    """
     info = objective.info
-    metrics = objective.metric_columns(config_index, slot) if len(config_index) else {}
     notes: dict[str, Any] = {}
-    if isinstance(objective, MultiObjective):
+    if fidelity is not None:
+        metrics = _metrics_by_fidelity(objective, config_index, slot, fidelity)
+    else:
+        metrics = objective.metric_columns(config_index, slot) if len(config_index) else {}
+    if fidelity is not None:
+        pos = _incumbents_by_fidelity(value, fidelity, maximize=objective.maximize)
+        inc_index = np.where(pos >= 0, config_index[np.maximum(pos, 0)] if len(pos) else pos, -1)
+        inc_value = _scored(objective, info.search_metric, value, pos, inc_index)
+        test = info.reported
+        observed_test = metrics.get(test, np.full(len(value), np.nan)) if test else value
+        inc_test = _scored(objective, test, observed_test, pos, inc_index)
+    elif isinstance(objective, MultiObjective):
         # Several objectives: the incumbent value is the hypervolume of the observed front,
         # scored on oracle values (`harness._pareto_trace`); there is no second track.
         inc_value, inc_index, front = pareto_steps(objective, config_index, slot)
@@ -246,7 +351,7 @@ def build_trace(
         slot=slot,
         value=value,
         cost_seconds=cost,
-        cumulative_cost_seconds=np.cumsum(cost),
+        cumulative_cost_seconds=np.cumsum(cost) if finish_seconds is None else finish_seconds,
         metrics=metrics,
         incumbent_index=inc_index.astype(np.int64),
         incumbent_value=inc_value,

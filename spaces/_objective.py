@@ -143,6 +143,10 @@ class ObjectiveInfo:
             (its oracle value: the mean over recorded seeds where known); None shows the
             test metric. It never reaches a strategy. Default per space: the best available
             final metric (`reported` resolves it).
+        fidelity_continues: Whether a higher fidelity continues the training run of a lower
+            one (per-epoch curves of one run: promoting a config to more epochs costs only
+            the extra epochs) rather than being an independent training schedule (NB201's
+            12- and 200-epoch runs: each costs its whole training).
     """
 
     name: str
@@ -156,6 +160,7 @@ class ObjectiveInfo:
     provenance: Provenance
     checksum: str
     report_metric: str | None = None
+    fidelity_continues: bool = False
 
     def __post_init__(self) -> None:
         if self.search_metric not in self.metrics:

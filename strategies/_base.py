@@ -19,6 +19,12 @@ Lifecycle (the harness owns the loop; a strategy never sees the table):
    recorded run diverged) and its training cost in seconds. Repeating a config is allowed; it
    costs budget and returns another recorded seed.
 
+A strategy that sets ``multi_fidelity = True`` chooses each evaluation's fidelity: the harness
+calls `Strategy.ask_at` instead of ``ask``, constructs it with the ``fidelities`` it may use and
+whether a higher one ``continues`` a lower one, and each observation says its ``fidelity``.
+Under ``--sim-workers W`` (any strategy) up to W evaluations run at once on a simulated clock
+and are told in order of completion, so tells may lag asks.
+
 A comparison may search several objectives at once (``--objectives test_acc,params``). Only
 strategies that set ``multi_objective = True`` take part (others only under ``--scalarize``);
 they are constructed with ``objectives`` (each `spaces.Metric` with its direction) and each
@@ -67,11 +73,14 @@ class Observation:
         cost_seconds: That run's recorded training time.
         values: On a multi-objective search, every objective's observed value in the order
             of the strategy's ``objectives`` (original units and directions); else empty.
+        fidelity: For a multi-fidelity strategy, the fidelity the evaluation ran at (the
+            value is the metric recorded at it); 0 otherwise.
     """
 
     value: float
     cost_seconds: float
     values: tuple[float, ...] = ()
+    fidelity: int = 0
 
 
 class Strategy(ABC):
@@ -95,6 +104,11 @@ class Strategy(ABC):
             evaluations; ``None`` under a seconds budget.
         objectives: The objectives of a multi-objective search, with their directions
             (given only to strategies that set `multi_objective`); empty otherwise.
+        fidelities: For a strategy that sets `multi_fidelity`: the fidelities it may ask
+            for, increasing (the last is the one reports score at); empty otherwise.
+        continues: Whether a higher fidelity continues the training run of a lower one (a
+            per-epoch curve: promoting a config costs only the extra epochs), rather than
+            being an independent schedule that costs its full training.
         **options: The strategy's options by name; those not given take their defaults.
 
     Raises:
@@ -109,6 +123,8 @@ class Strategy(ABC):
     """True for a transfer strategy: `learn_prior` is called before the first ``ask``."""
     multi_objective: ClassVar[bool] = False
     """True for a strategy that searches several objectives (see the module doc)."""
+    multi_fidelity: ClassVar[bool] = False
+    """True for a strategy that chooses each evaluation's fidelity (`ask_at`)."""
     Options: ClassVar[type[StrategyOptions]] = StrategyOptions
     """The strategy's options: a frozen `StrategyOptions` dataclass; by default none."""
     opts: StrategyOptions
@@ -128,6 +144,8 @@ class Strategy(ABC):
         maximize: bool = True,
         budget: int | None = None,
         objectives: Sequence[Metric] = (),
+        fidelities: Sequence[int] = (),
+        continues: bool = False,
         **options: Any,
     ) -> None:
         self.space = space
@@ -135,6 +153,8 @@ class Strategy(ABC):
         self.maximize = maximize
         self.budget = budget
         self.objectives = tuple(objectives)
+        self.fidelities = tuple(sorted(int(f) for f in fidelities))
+        self.continues = continues
         self._loss_sign = np.array(
             [1.0 if m.direction == "minimize" else -1.0 for m in self.objectives]
         )
@@ -153,6 +173,17 @@ class Strategy(ABC):
     @abstractmethod
     def tell(self, config: Config, observation: Observation) -> None:
         """Learn the result of evaluating ``config`` (the config the last ``ask`` returned)."""
+
+    def ask_at(self) -> tuple[Config, int] | None:
+        """The next config and the fidelity to evaluate it at (multi-fidelity strategies).
+
+        The harness calls this instead of `ask` for a strategy that sets `multi_fidelity`.
+        With simulated parallel workers (``--sim-workers``) it is called whenever a worker is
+        free, so several evaluations may be running; returning None lets the worker wait for
+        the next result (a synchronous algorithm waiting for its rung). None while nothing is
+        running ends the run as failed. The default evaluates `ask` at the largest fidelity.
+        """
+        return self.ask(), (self.fidelities[-1] if self.fidelities else 0)
 
     @classmethod
     def warm_up(cls) -> None:

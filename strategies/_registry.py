@@ -30,7 +30,9 @@ from strategies._options import (
 )
 
 ENTRY_POINT_GROUP = "harness.strategies"
-_BASE_KEYWORDS = frozenset({"seed", "maximize", "budget", "objectives"})
+_BASE_KEYWORDS = frozenset(
+    {"seed", "maximize", "budget", "objectives", "fidelities", "continues"}
+)
 # The package's own folder and name, read without importing the package: the package imports
 # this module, so importing it from here would be a cycle.
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
@@ -167,11 +169,14 @@ def build_strategy(
     maximize: bool,
     budget: int | None,
     objectives: Sequence[Metric] = (),
+    fidelities: Sequence[int] = (),
+    continues: bool = False,
 ) -> Strategy:
     """Construct strategy ``name`` with ``options`` for one run.
 
     ``objectives`` (a multi-objective search) reach only a strategy that sets
     ``multi_objective``; any other optimises the scalarised ``value`` it is told.
+    ``fidelities`` and ``continues`` reach only a strategy that sets ``multi_fidelity``.
 
     Raises:
         UnknownStrategyError: The name is not registered.
@@ -179,13 +184,13 @@ def build_strategy(
             not fit ``space`` or ``budget``.
     """
     cls = get_strategy(name)
+    extra: dict[str, Any] = {}
+    if objectives and cls.multi_objective:
+        extra["objectives"] = objectives
+    if fidelities and cls.multi_fidelity:
+        extra.update(fidelities=fidelities, continues=continues)
     try:
-        if objectives and cls.multi_objective:
-            return cls(
-                space, seed=seed, maximize=maximize, budget=budget, objectives=objectives,
-                **options,
-            )  # fmt: skip
-        return cls(space, seed=seed, maximize=maximize, budget=budget, **options)
+        return cls(space, seed=seed, maximize=maximize, budget=budget, **extra, **options)
     except StrategyOptionError as exc:
         # A strategy's helper may raise without knowing which strategy it serves.
         raise exc.naming(name) from None
