@@ -1,13 +1,13 @@
-"""The inverse model behind `asnn` and `asnn-plus`: objective value in, config distribution out.
+"""The inverse model behind the ASNN strategies: objective values in, config distribution out.
 
 ASNN (Hong, 2025, "ASNN: Learning to Suggest Neural Architectures from Performance
 Distributions", arXiv 2507.20164) trains a network that takes an accuracy and outputs layer
 sizes. `InverseModel` generalises it to any `Space`: one scalar input (the normalised
-objective), one hidden layer, and per dimension either a softmax over its choices (categorical
-dimensions) or a scaled-rank regression (ordinal dimensions, e.g. layer sizes). Asked for a
-value, the model gives every choice of every dimension a log-score; `best_unexcluded` then
-walks configs from the most to the least likely, so a suggestion that was already evaluated
-gives way to the next most likely one.
+objective; `asnn-mo` gives it one per objective), one hidden layer, and per dimension either
+a softmax over its choices (categorical dimensions) or a scaled-rank regression (ordinal
+dimensions, e.g. layer sizes). Asked for a value, the model gives every choice of every
+dimension a log-score; `best_unexcluded` then walks configs from the most to the least
+likely, so a suggestion that was already evaluated gives way to the next most likely one.
 
 torch is imported lazily: importing this module stays cheap for workers that never use it.
 """
@@ -51,7 +51,11 @@ def configure_torch() -> None:
 
 
 class InverseModel:
-    """A small torch MLP from a normalised objective value to a distribution over configs.
+    """A small torch MLP from normalised objective values to a distribution over configs.
+
+    By default the input is one value; with ``n_inputs=k`` it is a vector of ``k`` values (one
+    per objective of a multi-objective search), and every ``x`` below gains a last axis of
+    length ``k``.
 
     Categorical dimensions always get a softmax head. Ordinal dimensions get either a
     regression head (``ordinal="regression"``: a sigmoid output fitted to the scaled rank by
@@ -70,6 +74,7 @@ class InverseModel:
         lr: Adam learning rate.
         ordinal: ``"regression"`` or ``"softmax"``, how ordinal dimensions are modelled.
         smoothing: For ``ordinal="softmax"``, the kernel width in ranks of the soft targets.
+        n_inputs: How many normalised values the model takes.
     """
 
     def __init__(
@@ -81,13 +86,17 @@ class InverseModel:
         lr: float = 0.01,
         ordinal: Literal["regression", "softmax"] = "regression",
         smoothing: float = 0.5,
+        n_inputs: int = 1,
     ) -> None:
         configure_torch()
         import torch
 
         if ordinal not in ("regression", "softmax"):
             raise ValueError(f"ordinal={ordinal!r} is not one of regression, softmax")
+        if n_inputs < 1:
+            raise ValueError(f"n_inputs={n_inputs} must be at least 1")
         self.space = space
+        self.n_inputs = n_inputs
         self._generator = torch.Generator().manual_seed(int(seed))
         dims = space.dimensions
         as_softmax = ("categorical", "ordinal") if ordinal == "softmax" else ("categorical",)
@@ -125,10 +134,11 @@ class InverseModel:
             torch.nn.init.uniform_(t, -bound, bound, generator=self._generator)
             return t.requires_grad_()
 
-        # PyTorch's default Linear initialisation, drawn from the private generator.
+        # PyTorch's default Linear initialisation (bound 1/sqrt(fan_in)), drawn from the
+        # private generator; with one input these are the draws the model always made.
         self._params = [
-            uniform(1, hidden, bound=1.0),
-            uniform(1, hidden, bound=1.0),
+            uniform(n_inputs, hidden, bound=1.0 / math.sqrt(n_inputs)),
+            uniform(1, hidden, bound=1.0 / math.sqrt(n_inputs)),
             uniform(hidden, n_out, bound=1.0 / math.sqrt(hidden)),
             uniform(1, n_out, bound=1.0 / math.sqrt(hidden)),
         ]
@@ -138,7 +148,7 @@ class InverseModel:
     def _forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Softmax log-probabilities ``(n, n_soft, width)`` and scaled ranks ``(n, n_reg)``.
 
-        ``x`` is a column ``(n, 1)``; few, fused ops, because at the sizes used here torch's
+        ``x`` has shape ``(n, n_inputs)``; few, fused ops, because at the sizes used here torch's
         per-op overhead is most of the cost.
         """
         import torch
@@ -150,6 +160,17 @@ class InverseModel:
         if self._ragged:
             logits = logits + self._mask
         return torch.log_softmax(logits, dim=-1), torch.sigmoid(out[:, n_soft:])
+
+    def _inputs(self, x: FloatArray | float) -> torch.Tensor:
+        """``x`` as a float32 tensor ``(n, n_inputs)``: one value per row when ``n_inputs`` is 1."""
+        import torch
+
+        arr = np.asarray(x, dtype=np.float64)
+        if self.n_inputs == 1 and arr.ndim < 2:
+            arr = arr.reshape(-1, 1)
+        else:
+            arr = arr.reshape(-1, self.n_inputs)
+        return torch.as_tensor(arr, dtype=torch.float32)
 
     def fit(
         self,
@@ -163,7 +184,8 @@ class InverseModel:
         """Train on ``(value, config)`` pairs for ``steps`` Adam steps (continuing earlier fits).
 
         Args:
-            x: Normalised objective values, shape ``(n,)``; each is one evaluation.
+            x: Normalised objective values, shape ``(n,)`` (or ``(n, n_inputs)``); each row is
+                one evaluation.
             configs: The evaluated configs, shape ``(n, n_dimensions)``.
             steps: Gradient steps.
             weights: Optional per-sample loss weights (normalised to mean 1).
@@ -175,7 +197,7 @@ class InverseModel:
         import torch
 
         n = len(x)
-        xt = torch.as_tensor(x, dtype=torch.float32)[:, None]
+        xt = self._inputs(x)
         soft = torch.as_tensor(
             np.stack([t[configs[:, j]] for t, j in zip(self._targets, self._soft, strict=True)], 1)
             if self._soft
@@ -223,8 +245,10 @@ class InverseModel:
             [p[configs[:, j]] for p, j in zip(self._positions, self._reg, strict=True)], axis=1
         )
 
-    def log_scores(self, x: float) -> list[FloatArray]:
+    def log_scores(self, x: float | FloatArray) -> list[FloatArray]:
         """Per dimension, the log-score of each choice for a config of normalised value ``x``.
+
+        With several inputs ``x`` is one vector of ``n_inputs`` values.
 
         Softmax dimensions get their log-probabilities; regression dimensions a Gaussian
         log-density (up to a constant) around the predicted scaled rank.
@@ -232,7 +256,10 @@ class InverseModel:
         import torch
 
         with torch.no_grad():
-            logp, mu = self._forward(torch.tensor([[x]], dtype=torch.float32))
+            xt = self._inputs(x)
+            if len(xt) != 1:
+                raise ValueError(f"log_scores takes one point, got {len(xt)}; see log_scores_grid")
+            logp, mu = self._forward(xt)
         logp_np = logp[0].numpy().astype(float)
         mu_np = mu[0].numpy().astype(float)
         out: list[FloatArray] = [np.zeros(0)] * len(self.space.dimensions)
@@ -248,7 +275,7 @@ class InverseModel:
         import torch
 
         with torch.no_grad():
-            logp, mu = self._forward(torch.as_tensor(x, dtype=torch.float32)[:, None])
+            logp, mu = self._forward(self._inputs(x))
         logp_np = logp.numpy().astype(float)
         mu_np = mu.numpy().astype(float)
         out: list[FloatArray] = [np.zeros((len(x), 0))] * len(self.space.dimensions)
@@ -264,7 +291,7 @@ class InverseModel:
         import torch
 
         with torch.no_grad():
-            logp, mu = self._forward(torch.as_tensor(x, dtype=torch.float32)[:, None])
+            logp, mu = self._forward(self._inputs(x))
         out = np.empty((len(x), len(self.space.dimensions)), dtype=np.int64)
         if self._soft:
             out[:, self._soft] = logp.argmax(dim=-1).numpy()

@@ -1,0 +1,183 @@
+"""ASNN-MO: the ASNN inverse model conditioned on every objective of a multi-objective search.
+
+Builds on Hong (2025), "ASNN: Learning to Suggest Neural Architectures from Performance
+Distributions", arXiv 2507.20164, which trains a network from an accuracy to an architecture
+and asks it for more than the best accuracy seen (`strategies.asnn` is the faithful version).
+Here the inverse model (`strategies._asnn_model.InverseModel` with one input per objective)
+takes the *vector* of an evaluation's objective values - each objective min-max scaled over
+the finite observations to [-1, 1], best = 1 - and outputs the architecture; it is trained on
+every evaluation so far after a random initial design. Each ask takes the next member of the
+observed Pareto front in turn (the extremes included) and asks the model for a point beyond
+it: that member improved by a margin of the observed range in one objective drawn at random,
+the others held ("as accurate but smaller", "as small but more accurate"). The most likely
+config for that target that was not yet evaluated is the suggestion. On a single-objective
+search the front is the best observation and the model has one input, so the strategy makes
+exactly the suggestions of `asnn`. The choices (input scaling, which front member, which
+objectives to improve, the margin) and their measured effect are in ``docs/asnn.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from spaces import Config, Space, hypervolume_contributions, nondominated
+from strategies._asnn_model import InverseModel, best_unexcluded, configure_torch
+from strategies._base import Observation, Strategy
+from strategies._design import initial_design_size, n_init_option
+from strategies._options import StrategyOptions, option
+from strategies.asnn import InitialDesign
+
+FloatArray = npt.NDArray[np.float64]
+
+TARGETS = ("cycle", "random", "contribution")
+IMPROVES = ("one", "all")
+REFERENCE = 1.2
+"""Reference point of ``target=contribution``, in negated [-1, 1] inputs: 10 % of the observed
+range beyond the worst observation, as the harness's reference lies 10 % beyond the nadir."""
+
+
+class AsnnMo(Strategy):
+    """ASNN with a vector of objectives as input, asked to improve on a Pareto-front member.
+
+    The numpy generator and the model's torch generator both derive from the seed.
+    """
+
+    name = "asnn-mo"
+    multi_objective = True
+    description = "ASNN inverse model conditioned on every objective (Hong 2025), multi-objective."
+
+    @dataclass(frozen=True, slots=True, kw_only=True)
+    class Options(StrategyOptions):
+        """Options of `AsnnMo`; each field's ``help`` says what it does."""
+
+        n_init: int | None = n_init_option(
+            "Random configs before the model is used; None means 10, capped to the budget and"
+            " the space."
+        )
+        margin: float = option(
+            0.05,
+            minimum=0.0,
+            help="How far beyond the chosen front member to ask for, in each improved objective"
+            " (see improve), as a fraction of that objective's observed range.",
+        )
+        target: str = option(
+            "cycle",
+            choices=TARGETS,
+            help="Which front member to improve on: cycle (each in turn, ordered by the first"
+            " objective), random, or contribution (the largest exclusive hypervolume).",
+        )
+        improve: str = option(
+            "one",
+            choices=IMPROVES,
+            help="one: ask for the margin in one objective drawn at random, the others held;"
+            " all: in every objective at once.",
+        )
+        hidden: int = option(32, minimum=1, help="Units of the model's hidden layer.")
+        n_steps: int = option(
+            10, minimum=1, help="Adam steps of the warm-started retraining per observation."
+        )
+        n_init_steps: int = option(
+            200, minimum=0, help="Adam steps of the first training, after the initial design."
+        )
+        lr: float = option(0.01, exclusive_minimum=0.0, help="Adam learning rate.")
+
+    opts: Options
+
+    def __init__(self, space: Space, **kwargs: Any) -> None:
+        super().__init__(space, **kwargs)
+        design_size = initial_design_size(self, self.opts.n_init)
+        self._design = InitialDesign(space, design_size, self.rng)
+        self._configs: list[Config] = []
+        self._losses: list[FloatArray] = []
+        self._evaluated: set[Config] = set()
+        self._model: InverseModel | None = None
+        self._n_asked = 0
+
+    @classmethod
+    def warm_up(cls) -> None:
+        """Import torch (one thread), so that the import is not strategy overhead."""
+        configure_torch()
+
+    def ask(self) -> Config:
+        """An initial-design config, then the model's most likely unevaluated config."""
+        if len(self._configs) < self._design.n:
+            return self._design.next()
+        x = self._normalised()
+        if self._model is None or x is None:
+            # Not one finite observation yet (all diverged): keep exploring at random.
+            return self.space.sample(self.rng)
+        scores = self._model.log_scores(self._target(x))
+        self._n_asked += 1
+        config = best_unexcluded(scores, self._evaluated, max_pops=len(self._evaluated) + 1)
+        if config is None:  # every config evaluated: repeat the most likely one
+            config = tuple(int(np.argmax(s)) for s in scores)
+        return config
+
+    def tell(self, config: Config, observation: Observation) -> None:
+        """Record the evaluation and retrain the model (warm start) once the design is done."""
+        self._configs.append(config)
+        self._losses.append(self.observed_losses(observation))
+        self._evaluated.add(config)
+        if len(self._configs) < self._design.n:
+            return
+        x = self._normalised()
+        if x is None:
+            return
+        configs = np.asarray(self._configs, dtype=np.int64)[self._finite()]
+        steps = self.opts.n_steps
+        if self._model is None:
+            self._model = InverseModel(
+                self.space,
+                seed=self.seed,
+                hidden=self.opts.hidden,
+                lr=self.opts.lr,
+                n_inputs=x.shape[1],
+            )
+            steps = self.opts.n_init_steps
+        self._model.fit(x, configs, steps=steps)
+
+    def _finite(self) -> npt.NDArray[np.bool_]:
+        """Which evaluations have every objective finite (diverged runs are not trained on)."""
+        return np.asarray(np.isfinite(np.asarray(self._losses)).all(axis=1))
+
+    def _normalised(self) -> FloatArray | None:
+        """Finite evaluations' objectives min-max scaled to [-1, 1] (best = 1), ``(n, k)``.
+
+        None while no evaluation is finite. An objective with a single observed value gets 1.
+        """
+        losses = np.asarray(self._losses, dtype=np.float64)[self._finite()]
+        if len(losses) == 0:
+            return None
+        low, high = losses.min(axis=0), losses.max(axis=0)
+        span = np.where(high > low, high - low, 1.0)
+        out: FloatArray = np.where(high > low, 2.0 * (high - losses) / span - 1.0, 1.0)
+        return out
+
+    def _target(self, x: FloatArray) -> FloatArray:
+        """The input to ask for: a member of the observed front moved beyond it by the margin.
+
+        Args:
+            x: The normalised observations, ``(n, k)``.
+        """
+        n_objectives = x.shape[1]
+        # Sorted rows (by the first objective): the order `target=cycle` walks the front in.
+        front = np.unique(x[nondominated(-x)], axis=0)
+        if len(front) == 1:
+            member = front[0]
+        elif self.opts.target == "cycle":
+            member = front[self._n_asked % len(front)]
+        elif self.opts.target == "random":
+            member = front[int(self.rng.integers(len(front)))]
+        else:
+            reference = np.full(n_objectives, REFERENCE)
+            member = front[int(np.argmax(hypervolume_contributions(-front, reference)))]
+        step = np.full(n_objectives, 2.0 * self.opts.margin)
+        if self.opts.improve == "one" and n_objectives > 1:
+            step = np.zeros(n_objectives)
+            step[int(self.rng.integers(n_objectives))] = 2.0 * self.opts.margin
+        target: FloatArray = member + step
+        return target
