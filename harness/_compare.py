@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from harness._evaluator import Budget, Evaluator
-from harness._execute import RunResult, execute_run
+from harness._execute import RunResult, execute_run, searchable_fidelities
 from harness._loop import Interrupted, failed_trace
 from harness._priors import check_sources, default_sources
 from harness.executors import Executor, open_executor
@@ -62,6 +62,8 @@ class Comparison:
         scalarize: On a multi-objective search (``metric`` ``hv(a,b)``), let strategies
             that optimise one objective take part, on the equal-weight scalarisation of
             `spaces.MultiObjective`; without it they are refused.
+        sim_workers: Simulated parallel workers of every run (`harness._events`): with more
+            than one, a seconds budget is simulated wall-clock time.
     """
 
     spaces: tuple[str, ...]
@@ -74,6 +76,7 @@ class Comparison:
     report_metric: str | None = None
     sources: tuple[str, ...] | None = None
     scalarize: bool = False
+    sim_workers: int = 1
 
     def objective(self, space: str) -> Objective:
         """Space ``space`` as this comparison searches and reports it.
@@ -130,9 +133,12 @@ def plan_comparison(comparison: Comparison) -> tuple[list[RunSpec], dict[str, Ob
         # stated fidelity): build one now so that this fails before anything is written.
         Evaluator(objective, seed=0, budget=comparison.budget)
         several = objective.objectives if isinstance(objective, MultiObjective) else ()
+        fidelities = searchable_fidelities(objective)
         for name, opts in resolved:
             if several and not comparison.scalarize:
                 _check_multi_objective(name, several)
+            if get_strategy(name).multi_fidelity:
+                _check_multi_fidelity(name, objective, fidelities, several)
             build_strategy(
                 name,
                 opts,
@@ -141,6 +147,8 @@ def plan_comparison(comparison: Comparison) -> tuple[list[RunSpec], dict[str, Ob
                 maximize=objective.maximize,
                 budget=comparison.budget.evaluations,
                 objectives=several,
+                fidelities=fidelities,
+                continues=objective.info.fidelity_continues,
             )
     sources = {
         space: _sources_of(comparison, objectives[space])
@@ -160,6 +168,7 @@ def plan_comparison(comparison: Comparison) -> tuple[list[RunSpec], dict[str, Ob
             fidelity=objectives[space].info.fidelity,
             report_metric=_report_key(comparison, space, objectives[space]),
             sources=sources[space] if get_strategy(name).uses_prior else (),
+            sim_workers=comparison.sim_workers,
         )
         for space in comparison.spaces
         for name, opts in resolved
@@ -182,6 +191,29 @@ def _check_multi_objective(name: str, objectives: Sequence[Metric]) -> None:
         f"{', '.join(m.name for m in objectives)} at once; use one of {able}, or add "
         "--scalarize to give it their equal-weight sum of normalised objectives"
     )
+
+
+def _check_multi_fidelity(
+    name: str, objective: Objective, fidelities: tuple[int, ...], several: Sequence[Metric]
+) -> None:
+    """Refuse a multi-fidelity strategy where it has no fidelities to choose from.
+
+    Raises:
+        ValueError: The space offers fewer than two fidelities up to the searched one, or the
+            search has several objectives.
+    """
+    if several:
+        raise ValueError(
+            f"strategy {name!r} is multi-fidelity and searches one objective; leave out "
+            "--objectives"
+        )
+    if len(fidelities) < 2:
+        offered = ", ".join(map(str, objective.info.fidelities)) or "a single schedule"
+        raise ValueError(
+            f"strategy {name!r} is multi-fidelity but space {objective.name!r} offers "
+            f"{offered} (searched at {objective.info.fidelity}); use a space with several "
+            "fidelities, e.g. nb201/cifar10 (12 and 200 epochs)"
+        )
 
 
 def _sources_of(comparison: Comparison, objective: Objective) -> tuple[str, ...]:

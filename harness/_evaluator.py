@@ -87,10 +87,10 @@ class Evaluator:
     """
 
     __slots__ = (
-        "_by_epochs", "_by_seconds", "_cost", "_counts", "_fidelity", "_fidelity_log", "_key", "_limit", "_log",
-        "_min_charge", "_n_dims", "_n_slots", "_objective", "_readers", "_rows", "_sizes",
-        "_spent", "_strides", "_trained", "_unit", "_value", "_vector", "exhausted",
-        "refused_charge",
+        "_by_epochs", "_by_seconds", "_cost", "_counts", "_fidelity", "_fidelity_log",
+        "_key", "_limit", "_log", "_min_charge", "_n_dims", "_n_slots", "_objective",
+        "_readers", "_rows", "_sizes", "_spent", "_strides", "_trained", "_unit", "_value",
+        "_vector", "exhausted", "refused_charge",
     )  # fmt: skip
 
     def __init__(

@@ -30,7 +30,14 @@ from harness._loop import (
 from harness._priors import load_prior
 from harness.results import RunSpec
 from harness.seeding import strategy_seed
-from spaces import MultiObjective, PriorData, TableOptions, load_objective, search_objective
+from spaces import (
+    MultiObjective,
+    Objective,
+    PriorData,
+    TableOptions,
+    load_objective,
+    search_objective,
+)
 from strategies import build_strategy, get_strategy, registry
 
 NewModels = list[tuple[tuple[int, ...], Any]]
@@ -141,7 +148,12 @@ def execute_run(
                 strategy.learn_prior(priors)
                 notes["prior"]["learn_seconds"] = round(time.perf_counter() - learn_start, 6)
             trace = run_strategy(
-                strategy, objective, seed=spec.seed, budget=spec.budget, fidelity=spec.fidelity
+                strategy,
+                objective,
+                seed=spec.seed,
+                budget=spec.budget,
+                fidelity=spec.fidelity,
+                workers=spec.sim_workers,
             )
             diagnostics = strategy.diagnostics()
             if diagnostics:
@@ -163,6 +175,11 @@ def execute_run(
         failed = failed_trace(describe_error(exc), tb)
         return failed, [], time.perf_counter() - start, _new_models(objective)
     return trace, configs, time.perf_counter() - start, _new_models(objective)
+
+
+def searchable_fidelities(objective: Objective) -> tuple[int, ...]:
+    """The fidelities a multi-fidelity strategy may ask for: those up to the searched one."""
+    return tuple(f for f in objective.info.fidelities if f <= objective.info.fidelity)
 
 
 def _prior_note(priors: list[PriorData]) -> dict[str, Any]:

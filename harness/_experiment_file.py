@@ -40,6 +40,7 @@ SCALAR_KEYS: dict[str, str] = {
     "report_metric": "report_metric",
     "objectives": "objectives",
     "scalarize": "scalarize",
+    "sim_workers": "sim_workers",
     "all_pairs": "all_pairs",
     "control": "control",
     "fidelity": "fidelity",

@@ -85,6 +85,8 @@ MAX_EPOCHS = 10**7
 MAX_SECONDS = 1e9
 """Most simulated training seconds per run (``--budget-seconds``), about 32 years."""
 MAX_WORKERS = 256
+MAX_SIM_WORKERS = 1024
+"""Most simulated workers per run: far beyond any cluster a NAS paper simulates."""
 """Most worker processes (``--workers``): each one loads every space it runs on."""
 MAX_RUNS = 1_000_000
 """Most runs per comparison (spaces x strategies x seeds): planning one takes about 250 MB and
@@ -395,6 +397,15 @@ def build_parser(compare_defaults: dict[str, Any] | None = None) -> argparse.Arg
         dest="metric",
         metavar="NAME",
         help="search metric of every space (default: each space's own; see the list command)",
+    )
+    cmp.add_argument(
+        "--sim-workers",
+        type=_positive_int,
+        default=1,
+        metavar="W",
+        help="simulated parallel workers per run (default 1): evaluations finish in order of "
+        "their recorded training time on a simulated clock, and a --budget-seconds budget "
+        f"is wall-clock time (at most {MAX_SIM_WORKERS})",
     )
     cmp.add_argument(
         "--objectives",
@@ -738,6 +749,7 @@ def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> in
         report_metric=args.report_metric,
         sources=_sources(args, experiment),
         scalarize=args.scalarize,
+        sim_workers=_sim_workers(args),
     )
     _check_out_dir(args.out)
     apply_training_arguments(args)
@@ -749,6 +761,18 @@ def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> in
         return _run_comparison(args, console, err, comparison, specs, experiment, executor)
     finally:
         executor.close()
+
+
+def _sim_workers(args: argparse.Namespace) -> int:
+    """``--sim-workers``, checked.
+
+    Raises:
+        UsageError: More than `MAX_SIM_WORKERS`.
+    """
+    workers = int(args.sim_workers)
+    if workers > MAX_SIM_WORKERS:
+        raise UsageError(f"--sim-workers {workers} is more than {MAX_SIM_WORKERS}")
+    return workers
 
 
 def _search_metric(args: argparse.Namespace) -> str | None:

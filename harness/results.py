@@ -115,6 +115,7 @@ class RunSpec:
             (the incumbent's second scored metric); None for the space's default.
         sources: The source spaces a transfer strategy reads (`harness._priors`); empty for
             every other strategy.
+        sim_workers: Simulated parallel workers of the run (``--sim-workers``).
     """
 
     strategy: str
@@ -127,6 +128,7 @@ class RunSpec:
     fidelity: int
     report_metric: str | None = None
     sources: tuple[str, ...] = ()
+    sim_workers: int = 1
 
     @property
     def key(self) -> str:
@@ -147,6 +149,9 @@ class RunSpec:
         if self.sources:
             # Only for transfer strategies: every other run keeps its key.
             fields["sources"] = list(self.sources)
+        if self.sim_workers != 1:
+            # Only then: a run with one worker is the sequential run and keeps its key.
+            fields["sim_workers"] = self.sim_workers
         payload = json.dumps(fields, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
