@@ -31,6 +31,7 @@ from reports._data import Cell, FloatArray, Loaded, ReportError, load
 from reports._pareto import pareto_stats
 from reports._transfer import transfer_stats
 from reports._tree import final_entries, find_pair
+from reports._workers import workers_stats
 
 CONFIDENCE = 0.95
 POWER = 0.8
@@ -726,6 +727,9 @@ def _cell_stats(
     pareto = pareto_stats(cell)
     if pareto is not None:  # only where runs stored Pareto fronts: other reports unchanged
         out["pareto"] = pareto
+    workers = workers_stats(cell)
+    if workers is not None:  # only where runs used simulated workers or several fidelities
+        out["workers"] = workers
     return out
 
 

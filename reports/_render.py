@@ -590,6 +590,55 @@ def pareto_lines(space: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _seconds(x: float | None) -> str:
+    return "-" if x is None else f"{x:,.0f}" if x >= 100 else f"{x:.3g}"
+
+
+def workers_tables(space: dict[str, Any]) -> list[TextTable]:
+    """Simulated workers and the budget per fidelity (none where no run used them)."""
+    workers = space.get("workers")
+    if not workers:
+        return []
+    fidelities = workers["fidelities"]
+    rows = []
+    for lab in space["order"]:
+        entry = workers["by_strategy"].get(lab)
+        if entry is None:
+            continue
+        shares = entry["median_share_at_fidelity"]
+        utilisation = entry["median_utilisation"]
+        rows.append(
+            [
+                lab,
+                str(entry["workers"]),
+                _seconds(entry["median_makespan_seconds"]),
+                _seconds(entry["median_worker_seconds"]),
+                "-" if utilisation is None else f"{100 * utilisation:.1f}",
+                *["-" if shares.get(f) is None else f"{100 * shares[f]:.1f}" for f in fidelities],
+            ]
+        )
+    return [
+        TextTable(
+            title=f"{space['name']}: simulated workers and the budget per fidelity",
+            columns=[
+                "strategy",
+                "workers",
+                "median makespan (s)",
+                "median worker-seconds",
+                "median utilisation %",
+                *[f"% at fidelity {f}" for f in fidelities],
+            ],
+            rows=rows,
+            legend="Simulated workers: evaluations run in parallel on a simulated clock and "
+            "finish after their recorded training seconds; the makespan is the simulated "
+            "wall-clock time of the last evaluation (the anytime curves' seconds axis), "
+            "worker-seconds the training time charged over all workers, utilisation "
+            "worker-seconds / (workers x makespan). % at fidelity: median share of a run's "
+            f"worker-seconds spent at each fidelity, over {len(space['seeds'])} seeds.",
+        )
+    ]
+
+
 def pareto_tables(space: dict[str, Any]) -> list[TextTable]:
     """The Pareto fronts of one space and its true front (none without several objectives)."""
     pareto = space.get("pareto")
@@ -889,7 +938,7 @@ def markdown(stats: dict[str, Any], figures: dict[str, list[str]]) -> str:
                     )
                 )
             ]
-        for table in transfer_tables(space):
+        for table in [*transfer_tables(space), *workers_tables(space)]:
             out += ["", md_table(table)]
         out += [
             f"![importance]({f})"
@@ -1046,7 +1095,7 @@ def html(stats: dict[str, Any], figures: dict[str, list[str]], root: Path) -> st
                     )
                 )
             )
-        parts += [html_table(table) for table in transfer_tables(space)]
+        parts += [html_table(t) for t in [*transfer_tables(space), *workers_tables(space)]]
         parts += [
             _img(root, f, "importance")
             for f in figures.get("importance", [])
@@ -1148,6 +1197,8 @@ def latex(stats: dict[str, Any]) -> str:
                 out.append(latex_table(table, f"tab:{slug(space['name'])}-transfer-{i + 1}"))
             for table, part in zip(pareto_tables(space), ("pareto", "true-front"), strict=False):
                 out.append(latex_table(table, f"tab:{slug(space['name'])}-{part}"))
+            for table in workers_tables(space):
+                out.append(latex_table(table, f"tab:{slug(space['name'])}-workers"))
     cross = stats.get("cross_space")
     if cross and "nemenyi" in cross:
         out.append(latex_table(cross_table(cross), "tab:average-ranks"))
