@@ -12,7 +12,8 @@ Public surface:
   `nb201_cell_space`, its cell strings (`cell_string`, `parse_cell_string`) and its two
   fidelities (`NB201_FIDELITIES`, the 12-epoch table `NB201_TWELVE_EPOCH_STEM` of
   `NB201_TWELVE_EPOCH_DATASETS`);
-- tables at several fidelities: `FidelityTable`;
+- tables at several fidelities: `FidelityTable` (independent schedules) and `CurveTable`
+  (learning curves: every epoch a fidelity that continues the one before);
 - several objectives at once: `MultiObjective` (searched as ``hv(a,b)``: `pareto_metric`,
   `objectives_of`, `search_objective`, `REFERENCE_LOSS`) and moocore's fronts and
   hypervolumes on losses (`nondominated`, `hypervolume`, `hypervolume_contributions`,
@@ -29,6 +30,7 @@ from __future__ import annotations
 # subpackage first, here, lets the function below take the name for good: a later import of
 # `spaces.sources.<module>` would otherwise replace `spaces.sources` with the subpackage.
 from spaces import sources as _sources_package  # noqa: F401
+from spaces._curves import CurveTable
 from spaces._fidelity import FidelityTable
 from spaces._multi import (
     REFERENCE_LOSS,
@@ -92,6 +94,7 @@ __all__ = [
     "TABLE_PREFIX",
     "Choice",
     "Config",
+    "CurveTable",
     "Dimension",
     "Direction",
     "Evaluation",

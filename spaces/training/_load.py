@@ -12,7 +12,7 @@ import numpy as np
 from spaces._cache import cache_dir
 from spaces._objective import Objective, Provenance
 from spaces.training._spaces import GRID_FAMILIES, METRICS, family_space, hidden_sizes
-from spaces.training._tables import SHIPPED, read_table, table_stem, write_table
+from spaces.training._tables import CURVE_ARRAYS, SHIPPED, read_table, table_stem, write_table
 
 DATA_DIR_ENV = "HARNESS_DATA_DIR"
 
@@ -91,8 +91,11 @@ def export_grid(family: str, recipe: Any, cache: Any, path: Path, *, licence: st
         ValueError: A (config, seed) of the grid is not in the cache.
     """
     space = family_space(family)
-    n, k = space.n_configs, recipe.n_seeds
+    n, k, e = space.n_configs, recipe.n_seeds, int(recipe.epochs)
     arrays = {m: np.full((n, k), np.nan) for m in (*METRICS, "cost_seconds")}
+    # Learning curves: every metric after every epoch, and the seconds of the first e epochs
+    # (`spaces.CurveTable`: each epoch is a fidelity).
+    arrays.update({name: np.full((n, k, e), np.nan) for name in CURVE_ARRAYS})
     devices: set[str] = set()
     for index in range(n):
         hidden = hidden_sizes(space, index)
@@ -106,6 +109,10 @@ def export_grid(family: str, recipe: Any, cache: Any, path: Path, *, licence: st
             arrays["params"][index, seed] = run.n_params
             arrays["latency_ms"][index, seed] = run.latency_ms
             arrays["cost_seconds"][index, seed] = sum(run.epoch_seconds)
+            arrays["val_acc_curve"][index, seed] = run.val_acc
+            arrays["test_acc_curve"][index, seed] = run.test_acc
+            arrays["train_loss_curve"][index, seed] = run.train_loss
+            arrays["cost_curve"][index, seed] = np.cumsum(run.epoch_seconds)
             devices.add(run.device_name)
     meta = {
         "recipe": recipe.as_dict(),

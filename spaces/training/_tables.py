@@ -17,11 +17,17 @@ from typing import Any
 
 import numpy as np
 
+from spaces._curves import CurveTable
 from spaces._objective import ObjectiveInfo, Provenance
 from spaces._recorded import RecordedTable
 from spaces.training._spaces import METRICS, family_space
 
 TABLE_FORMAT = 1
+CURVE_ARRAYS = ("val_acc_curve", "test_acc_curve", "train_loss_curve", "cost_curve")
+"""Optional arrays of a table file, ``(n_configs, n_seeds, epochs)``: learning curves, and the
+seconds of the first e epochs. A table that has them is a `spaces.CurveTable` (every epoch a
+fidelity); they sit in the table file itself, or, for the shipped digits grids (whose files
+predate them), in a sibling ``<stem>-curves.npz``."""
 SHIPPED = Path(__file__).resolve().parent / "tables"
 """Tables shipped in the package (the digits grids)."""
 
@@ -84,6 +90,7 @@ def read_table(path: Path, *, name: str, family: str) -> RecordedTable:
     space = family_space(family)
     costs = arrays.pop("cost_seconds")
     runs = {k: arrays[k] for k in METRICS}
+    curves = _curves(path, arrays)
     n_seeds = np.full(space.n_configs, costs.shape[1], dtype=np.int64)
     recipe = meta["recipe"]
     info = ObjectiveInfo(
@@ -108,6 +115,45 @@ def read_table(path: Path, *, name: str, family: str) -> RecordedTable:
         checksum=str(meta["recipe_checksum"]),
     )
     try:
-        return RecordedTable(info=info, runs=runs, costs=costs, n_seeds=n_seeds)
+        if curves is None:
+            return RecordedTable(info=info, runs=runs, costs=costs, n_seeds=n_seeds)
+        return CurveTable(
+            info=info,
+            runs=runs,
+            costs=costs,
+            n_seeds=n_seeds,
+            curves={
+                name: curves[f"{name}_curve"]
+                for name in ("val_acc", "test_acc", "train_loss")
+                if f"{name}_curve" in curves
+            },
+            cost_curve=curves["cost_curve"],
+        )
     except ValueError as exc:
         raise TableFileError(f"trained table {path}: {exc}") from None
+
+
+def curves_path(path: Path) -> Path:
+    """The sibling file of ``path`` that holds its learning curves (shipped tables)."""
+    return path.with_name(f"{path.stem}-curves.npz")
+
+
+def _curves(path: Path, arrays: dict[str, np.ndarray[Any, Any]]) -> dict[str, Any] | None:
+    """The table's learning curves: from its own file, its sibling, or None.
+
+    Raises:
+        TableFileError: A curves file that cannot be read or lacks the costs.
+    """
+    found = {k: arrays[k] for k in CURVE_ARRAYS if k in arrays}
+    sibling = curves_path(path)
+    if not found and sibling.exists():
+        try:
+            with np.load(sibling, allow_pickle=False) as data:
+                found = {k: np.array(data[k], dtype=np.float64) for k in data.files}
+        except (OSError, ValueError) as exc:
+            raise TableFileError(f"learning curves {sibling}: cannot be read ({exc})") from None
+    if not found:
+        return None
+    if "cost_curve" not in found:
+        raise TableFileError(f"learning curves of {path}: the per-epoch costs are missing")
+    return found
