@@ -885,6 +885,15 @@ def _run_comparison(
     return EXIT_OK
 
 
+def _fidelity_text(fidelities: tuple[int, ...]) -> str:
+    """``12, 200 epochs``, or ``1-40 epochs`` for every epoch of a learning curve."""
+    if not fidelities:
+        return "-"
+    if len(fidelities) > 2 and list(fidelities) == list(range(fidelities[0], fidelities[-1] + 1)):
+        return f"{fidelities[0]}-{fidelities[-1]} epochs"
+    return f"{', '.join(map(str, fidelities))} epochs"
+
+
 def _metrics_cell(info: SpaceInfo) -> str:
     """``search X (max) / report Y; test Z; also ...`` of a space, for ``list``."""
     report = info.report_metric or info.test_metric or info.search_metric
@@ -926,7 +935,7 @@ def _cmd_list(console: Console) -> int:
             f"{info.space.n_configs:,} ({len(info.space.dimensions)} dimensions)",
             fill,
             info.seeds or "-",
-            f"{', '.join(map(str, info.fidelities))} epochs" if info.fidelities else "-",
+            _fidelity_text(info.fidelities),
             _metrics_cell(info),
             "yes" if known else "no",
         )

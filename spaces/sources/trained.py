@@ -25,12 +25,23 @@ from spaces.training import (
     DEFAULT_EPOCHS,
     FAMILIES,
     METRIC_NAMES,
+    curves_path,
     family_space,
     load_trained,
+    shipped_table,
 )
 
 DEVICE_ENV = "HARNESS_DEVICE"
 """Environment variable naming the training device (``auto``, ``cpu``, ``cuda``)."""
+
+
+def _fidelities(family: str, data: str) -> tuple[int, ...]:
+    """Every epoch where the shipped table has learning curves, else the last one."""
+    epochs = DEFAULT_EPOCHS[data]
+    shipped = shipped_table(family, data)
+    if shipped.exists() and curves_path(shipped).exists():
+        return tuple(range(1, epochs + 1))
+    return (epochs,)
 
 
 class TrainedSpaces(SpaceSource):
@@ -52,7 +63,7 @@ class TrainedSpaces(SpaceSource):
             direction="maximize",
             metrics=METRIC_NAMES,
             test_metric="test_acc",
-            fidelities=(DEFAULT_EPOCHS[data],),
+            fidelities=_fidelities(family, data),
             provenance=Provenance(
                 source=f"MLPs trained by nas-harness on {data}",
                 package="nas-harness",

@@ -11,7 +11,7 @@ Public surface:
   `WIDE_RANGE` (the open space's whole sizes), `family_space`, `METRICS`, `DEFAULT_EPOCHS`;
 - loading: `load_trained` (a grid's table where it is complete, else cache + trainer),
   `TrainedObjective`, table files (`export_grid`, `read_table`, `shipped_table`,
-  `exported_table`);
+  `exported_table`; learning curves `CURVE_ARRAYS`, `curves_path`);
 - data: `load_dataset`, `Dataset`, `DATASETS`, `DatasetError` (``digits`` from scikit-learn,
   ``fashion-mnist`` from local IDX files; nothing is ever downloaded);
 - recipes: `Recipe`, `recipe_for`, `resolve_device`, `DeviceError`, `TRAINER_VERSION`;
@@ -47,7 +47,7 @@ from spaces.training._spaces import (
     family_space,
     hidden_sizes,
 )
-from spaces.training._tables import TableFileError, read_table
+from spaces.training._tables import CURVE_ARRAYS, TableFileError, curves_path, read_table
 
 if TYPE_CHECKING:
     from spaces.training._cache import CacheError, TrainingCache, cache_path
@@ -100,6 +100,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "CPU_THREADS",
+    "CURVE_ARRAYS",
     "DATASETS",
     "DATA_DIR_ENV",
     "DEFAULT_EPOCHS",
@@ -124,6 +125,7 @@ __all__ = [
     "TrainingCache",
     "TrainingRun",
     "cache_path",
+    "curves_path",
     "evaluation_of",
     "export_grid",
     "exported_table",
