@@ -108,6 +108,8 @@ class EventLoop:
                         )
                     break  # this worker waits for the next completion
                 config, at = request
+                if multi and not strategy.fidelities:
+                    at = self.fidelity  # a multi-fidelity strategy on one fidelity: the run's
                 launch = evaluator.n_evaluations
                 result = evaluator.evaluate_at(config, at if multi else None, start=clock)
                 if result is None:
