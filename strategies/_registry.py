@@ -30,9 +30,7 @@ from strategies._options import (
 )
 
 ENTRY_POINT_GROUP = "harness.strategies"
-_BASE_KEYWORDS = frozenset(
-    {"seed", "maximize", "budget", "objectives", "fidelities", "continues"}
-)
+_BASE_KEYWORDS = frozenset({"seed", "maximize", "budget", "objectives", "fidelities", "continues"})
 # The package's own folder and name, read without importing the package: the package imports
 # this module, so importing it from here would be a cycle.
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
