@@ -180,13 +180,23 @@ def _figure(
     return _Layout(fig, axes, ncol, 1 - _TITLE_IN / height, 1 - 0.1 / height)
 
 
-def _time_axis(ax: Axes, max_seconds: float, gpu: bool) -> str:
+def _wall_clock(cell: Cell) -> bool:
+    """Whether the cell's runs had simulated parallel workers: time is then wall-clock time."""
+    return any(
+        int((note.get("workers") or {}).get("workers", 1)) > 1
+        for notes in cell.run_notes.values()
+        for note in notes
+    )
+
+
+def _time_axis(ax: Axes, max_seconds: float, gpu: bool, wall: bool = False) -> str:
     """Label the x axis (simulated seconds) in a readable unit; returns the axis label."""
     divisor, unit = time_unit(max_seconds, gpu=gpu)
     # At most 6 ticks of short numbers: the labels of two panels side by side never touch.
     ax.xaxis.set_major_locator(_ScaledLocator(divisor))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x / divisor:g}"))
-    return f"simulated training time ({unit})"
+    what = "simulated wall-clock time" if wall else "simulated training time"
+    return f"{what} ({unit})"
 
 
 class _ScaledLocator(MaxNLocator):
@@ -376,7 +386,7 @@ def draw_cell(root: Path, cell: Cell, stats: dict[str, Any], *, log_scale: bool)
             log_scale,
             ylabel,
         )
-        time_label = _time_axis(axes[0, 1], max_seconds, gpu)
+        time_label = _time_axis(axes[0, 1], max_seconds, gpu, _wall_clock(cell))
         _anytime(
             axes[0, 1],
             stats["anytime"]["seconds"],
@@ -403,7 +413,7 @@ def draw_cell(root: Path, cell: Cell, stats: dict[str, Any], *, log_scale: bool)
             "evaluations",
             float(cell.eval_grid[-1]),
         )
-        _time_axis(axes[1, 1], max_seconds, gpu)
+        _time_axis(axes[1, 1], max_seconds, gpu, _wall_clock(cell))
         _ecdf_panel(axes[1, 1], ft["seconds"], labels, colors, time_label, max_seconds)
         again = _above_again(ft["evaluations"], labels)
         axes[1, 0].set_title(f"evaluations to reach {reach} {target:.4g}{again}")
@@ -486,7 +496,7 @@ def _two_panel_anytime(
         _anytime(
             axes[0, 0], anytime["evaluations"], labels, colors, "evaluations", log_scale, ylabel
         )
-        time_label = _time_axis(axes[0, 1], max_seconds, gpu)
+        time_label = _time_axis(axes[0, 1], max_seconds, gpu, _wall_clock(cell))
         _anytime(axes[0, 1], anytime["seconds"], labels, colors, time_label, log_scale, ylabel)
         axes[0, 0].set_title(panel_title)
         axes[0, 1].set_title("against simulated time")
