@@ -2,7 +2,7 @@
 
 Issue 15's goal: the event loop must not dominate, at most 20 us per event beyond the
 strategy's own time. One round drives `random` (whose ask is a few microseconds) for 20,000
-evaluations on fcnet/protein through `harness._events.EventLoop`; ``extra_info`` records the
+evaluations on fcnet/protein through `harness.EventLoop`; ``extra_info`` records the
 loop's own microseconds per event (the round's wall time minus the strategy's measured ask
 and tell time, over the events), next to the sequential loop's (`harness.run_strategy` with
 one worker) for scale::
@@ -17,8 +17,7 @@ from typing import Any
 
 import pytest
 
-from harness import Budget, Evaluator, run_strategy
-from harness._events import EventLoop
+from harness import Budget, Evaluator, EventLoop, run_strategy
 from spaces import load_objective
 from strategies import build_strategy
 

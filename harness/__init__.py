@@ -1,7 +1,8 @@
 """The benchmark harness: equal-budget, paired runs of suggestion strategies on spaces.
 
 Public surface: `Budget`, `Evaluator` and `InvalidConfigError` (the one place the budget is
-charged), `run_strategy`, `build_trace` and `RunTrace` (the one loop), `Comparison` /
+charged), `run_strategy`, `build_trace` and `RunTrace` (the one loop; `EventLoop` and `EventLog`
+for simulated parallel workers), `Comparison` /
 `compare` / `plan_comparison` (the grid of runs), the results store (`ResultsStore`,
 `RunSpec`, `SpaceRecord`, `open_results`, `StoreError`; module `harness.results`), the seeding
 rules (`crn_key`, `strategy_seed`, `stable_hash`, `recorded_slot`; module `harness.seeding`),
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from harness._compare import Comparison, RunOutcome, compare, plan_comparison
 from harness._evaluator import BUDGET_KINDS, Budget, Evaluator, InvalidConfigError
+from harness._events import EventLog, EventLoop
 from harness._loop import RunTrace, build_trace, failed_trace, incumbents, run_strategy
 from harness._priors import default_sources, load_prior
 from harness._train import (
@@ -41,6 +43,8 @@ __all__ = [
     "Budget",
     "Comparison",
     "Evaluator",
+    "EventLog",
+    "EventLoop",
     "InvalidConfigError",
     "ResultsStore",
     "RunOutcome",

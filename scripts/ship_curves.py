@@ -1,4 +1,4 @@
-"""Add learning curves to a shipped trained table (the digits grids), from an exported grid.
+r"""Add learning curves to a shipped trained table (the digits grids), from an exported grid.
 
 The digits tables in ``spaces/training/tables`` predate learning curves. ``harness train``
 exports a complete grid with them (`spaces.training.export_grid`); this script checks that the
@@ -27,6 +27,7 @@ CURVES = ("val_acc", "test_acc", "train_loss")
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Check the export against the shipped table and write the curves; returns the exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("exported", type=Path, help="a table exported with learning curves")
     parser.add_argument("shipped", type=Path, help="the shipped table to add them to")

@@ -15,8 +15,11 @@ nearest to ``200/3`` among 1..200 could be 199, a rung that trains almost as lon
 `RungStrategy` is the base of the strategies built on rungs: the ``eta`` option, the rungs,
 `Strategy.ask` for callers that cannot wait, and the matching of each ``tell`` to the
 evaluation it answers (under simulated workers tells arrive in order of completion).
-`SyncBrackets` runs brackets one at a time, a rung waiting for all its results (the
-synchronous successive halving of Hyperband and BOHB).
+`SyncBrackets` runs brackets of synchronous successive halving, each rung waiting for all its
+results before it promotes: by default several at once, the next bracket opening whenever no
+open one has a config to hand out (HpBandSter's parallel Hyperband and BOHB), or one at a
+time. `BracketStrategy` is the base of the strategies built on it (successive halving,
+Hyperband, BOHB).
 """
 
 from __future__ import annotations
@@ -202,81 +205,177 @@ class _Stage:
     results: list[tuple[float, int, Config]] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class _OpenBracket:
+    """A bracket being run: its sizes per rung and the stage it is at."""
+
+    first_rung: int
+    sizes: tuple[int, ...]
+    stage: _Stage
+
+
 class SyncBrackets:
-    """Synchronous successive halving: brackets in turn, one rung at a time.
+    """Synchronous successive halving: brackets cycled, each promoting only a complete rung.
 
     A bracket's first rung evaluates new configs; when all its results are in, the best
     ``floor(n_i / eta)`` (Li et al.'s ``n_{i+1}``; never a diverged one) are evaluated at the
-    next rung, and so on to the top; then the next bracket starts, cycling through
-    ``brackets``. While a rung waits for results, `next_job` returns None.
+    next rung, and so on to the top. Brackets are opened in turn from ``brackets``, repeated.
+
+    One bracket at a time (``parallel=False``): the next bracket opens only when the last one
+    is done, and while a rung waits for results `next_job` returns None. Parallel brackets
+    (``parallel=True``, HpBandSter's parallel Hyperband and BOHB, Falkner et al. 2018): every
+    request is served by the oldest open bracket that has a config to hand out (a promotion
+    out of a complete rung, or a new config of its first rung); if none has, the next bracket
+    of the cycle opens and serves it, so `next_job` never returns None. When every request is
+    told before the next one (one worker), a bracket always has a config to hand out or is
+    done, and the two are the same sequence of jobs.
 
     Args:
         n_rungs: How many rungs there are.
-        brackets: The brackets, run in turn and repeated.
+        brackets: The brackets, opened in turn and repeated.
         eta: The reduction factor.
+        parallel: Open the next bracket rather than wait.
     """
 
-    def __init__(self, n_rungs: int, brackets: Sequence[Bracket], eta: int) -> None:
+    def __init__(
+        self, n_rungs: int, brackets: Sequence[Bracket], eta: int, *, parallel: bool = False
+    ) -> None:
         if not brackets:
             raise ValueError("no brackets")
         self.n_rungs = n_rungs
         self.brackets = tuple(brackets)
         self.eta = eta
+        self.parallel = parallel
+        self.n_brackets_opened = 0
         self.n_brackets_done = 0
-        self._serial = 0
+        self.most_open = 0  # the most brackets open at once
+        self._open: list[_OpenBracket] = []  # oldest first
+        self._serial = 0  # stages made so far: a stage's serial is its tag
         self._order = 0
-        self._bracket = 0
-        self._sizes = self.brackets[0].stage_sizes(n_rungs, eta)
-        self._stage = _Stage(0, self.brackets[0].first_rung, self._sizes[0], [])
 
     def next_job(self, new_config: Callable[[int], Config]) -> tuple[Config, int, int] | None:
         """The next evaluation as ``(config, rung index, tag)``, or None to wait for results.
 
+        None only without ``parallel``.
+
         Args:
             new_config: Draws a new config for a bracket's first rung (given its index).
         """
-        while True:
-            stage = self._stage
-            if stage.n_launched < stage.size:
-                if stage.promoted:
-                    config = stage.promoted[stage.n_launched]
-                else:
-                    config = new_config(stage.rung)
-                stage.n_launched += 1
-                stage.n_pending += 1
-                return config, stage.rung, stage.serial
-            if stage.n_pending > 0:
-                return None
-            self._advance()
+        for bracket in self._open:
+            job = self._serve(bracket.stage, new_config)
+            if job is not None:
+                return job
+        if self._open and not self.parallel:
+            return None
+        job = self._serve(self._open_next().stage, new_config)
+        assert job is not None  # a new bracket's first stage has at least one config
+        return job
 
     def result(self, tag: int, config: Config, score: float) -> None:
         """Record the result of an evaluation `next_job` returned with ``tag``.
 
-        Results of other stages (which the harness never sends) are ignored.
+        Results of stages not open (which the harness never sends) are ignored.
         """
-        stage = self._stage
-        if tag != stage.serial or stage.n_pending == 0:
+        bracket = next((b for b in self._open if b.stage.serial == tag), None)
+        if bracket is None or bracket.stage.n_pending == 0:
             return
+        stage = bracket.stage
         stage.n_pending -= 1
         stage.results.append((-score, self._order, config))
         self._order += 1
         if stage.n_pending == 0 and stage.n_launched == stage.size:
-            self._advance()  # now, so that `n_brackets_done` counts a bracket once it is done
+            self._advance(bracket)  # now, so that `n_brackets_done` counts it once it is done
 
-    def _advance(self) -> None:
-        """Move on from a finished stage: promote to the next rung, or start the next bracket."""
-        stage = self._stage
+    def _serve(
+        self, stage: _Stage, new_config: Callable[[int], Config]
+    ) -> tuple[Config, int, int] | None:
+        """The stage's next evaluation, or None if all of them have been handed out."""
+        if stage.n_launched >= stage.size:
+            return None
+        config = stage.promoted[stage.n_launched] if stage.promoted else new_config(stage.rung)
+        stage.n_launched += 1
+        stage.n_pending += 1
+        return config, stage.rung, stage.serial
+
+    def _new_stage(self, rung: int, size: int, promoted: list[Config]) -> _Stage:
         self._serial += 1
-        step = stage.rung - self.brackets[self._bracket].first_rung + 1
+        return _Stage(self._serial, rung, size, promoted)
+
+    def _open_next(self) -> _OpenBracket:
+        """Open the next bracket of the cycle."""
+        bracket = self.brackets[self.n_brackets_opened % len(self.brackets)]
+        sizes = bracket.stage_sizes(self.n_rungs, self.eta)
+        opened = _OpenBracket(
+            bracket.first_rung, sizes, self._new_stage(bracket.first_rung, sizes[0], [])
+        )
+        self._open.append(opened)
+        self.n_brackets_opened += 1
+        self.most_open = max(self.most_open, len(self._open))
+        return opened
+
+    def _advance(self, bracket: _OpenBracket) -> None:
+        """Move a bracket on from a complete stage: promote to the next rung, or close it."""
+        stage = bracket.stage
         if stage.rung + 1 < self.n_rungs:
             # Ties go to the earlier result; a diverged run (score -inf) is never promoted.
             ranked = [c for neg, _, c in sorted(stage.results) if neg < float("inf")]
-            promoted = ranked[: self._sizes[step]]
+            promoted = ranked[: bracket.sizes[stage.rung - bracket.first_rung + 1]]
             if promoted:
-                self._stage = _Stage(self._serial, stage.rung + 1, len(promoted), promoted)
+                bracket.stage = self._new_stage(stage.rung + 1, len(promoted), promoted)
                 return
+        self._open.remove(bracket)
         self.n_brackets_done += 1
-        self._bracket = (self._bracket + 1) % len(self.brackets)
-        bracket = self.brackets[self._bracket]
-        self._sizes = bracket.stage_sizes(self.n_rungs, self.eta)
-        self._stage = _Stage(self._serial, bracket.first_rung, self._sizes[0], [])
+
+
+class BracketStrategy(RungStrategy):
+    """Base of the synchronous strategies: brackets of successive halving (`SyncBrackets`).
+
+    Subclasses say which brackets to cycle (`make_brackets`) and may change where a bracket's
+    new configs come from (`new_config`; uniform here).
+    """
+
+    @dataclass(frozen=True, slots=True, kw_only=True)
+    class Options(RungStrategy.Options):
+        """Options of every bracket strategy; each field's ``help`` says what it does."""
+
+        parallel_brackets: bool = option(
+            True,
+            help="Open the next bracket when a worker would wait (HpBandSter); "
+            "false: one bracket at a time, free workers wait for its rung.",
+        )
+
+    opts: Options
+
+    def __init__(self, space: Space, **kwargs: Any) -> None:
+        super().__init__(space, **kwargs)
+        self._brackets = SyncBrackets(
+            len(self.rungs),
+            self.make_brackets(),
+            self.opts.eta,
+            parallel=self.opts.parallel_brackets,
+        )
+
+    @abstractmethod
+    def make_brackets(self) -> Sequence[Bracket]:
+        """The brackets to cycle (called once, by the constructor, after `rungs` is set)."""
+
+    def new_config(self, rung: int) -> Config:
+        """A new config for a bracket that starts at rung index ``rung``: uniform at random."""
+        return self.space.sample(self.rng)
+
+    def ask_at(self) -> tuple[Config, int] | None:
+        """A bracket's new config or a promotion; None while its rung waits (not parallel)."""
+        job = self._brackets.next_job(self.new_config)
+        return None if job is None else self.launch(*job)
+
+    def observe(self, config: Config, observation: Observation, *, rung: int, tag: int) -> None:
+        """Record the result in the stage of the bracket that asked for it."""
+        self._brackets.result(tag, config, self.score(observation.value))
+
+    def diagnostics(self) -> dict[str, Any]:
+        """The rungs, results per rung, and brackets completed and most open at once."""
+        return {
+            **super().diagnostics(),
+            "brackets_completed": self._brackets.n_brackets_done,
+            "most_brackets_open": self._brackets.most_open,
+        }

@@ -17,8 +17,10 @@ the good density, the best by ``l/g`` is suggested). Optuna's own where it canno
 density is fitted on the best ``ceil(0.1 n)`` results (at most 25) rather than BOHB's
 ``max(N_min, 0.15 n)``, and results older than the last 25 weigh less, since TPE's ``gamma``
 and ``weights`` arguments are deprecated since Optuna 4.9; its bandwidths replace HpBandSter's
-``bandwidth_factor`` and ``min_bandwidth``. Brackets run one at a time, as in `hyperband`;
-HpBandSter instead opens the next bracket when a worker would otherwise wait.
+``bandwidth_factor`` and ``min_bandwidth``. As in HpBandSter (the paper's parallel BOHB) and
+`hyperband`, a simulated worker that no open bracket can serve opens the next bracket
+(``parallel_brackets``, the default); the model learns from the results of every bracket.
+``parallel_brackets=false`` runs one bracket at a time.
 
 Written here because the ``dehb`` package implements DEHB (differential evolution in the
 brackets), a different algorithm; Optuna's pruners are driven by
@@ -38,7 +40,7 @@ from spaces import Config, Space
 from strategies._base import Observation
 from strategies._options import option
 from strategies._optuna_study import quiet_optuna
-from strategies._rungs import RungStrategy
+from strategies._rungs import BracketStrategy
 from strategies._scales import from_param, optuna_distribution, to_param
 from strategies.hyperband import Hyperband
 
@@ -53,7 +55,7 @@ class BOHB(Hyperband):
     description = "BOHB: Hyperband with a TPE model for new configs (Falkner et al. 2018)."
 
     @dataclass(frozen=True, slots=True, kw_only=True)
-    class Options(RungStrategy.Options):
+    class Options(BracketStrategy.Options):
         """Options of `BOHB`; each field's ``help`` says what it does."""
 
         random_fraction: float = option(

@@ -6,9 +6,12 @@ largest fidelity, which is where reports score the incumbent; then a new bracket
 rungs are ``r_max / eta^k`` snapped to the offered fidelities (`strategies._rungs`): on
 NAS-Bench-201, 12 and 200 epochs. Promoting a config asks for the same config at the higher
 fidelity; where the fidelities continue one training run the harness charges only the extra
-epochs, otherwise the whole schedule. It is synchronous: while a rung waits for results still
-running on other simulated workers, a free worker waits (``ask_at`` returns None), the
-straggler cost that ASHA removes.
+epochs, otherwise the whole schedule. It is synchronous: a bracket promotes only out of a
+complete rung. With simulated workers, a worker that no open bracket can serve opens the next
+bracket (``parallel_brackets``, the default, as HpBandSter runs brackets in parallel);
+``parallel_brackets=false`` runs one bracket at a time, and a free worker waits (``ask_at``
+returns None) while a rung waits for results still running, the straggler cost that ASHA
+removes. With one worker the two are the same.
 
 Defaults: ``eta = 3`` (Li et al.'s recommendation for Hyperband, and the value of their and
 Falkner et al.'s experiments); ``n_configs`` by default ``eta^(n_rungs - 1)``, Hyperband's most
@@ -21,23 +24,21 @@ wait for a rung; syne-tune has it, but is a heavy dependency for forty lines.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from spaces import Config, Space
-from strategies._base import Observation
 from strategies._options import option
-from strategies._rungs import Bracket, RungStrategy, SyncBrackets
+from strategies._rungs import Bracket, BracketStrategy
 
 
-class SuccessiveHalving(RungStrategy):
-    """Synchronous successive halving over the rungs, one bracket after another."""
+class SuccessiveHalving(BracketStrategy):
+    """Synchronous successive halving over the rungs, its one bracket repeated."""
 
     name = "successive-halving"
     description = "Successive halving, one bracket repeated (Jamieson & Talwalkar 2016)."
 
     @dataclass(frozen=True, slots=True, kw_only=True)
-    class Options(RungStrategy.Options):
+    class Options(BracketStrategy.Options):
         """Options of `SuccessiveHalving`; each field's ``help`` says what it does."""
 
         n_configs: int | None = option(
@@ -48,22 +49,9 @@ class SuccessiveHalving(RungStrategy):
 
     opts: Options
 
-    def __init__(self, space: Space, **kwargs: Any) -> None:
-        super().__init__(space, **kwargs)
+    def make_brackets(self) -> Sequence[Bracket]:
+        """One bracket of ``n_configs`` new configs from the lowest rung."""
         n = self.opts.n_configs
         if n is None:
             n = self.opts.eta ** (len(self.rungs) - 1)
-        self._brackets = SyncBrackets(len(self.rungs), [Bracket(n, 0)], self.opts.eta)
-
-    def ask_at(self) -> tuple[Config, int] | None:
-        """A new random config at the lowest rung, a promotion, or None while a rung waits."""
-        job = self._brackets.next_job(lambda rung: self.space.sample(self.rng))
-        return None if job is None else self.launch(*job)
-
-    def observe(self, config: Config, observation: Observation, *, rung: int, tag: int) -> None:
-        """Record the result in its rung."""
-        self._brackets.result(tag, config, self.score(observation.value))
-
-    def diagnostics(self) -> dict[str, Any]:
-        """The rungs, results per rung and brackets completed."""
-        return {**super().diagnostics(), "brackets_completed": self._brackets.n_brackets_done}
+        return [Bracket(n, 0)]
