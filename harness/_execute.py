@@ -142,6 +142,8 @@ def execute_run(
                 maximize=objective.maximize,
                 budget=spec.budget.evaluations,
                 objectives=(objective.objectives if isinstance(objective, MultiObjective) else ()),
+                fidelities=searchable_fidelities(objective),
+                continues=objective.info.fidelity_continues,
             )
             if strategy.uses_prior:
                 learn_start = time.perf_counter()

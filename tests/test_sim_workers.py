@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -311,3 +312,34 @@ def test_cli_sim_workers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     capsys.readouterr()
     assert main([*argv[:-2], "--sim-workers", "0", "--out", str(tmp_path / "x")]) == 2
     assert "--sim-workers" in capsys.readouterr().err
+
+
+def test_compare_hands_multi_fidelity_strategies_their_fidelities(tmp_path: Path) -> None:
+    out = tmp_path / "mf"
+    argv = [
+        "compare",
+        "--space",
+        "nb201/imagenet16-120",
+        "--strategy",
+        "asha",
+        "--budget-seconds",
+        "12000",
+        "--sim-workers",
+        "4",
+        "--seeds",
+        "2",
+        "--workers",
+        "0",
+        "--out",
+        str(out),
+    ]
+    assert main(argv) == 0
+    with open_results(out) as store:
+        notes = store.run_notes()
+        evaluations = store.evaluations()
+    for note in notes.values():
+        assert note["diagnostics"]["rungs"] == [12, 200]
+        assert note["workers"]["seconds_at_fidelity"]["12"] > 0
+    seen = {json.loads(m)["fidelity"] for m in evaluations["metrics"]}
+    assert 12.0 in seen
+    assert seen <= {12.0, 200.0}
