@@ -207,13 +207,26 @@ def _check_multi_fidelity(
             f"strategy {name!r} is multi-fidelity and searches one objective; leave out "
             "--objectives"
         )
+    if len(fidelities) < 2 and len(objective.info.fidelities) >= 2:
+        raise ValueError(
+            f"strategy {name!r} is multi-fidelity but --fidelity {objective.info.fidelity} "
+            f"leaves it one fidelity of space {objective.name!r}; leave out --fidelity (it "
+            f"offers {_listed(objective.info.fidelities)})"
+        )
     if len(fidelities) < 2:
-        offered = ", ".join(map(str, objective.info.fidelities)) or "a single schedule"
+        offered = _listed(objective.info.fidelities) or "a single schedule"
         raise ValueError(
             f"strategy {name!r} is multi-fidelity but space {objective.name!r} offers "
             f"{offered} (searched at {objective.info.fidelity}); use a space with several "
             "fidelities, e.g. nb201/cifar10 (12 and 200 epochs)"
         )
+
+
+def _listed(fidelities: tuple[int, ...]) -> str:
+    """``12, 200``, or ``1-40`` for a run of consecutive epochs."""
+    if len(fidelities) > 2 and list(fidelities) == list(range(fidelities[0], fidelities[-1] + 1)):
+        return f"{fidelities[0]}-{fidelities[-1]}"
+    return ", ".join(map(str, fidelities))
 
 
 def _sources_of(comparison: Comparison, objective: Objective) -> tuple[str, ...]:

@@ -343,3 +343,15 @@ def test_compare_hands_multi_fidelity_strategies_their_fidelities(tmp_path: Path
     seen = {json.loads(m)["fidelity"] for m in evaluations["metrics"]}
     assert 12.0 in seen
     assert seen <= {12.0, 200.0}
+
+
+def test_a_fidelity_that_leaves_one_is_refused() -> None:
+    comparison = Comparison(
+        spaces=("mlp3/digits",),
+        strategies=(("hyperband", {}),),
+        seeds=(0,),
+        budget=Budget(kind="seconds", amount=3),
+        fidelity=1,
+    )
+    with pytest.raises(ValueError, match=r"--fidelity 1 leaves it one fidelity.*offers 1-40\)"):
+        plan_comparison(comparison)
