@@ -20,29 +20,22 @@ gives.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from strategies._options import StrategyOptions, option
-from strategies._optuna_study import OptunaStrategy
-
-if TYPE_CHECKING:
-    import optuna
+from strategies._options import option
+from strategies.tpe import TPE
 
 
-class MOTPE(OptunaStrategy):
-    """Optuna's TPE sampler on a multi-objective study, driven by the ask/tell loop."""
+class MOTPE(TPE):
+    """Optuna's TPE sampler on a multi-objective study: `TPE`'s sampler, several directions."""
 
     name = "motpe"
     multi_objective = True
     description = "Multi-objective TPE via Optuna's TPESampler (Ozaki et al. 2020)."
 
     @dataclass(frozen=True, slots=True, kw_only=True)
-    class Options(StrategyOptions):
-        """Options of `MOTPE`; each field's ``help`` says what it does."""
+    class Options(TPE.Options):
+        """Options of `MOTPE` (`TPE`'s); each field's ``help`` says what it does."""
 
-        n_startup_trials: int = option(
-            10, minimum=0, help="Uniform random suggestions before TPE takes over."
-        )
         multivariate: bool = option(
             True,
             help="Model the dimensions jointly (multivariate TPE); false: one independent"
@@ -50,13 +43,3 @@ class MOTPE(OptunaStrategy):
         )
 
     opts: Options
-
-    def make_sampler(self, seed: int) -> optuna.samplers.BaseSampler:
-        """Optuna's `TPESampler` with this strategy's options."""
-        import optuna
-
-        return optuna.samplers.TPESampler(
-            seed=seed,
-            n_startup_trials=self.opts.n_startup_trials,
-            multivariate=self.opts.multivariate,
-        )

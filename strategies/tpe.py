@@ -25,23 +25,18 @@ that was the harness's default before issue 14.
 
 from __future__ import annotations
 
-import logging
-import math
-import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from spaces import Config, Space
-from strategies._base import Observation, Strategy
 from strategies._options import StrategyOptions, option
-from strategies._scales import from_param, optuna_distribution, to_param
+from strategies._optuna_study import OptunaStrategy
 
 if TYPE_CHECKING:
     import optuna
 
 
-class TPE(Strategy):
-    """Optuna's TPE sampler driven by the harness's ask/tell loop.
+class TPE(OptunaStrategy):
+    """Optuna's TPE sampler driven by the harness's ask/tell loop (`OptunaStrategy`).
 
     The sampler's seed is drawn from the strategy's generator.
     """
@@ -64,63 +59,12 @@ class TPE(Strategy):
 
     opts: Options
 
-    def __init__(self, space: Space, **kwargs: Any) -> None:
-        super().__init__(space, **kwargs)
+    def make_sampler(self, seed: int) -> optuna.samplers.BaseSampler:
+        """Optuna's `TPESampler` with this strategy's options."""
         import optuna
 
-        self._distributions: dict[str, optuna.distributions.BaseDistribution] = {
-            d.name: optuna_distribution(d) for d in space.dimensions
-        }
-        logger = logging.getLogger("optuna")
-        level = logger.level
-        with warnings.catch_warnings():
-            # multivariate is flagged experimental in some Optuna versions; that is not news
-            # for a benchmark run. The study's "created in memory" INFO line is not either.
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            logger.setLevel(max(level, logging.WARNING))
-            try:
-                sampler = optuna.samplers.TPESampler(
-                    seed=int(self.rng.integers(2**32)),
-                    n_startup_trials=self.opts.n_startup_trials,
-                    multivariate=self.opts.multivariate,
-                )
-                self._study = optuna.create_study(
-                    sampler=sampler, direction="maximize" if self.maximize else "minimize"
-                )
-            finally:
-                logger.setLevel(level)
-        self._pending: tuple[Config, optuna.trial.Trial] | None = None
-
-    def ask(self) -> Config:
-        """The config of a new trial that TPE suggests."""
-        trial = self._study.ask(self._distributions)
-        config = tuple(from_param(d, trial.params[d.name]) for d in self.space.dimensions)
-        self._pending = (config, trial)
-        return config
-
-    def tell(self, config: Config, observation: Observation) -> None:
-        """Finish the trial of ``config``: complete with its value, or failed when NaN."""
-        from optuna.trial import TrialState, create_trial
-
-        failed = math.isnan(observation.value)
-        pending, self._pending = self._pending, None
-        if pending is not None and pending[0] == config:
-            if failed:
-                self._study.tell(pending[1], state=TrialState.FAIL)
-            else:
-                self._study.tell(pending[1], observation.value)
-            return
-        # Not the config just asked for (the harness loop never does this; other callers
-        # may): record it as a finished trial of its own so that TPE still learns from it.
-        if pending is not None:
-            self._study.tell(pending[1], state=TrialState.FAIL)
-        dims = self.space.dimensions
-        params = {d.name: to_param(d, c) for d, c in zip(dims, config, strict=True)}
-        self._study.add_trial(
-            create_trial(
-                params=params,
-                distributions=self._distributions,
-                state=TrialState.FAIL if failed else TrialState.COMPLETE,
-                value=None if failed else observation.value,
-            )
+        return optuna.samplers.TPESampler(
+            seed=seed,
+            n_startup_trials=self.opts.n_startup_trials,
+            multivariate=self.opts.multivariate,
         )
