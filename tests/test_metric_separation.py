@@ -62,8 +62,12 @@ def test_a_strategy_sees_the_search_metric_only_never_the_report_metric() -> Non
     assert spy.told
     rows = np.array([searched.space.index(c) for c, _ in spy.told])
     for (_, observation), row in zip(spy.told, rows, strict=True):
-        # The observation carries exactly two numbers: the search metric and its cost.
-        assert [f.name for f in dataclasses.fields(observation)] == ["value", "cost_seconds"]
+        # The observation carries two numbers, the search metric and its cost; the fields of
+        # several objectives and of a chosen fidelity stay empty on this search.
+        fields = [f.name for f in dataclasses.fields(observation)]
+        assert fields == ["value", "cost_seconds", "values", "fidelity"]
+        assert observation.values == ()
+        assert observation.fidelity == 0
         assert observation.value == base.oracle_values(np.array([row]), "val_acc@12")[0]
     twelve = np.array([o.value for _, o in spy.told])
     final = base.oracle_values(rows, "val_acc@200")
