@@ -108,8 +108,7 @@ class Asnn(Strategy):
         if self._model is None or x is None:
             # Not one finite observation yet (all diverged): keep exploring at random.
             return self.space.sample(self.rng)
-        target = 1.0 + 2.0 * self.opts.margin
-        scores = self._model.log_scores(target)
+        scores = self._model.log_scores(self._target(x))
         config = best_unexcluded(scores, self._evaluated, max_pops=len(self._evaluated) + 1)
         if config is None:  # every config evaluated: repeat the most likely one
             config = tuple(int(np.argmax(s)) for s in scores)
@@ -118,22 +117,39 @@ class Asnn(Strategy):
     def tell(self, config: Config, observation: Observation) -> None:
         """Record the evaluation and retrain the model (warm start) once the design is done."""
         self._configs.append(config)
-        self._scores.append(self.score(observation.value))
+        self._record(observation)
         self._evaluated.add(config)
         if len(self._configs) < self._design.n:
             return
         x = self._normalised()
         if x is None:
             return
-        finite = np.isfinite(np.asarray(self._scores))
-        configs = np.asarray(self._configs, dtype=np.int64)[finite]
+        configs = np.asarray(self._configs, dtype=np.int64)[self._finite()]
         steps = self.opts.n_steps
         if self._model is None:
             self._model = InverseModel(
-                self.space, seed=self.seed, hidden=self.opts.hidden, lr=self.opts.lr
+                self.space,
+                seed=self.seed,
+                hidden=self.opts.hidden,
+                lr=self.opts.lr,
+                n_inputs=1 if x.ndim == 1 else x.shape[1],
             )
             steps = self.opts.n_init_steps
         self._model.fit(x, configs, steps=steps)
+
+    # -- what a variant changes (`strategies.asnn_mo`: several objectives) -------------------
+    def _record(self, observation: Observation) -> None:
+        """Keep what the model will learn from: the observation's score."""
+        self._scores.append(self.score(observation.value))
+
+    def _finite(self) -> npt.NDArray[np.bool_]:
+        """Which evaluations the model learns from (not the diverged ones)."""
+        finite: npt.NDArray[np.bool_] = np.isfinite(np.asarray(self._scores))
+        return finite
+
+    def _target(self, x: npt.NDArray[np.float64]) -> float | npt.NDArray[np.float64]:
+        """The input to ask the model for: a margin above the best (normalised) value."""
+        return 1.0 + 2.0 * self.opts.margin
 
     def _normalised(self) -> npt.NDArray[np.float64] | None:
         """Finite scores min-max scaled to [-1, 1] (best = 1), or None if there are none."""

@@ -24,12 +24,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from spaces import Config, Space, hypervolume_contributions, nondominated
-from strategies._asnn_model import InverseModel, best_unexcluded, configure_torch
-from strategies._base import Observation, Strategy
-from strategies._design import initial_design_size, n_init_option
-from strategies._options import StrategyOptions, option
-from strategies.asnn import InitialDesign
+from spaces import Space, hypervolume_contributions, nondominated
+from strategies._base import Observation
+from strategies._options import option
+from strategies.asnn import Asnn
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -40,10 +38,12 @@ REFERENCE = 1.2
 range beyond the worst observation, as the harness's reference lies 10 % beyond the nadir."""
 
 
-class AsnnMo(Strategy):
+class AsnnMo(Asnn):
     """ASNN with a vector of objectives as input, asked to improve on a Pareto-front member.
 
-    The numpy generator and the model's torch generator both derive from the seed.
+    `Asnn`'s loop (initial design, warm-started retraining, most likely unevaluated config);
+    what it learns from and what it asks for are overridden. The numpy generator and the
+    model's torch generator both derive from the seed.
     """
 
     name = "asnn-mo"
@@ -51,13 +51,9 @@ class AsnnMo(Strategy):
     description = "ASNN inverse model conditioned on every objective (Hong 2025), multi-objective."
 
     @dataclass(frozen=True, slots=True, kw_only=True)
-    class Options(StrategyOptions):
-        """Options of `AsnnMo`; each field's ``help`` says what it does."""
+    class Options(Asnn.Options):
+        """Options of `AsnnMo` (`Asnn`'s and two more); each field's ``help`` says what it does."""
 
-        n_init: int | None = n_init_option(
-            "Random configs before the model is used; None means 10, capped to the budget and"
-            " the space."
-        )
         margin: float = option(
             0.05,
             minimum=0.0,
@@ -76,69 +72,17 @@ class AsnnMo(Strategy):
             help="one: ask for the margin in one objective drawn at random, the others held;"
             " all: in every objective at once.",
         )
-        hidden: int = option(32, minimum=1, help="Units of the model's hidden layer.")
-        n_steps: int = option(
-            10, minimum=1, help="Adam steps of the warm-started retraining per observation."
-        )
-        n_init_steps: int = option(
-            200, minimum=0, help="Adam steps of the first training, after the initial design."
-        )
-        lr: float = option(0.01, exclusive_minimum=0.0, help="Adam learning rate.")
 
     opts: Options
 
     def __init__(self, space: Space, **kwargs: Any) -> None:
         super().__init__(space, **kwargs)
-        design_size = initial_design_size(self, self.opts.n_init)
-        self._design = InitialDesign(space, design_size, self.rng)
-        self._configs: list[Config] = []
         self._losses: list[FloatArray] = []
-        self._evaluated: set[Config] = set()
-        self._model: InverseModel | None = None
         self._n_asked = 0
 
-    @classmethod
-    def warm_up(cls) -> None:
-        """Import torch (one thread), so that the import is not strategy overhead."""
-        configure_torch()
-
-    def ask(self) -> Config:
-        """An initial-design config, then the model's most likely unevaluated config."""
-        if len(self._configs) < self._design.n:
-            return self._design.next()
-        x = self._normalised()
-        if self._model is None or x is None:
-            # Not one finite observation yet (all diverged): keep exploring at random.
-            return self.space.sample(self.rng)
-        scores = self._model.log_scores(self._target(x))
-        self._n_asked += 1
-        config = best_unexcluded(scores, self._evaluated, max_pops=len(self._evaluated) + 1)
-        if config is None:  # every config evaluated: repeat the most likely one
-            config = tuple(int(np.argmax(s)) for s in scores)
-        return config
-
-    def tell(self, config: Config, observation: Observation) -> None:
-        """Record the evaluation and retrain the model (warm start) once the design is done."""
-        self._configs.append(config)
+    def _record(self, observation: Observation) -> None:
+        """Keep every objective's loss (one on a single-objective search)."""
         self._losses.append(self.observed_losses(observation))
-        self._evaluated.add(config)
-        if len(self._configs) < self._design.n:
-            return
-        x = self._normalised()
-        if x is None:
-            return
-        configs = np.asarray(self._configs, dtype=np.int64)[self._finite()]
-        steps = self.opts.n_steps
-        if self._model is None:
-            self._model = InverseModel(
-                self.space,
-                seed=self.seed,
-                hidden=self.opts.hidden,
-                lr=self.opts.lr,
-                n_inputs=x.shape[1],
-            )
-            steps = self.opts.n_init_steps
-        self._model.fit(x, configs, steps=steps)
 
     def _finite(self) -> npt.NDArray[np.bool_]:
         """Which evaluations have every objective finite (diverged runs are not trained on)."""
@@ -179,5 +123,6 @@ class AsnnMo(Strategy):
         if self.opts.improve == "one" and n_objectives > 1:
             step = np.zeros(n_objectives)
             step[int(self.rng.integers(n_objectives))] = 2.0 * self.opts.margin
+        self._n_asked += 1
         target: FloatArray = member + step
         return target
