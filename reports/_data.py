@@ -346,6 +346,13 @@ def load(directory: str | Path) -> Loaded:
         spaces = store.spaces()
         run_notes = store.run_notes()
         schema = int(store.meta().get("schema_version", store.schema_version))
+    # Simulated workers per run (from its notes; 1 for runs without the event loop's note).
+    runs = runs.assign(
+        sim_workers=[
+            int((run_notes.get(str(k), {}).get("workers") or {}).get("workers", 1))
+            for k in runs["run_key"]
+        ]
+    )
     runs = runs.assign(label=strategy_labels(runs), cell=cell_names(runs))
     per_run = _per_run(evaluations)
     space_rows = {

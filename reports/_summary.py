@@ -29,21 +29,31 @@ def strategy_labels(runs: pd.DataFrame) -> pd.Series:
     """Strategy label of each run: the name, plus options where a name ran with several.
 
     Only the options whose values differ between a name's option sets are shown, so that
-    ``asnn-plus(p_local=0.5)`` and ``asnn-plus(p_local=0.8)`` stay readable.
+    ``asnn-plus(p_local=0.5)`` and ``asnn-plus(p_local=0.8)`` stay readable. Where ``runs``
+    has a ``sim_workers`` column (reports add it from the run notes) and a name ran with
+    several numbers of simulated workers in one store, the number is shown too:
+    ``asha(W=4)`` and ``asha(W=1)`` are compared as two strategies.
     """
+    workers = runs["sim_workers"] if "sim_workers" in runs else pd.Series(1, index=runs.index)
+    options = [
+        {**json.loads(o), **({"W": int(w)} if w != 1 else {})}
+        for o, w in zip(runs["options"], workers, strict=True)
+    ]
     varying: dict[str, list[str]] = {}
-    for name, group in runs.groupby("strategy"):
-        sets = [json.loads(o) for o in group["options"].unique()]
-        if len(sets) > 1:
-            keys = sorted({k for opts in sets for k in opts})
-            varying[str(name)] = [k for k in keys if len({repr(o.get(k)) for o in sets}) > 1]
+    for name in runs["strategy"].unique():
+        sets = [opts for n, opts in zip(runs["strategy"], options, strict=True) if n == name]
+        keys = sorted({k for opts in sets for k in opts})
+        differ = [
+            k for k in keys if len({repr(o.get(k, 1 if k == "W" else None)) for o in sets}) > 1
+        ]
+        if differ:
+            varying[str(name)] = differ
     labels = []
-    for name, options in zip(runs["strategy"], runs["options"], strict=True):
+    for name, opts in zip(runs["strategy"], options, strict=True):
         if name not in varying:
             labels.append(str(name))
             continue
-        opts = json.loads(options)
-        shown = ", ".join(f"{k}={opts.get(k)}" for k in varying[name])
+        shown = ", ".join(f"{k}={opts.get(k, 1 if k == 'W' else None)}" for k in varying[name])
         labels.append(f"{name}({shown})")
     return pd.Series(labels, index=runs.index, dtype=object)
 

@@ -355,3 +355,24 @@ def test_a_fidelity_that_leaves_one_is_refused() -> None:
     )
     with pytest.raises(ValueError, match=r"--fidelity 1 leaves it one fidelity.*offers 1-40\)"):
         plan_comparison(comparison)
+
+
+def test_a_report_tells_runs_with_different_workers_apart(tmp_path: Path) -> None:
+    from harness import compare
+    from harness.results import ResultsStore
+    from reports import build_report
+
+    out = tmp_path / "mixed"
+    with ResultsStore(out) as store:
+        for workers in (4, 2):
+            comparison = Comparison(
+                spaces=("nb201/cifar10",),
+                strategies=(("asha", {}),),
+                seeds=(0, 1),
+                budget=Budget(kind="seconds", amount=12_000),
+                sim_workers=workers,
+            )
+            compare(comparison, store, workers=0)
+    report = build_report(out, figures=False)
+    (space,) = report.stats["spaces"]
+    assert sorted(space["order"]) == ["asha(W=2)", "asha(W=4)"]
