@@ -215,7 +215,7 @@ class Evaluator:
 
     def evaluate_at(
         self, config: Config, fidelity: int | None = None, *, start: float | None = None
-    ) -> tuple[float, float] | None:
+    ) -> tuple[float, float, tuple[float, ...]] | None:
         """Evaluate ``config`` at ``fidelity`` (default: the run's), started at ``start``.
 
         The multi-fidelity and simulated-worker path. The value is the metric the fidelity
@@ -227,7 +227,8 @@ class Evaluator:
         rule of `evaluate`.
 
         Returns:
-            The observed value and the seconds charged, or None when the budget cannot pay
+            The observed value, the seconds charged and, on a multi-objective search, every
+            objective's observed value (else empty); None when the budget cannot pay
             (nothing is run or counted).
 
         Raises:
@@ -275,7 +276,8 @@ class Evaluator:
         value = float(reader.value(index, slot))
         self._log.append((index, slot, value, cost))
         self._fidelity_log.append(fid)
-        return value, cost
+        values = self._vector(index, slot) if self._vector is not None else ()
+        return value, cost, values
 
     @property
     def fidelities(self) -> list[int]:

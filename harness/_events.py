@@ -115,8 +115,8 @@ class EventLoop:
                 if result is None:
                     asking = False  # the budget cannot pay: no more starts, as sequentially
                     break
-                value, cost = result
-                obs = Observation(value, cost, fidelity=int(at) if multi else 0)
+                value, cost, values = result
+                obs = Observation(value, cost, values, fidelity=int(at) if multi else 0)
                 heapq.heappush(running, (clock + cost, launch, config, obs))
                 idle -= 1
             if not running:

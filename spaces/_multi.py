@@ -170,6 +170,12 @@ class MultiObjective(Objective):
         )
         self._scalar_oracle = self.scalarize(oracle)
 
+    @property
+    def costs(self) -> FloatArray | None:
+        """The base table's recorded training seconds (None where it has none up front)."""
+        costs = getattr(self.base, "costs", None)
+        return None if costs is None else np.asarray(costs, dtype=np.float64)
+
     # -- normalisation -----------------------------------------------------------------------
     def losses(self, values: FloatArray) -> FloatArray:
         """Normalised losses of ``values`` (``(..., k)``, original units): 0 ideal, 1 nadir.

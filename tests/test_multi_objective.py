@@ -345,3 +345,25 @@ def test_cli_end_to_end(tmp_path: Path) -> None:
     assert (out / "report.md").is_file()
     # A rerun resumes: nothing runs again.
     assert main(argv) == 0
+
+
+def test_simulated_workers_tell_every_objective() -> None:
+    mo = MultiObjective(toy_table(ACC, SIZE), ["acc", "size"])
+    strategy = Scripted(mo.space, order=[0, 1, 2, 3], objectives=mo.objectives)
+    trace = run_strategy(
+        strategy, mo, seed=0, budget=Budget(kind="evaluations", amount=4), workers=2
+    )
+    assert trace.n_evaluations == 4
+    assert all(len(o.values) == 2 for o in strategy.told)
+    assert trace.notes["workers"]["workers"] == 2
+    assert trace.notes["pareto"]["objectives"] == ["acc", "size"]
+
+
+def test_a_seconds_budget_on_a_table_without_costs_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # macro/cifar10 records no training time: a seconds budget would never run out.
+    argv = ["compare", "--space", "macro/cifar10", "--objectives", "test_acc,params"]
+    code = main([*argv, "--budget-seconds", "100", "--out", str(tmp_path / "o")])
+    assert code == 2
+    assert "records zero training costs" in capsys.readouterr().err
