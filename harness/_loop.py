@@ -167,12 +167,7 @@ def run_strategy(
         tb = traceback.format_exc()
     if status == "finished" and evaluator.n_evaluations == 0:
         # A result without a single evaluation would be stored as a success with no value.
-        status = "failed"
-        error = (
-            f"no evaluation fits the budget of {budget.label()}: the first config proposed "
-            f"would cost {evaluator.refused_charge:g}"
-            + (" s" if budget.kind == "seconds" else f" {budget.kind}")
-        )
+        status, error = "failed", _nothing_fits(evaluator, budget)
     return build_trace(
         objective,
         *evaluator.record(),
@@ -209,8 +204,7 @@ def _run_events(
     order = log.order  # what completed, in order of completion; the rest was never told
     config_index, slot, value, cost = config_index[order], slot[order], value[order], cost[order]
     if status == "finished" and len(order) == 0:
-        status = "failed"
-        error = f"no evaluation fits the budget of {budget.label()}"
+        status, error = "failed", _nothing_fits(evaluator, budget)
     trace = build_trace(
         objective,
         config_index,
@@ -226,6 +220,18 @@ def _run_events(
     )
     notes = {**trace.notes, "workers": worker_note(log, cost)}
     return dataclasses.replace(trace, notes=notes)
+
+
+def _nothing_fits(evaluator: Evaluator, budget: Budget) -> str:
+    """The error of a run that could not pay for a single evaluation."""
+    charge = evaluator.refused_charge
+    if charge is None:
+        return f"no evaluation fits the budget of {budget.label()}"
+    unit = " s" if budget.kind == "seconds" else f" {budget.kind}"
+    return (
+        f"no evaluation fits the budget of {budget.label()}: the first config proposed "
+        f"would cost {charge:g}{unit}"
+    )
 
 
 def describe_error(exc: BaseException) -> str:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from spaces import MultiObjective, load_objective, search_objective
+
 pytest.register_assert_rewrite("harness.testing")
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,3 +28,11 @@ def schema1_store(tmp_path: Path) -> Path:
     directory.mkdir()
     shutil.copy(REPO / "tests" / "data" / "schema1_results.sqlite", directory / "results.sqlite")
     return directory
+
+
+@pytest.fixture(scope="module")
+def objective() -> MultiObjective:
+    """macro/cifar10 searched on test accuracy and parameters (the multi-objective tests')."""
+    found = search_objective(load_objective("macro/cifar10"), metric="hv(test_acc,params)")
+    assert isinstance(found, MultiObjective)
+    return found

@@ -9,20 +9,13 @@ import pytest
 
 from harness import Budget, RunTrace, run_strategy
 from harness.testing import toy_benchmark
-from spaces import Metric, MultiObjective, load_objective, search_objective
+from spaces import Metric, MultiObjective
 from strategies import Observation, StrategyOptionError, build_strategy
 from strategies.asnn_mo import AsnnMo
 
 TOY = toy_benchmark()
 ACC = Metric(name="acc", direction="maximize", units="percent")
 PARAMS = Metric(name="params", direction="minimize", units="parameters")
-
-
-@pytest.fixture(scope="module")
-def objective() -> MultiObjective:
-    found = search_objective(load_objective("macro/cifar10"), metric="hv(test_acc,params)")
-    assert isinstance(found, MultiObjective)
-    return found
 
 
 def run(name: str, objective: MultiObjective, seed: int, n: int, **options: object) -> RunTrace:

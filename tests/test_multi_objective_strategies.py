@@ -23,8 +23,6 @@ from spaces import (
     Metric,
     MultiObjective,
     hypervolume,
-    load_objective,
-    search_objective,
 )
 from strategies import Observation, Strategy, build_strategy, registry
 from strategies._optuna_study import OptunaStrategy
@@ -34,13 +32,6 @@ N_EVALUATIONS = 60
 MULTI_OBJECTIVE = sorted(name for name, cls in registry().items() if cls.multi_objective)
 ACC = Metric(name="acc", direction="maximize", units="percent")
 PARAMS = Metric(name="params", direction="minimize", units="parameters")
-
-
-@pytest.fixture(scope="module")
-def objective() -> MultiObjective:
-    found = search_objective(load_objective("macro/cifar10"), metric="hv(test_acc,params)")
-    assert isinstance(found, MultiObjective)
-    return found
 
 
 def _make(name: str, objective: MultiObjective, seed: int, budget: int, **options: Any) -> Strategy:
