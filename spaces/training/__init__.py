@@ -17,7 +17,13 @@ Public surface:
 - recipes: `Recipe`, `recipe_for`, `resolve_device`, `DeviceError`, `TRAINER_VERSION`;
 - the trainer: `train_config` (one config, several training seeds, stacked into one pass)
   and `TrainingRun` (one trained model);
-- the cache: `TrainingCache`, `cache_path`, `CacheError`.
+- the cache: `TrainingCache`, `cache_path`, `CacheError`;
+- the cell space (``cell/<data set>``, NAS-Bench-201's cell in a small CNN): `CELL_DATASETS`,
+  `CELL_RECIPE_DEFAULTS`, `CellRecipe`, `cell_recipe_for`, `train_cell`, `cell_ops`,
+  `load_cell`, `CellObjective` (stand-alone results through the cache; oracle value the mean
+  over `ORACLE_SEEDS` seeds), the networks `Skeleton`, `CellNetwork`, `Supernet`, and
+  weight-sharing searches: `SupernetTask` (what a search gets), `SupernetSearch`,
+  `SupernetRecord` (what is recorded and charged), `SupernetError`, `cell_cache_path`.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from spaces.training._load import (
     trained_provenance,
 )
 from spaces.training._spaces import (
+    CELL_DATASETS,
     DEFAULT_EPOCHS,
     FAMILIES,
     GRID_FAMILIES,
@@ -51,6 +58,24 @@ from spaces.training._tables import CURVE_ARRAYS, TableFileError, curves_path, r
 
 if TYPE_CHECKING:
     from spaces.training._cache import CacheError, TrainingCache, cache_path
+    from spaces.training._cell_net import CellNetwork, Skeleton, Supernet
+    from spaces.training._cell_objective import (
+        ORACLE_SEEDS,
+        CellObjective,
+        SupernetError,
+        SupernetRecord,
+        SupernetSearch,
+        cell_cache_path,
+        load_cell,
+    )
+    from spaces.training._cell_trainer import (
+        CELL_RECIPE_DEFAULTS,
+        CellRecipe,
+        SupernetTask,
+        cell_ops,
+        cell_recipe_for,
+        train_cell,
+    )
     from spaces.training._data import DATASETS, Dataset, DatasetError, load_dataset
     from spaces.training._objective import TrainedObjective, evaluation_of
     from spaces.training._recipe import (
@@ -67,6 +92,22 @@ TRAINABLE_FAMILIES = tuple(FAMILIES)
 """Every family of trainable spaces."""
 
 _LAZY = {
+    "CellNetwork": "_cell_net",
+    "Skeleton": "_cell_net",
+    "Supernet": "_cell_net",
+    "ORACLE_SEEDS": "_cell_objective",
+    "CellObjective": "_cell_objective",
+    "SupernetError": "_cell_objective",
+    "SupernetRecord": "_cell_objective",
+    "SupernetSearch": "_cell_objective",
+    "cell_cache_path": "_cell_objective",
+    "load_cell": "_cell_objective",
+    "CELL_RECIPE_DEFAULTS": "_cell_trainer",
+    "CellRecipe": "_cell_trainer",
+    "SupernetTask": "_cell_trainer",
+    "cell_ops": "_cell_trainer",
+    "cell_recipe_for": "_cell_trainer",
+    "train_cell": "_cell_trainer",
     "CacheError": "_cache",
     "TrainingCache": "_cache",
     "cache_path": "_cache",
@@ -99,6 +140,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "CELL_DATASETS",
+    "CELL_RECIPE_DEFAULTS",
     "CPU_THREADS",
     "CURVE_ARRAYS",
     "DATASETS",
@@ -111,32 +154,47 @@ __all__ = [
     "METRIC_NAMES",
     "MLP2_SIZES",
     "MLP3_SIZES",
+    "ORACLE_SEEDS",
     "RECIPE_DEFAULTS",
     "TRAINABLE_FAMILIES",
     "TRAINER_VERSION",
     "WIDE_RANGE",
     "CacheError",
+    "CellNetwork",
+    "CellObjective",
+    "CellRecipe",
     "Dataset",
     "DatasetError",
     "DeviceError",
     "Recipe",
+    "Skeleton",
+    "Supernet",
+    "SupernetError",
+    "SupernetRecord",
+    "SupernetSearch",
+    "SupernetTask",
     "TableFileError",
     "TrainedObjective",
     "TrainingCache",
     "TrainingRun",
     "cache_path",
+    "cell_cache_path",
+    "cell_ops",
+    "cell_recipe_for",
     "curves_path",
     "evaluation_of",
     "export_grid",
     "exported_table",
     "family_space",
     "hidden_sizes",
+    "load_cell",
     "load_dataset",
     "load_trained",
     "read_table",
     "recipe_for",
     "resolve_device",
     "shipped_table",
+    "train_cell",
     "train_config",
     "trained_dir",
     "trained_provenance",

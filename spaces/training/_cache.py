@@ -32,7 +32,7 @@ from pathlib import Path
 from types import TracebackType
 
 from spaces._cache import cache_dir as default_cache_dir
-from spaces.training._recipe import Recipe
+from spaces.training._recipe import Recipe, RecipeLike
 from spaces.training._trainer import TrainingRun
 
 APPLICATION_ID = 0x4E415354
@@ -72,7 +72,7 @@ class TrainingCache:
             created or opened.
     """
 
-    def __init__(self, path: Path, recipe: Recipe, *, read_only: bool | None = None) -> None:
+    def __init__(self, path: Path, recipe: RecipeLike, *, read_only: bool | None = None) -> None:
         self.path = path
         self.recipe = recipe
         self._checksum = recipe.checksum()

@@ -20,7 +20,7 @@ from spaces._objective import (
 from spaces._space import Space
 from spaces.training._cache import Hidden, TrainingCache
 from spaces.training._data import Dataset
-from spaces.training._recipe import Recipe
+from spaces.training._recipe import Recipe, RecipeLike
 from spaces.training._spaces import METRICS, hidden_sizes
 from spaces.training._trainer import TrainingRun, train_config
 
@@ -59,7 +59,7 @@ class TrainedObjective(Objective):
         *,
         name: str,
         space: Space,
-        recipe: Recipe,
+        recipe: RecipeLike,
         cache: TrainingCache,
         dataset: Callable[[], Dataset],
         provenance: Provenance,
@@ -88,6 +88,12 @@ class TrainedObjective(Objective):
         """The hidden-layer sizes of config ``index``."""
         return hidden_sizes(self.space, index)
 
+    def train(self, hidden: Hidden, seed: int) -> TrainingRun:
+        """Train one model of config ``hidden`` with training seed ``seed`` (a cache miss)."""
+        assert isinstance(self.recipe, Recipe)  # a subclass trains other recipes
+        (trained,) = train_config(self.recipe, self._dataset(), hidden, [seed])
+        return trained
+
     def n_slots(self, index: int) -> int:
         """The recipe's training seeds."""
         return self.recipe.n_seeds
@@ -101,7 +107,7 @@ class TrainedObjective(Objective):
         hidden = self.hidden(index)
         run = self.cache.get(hidden, slot)
         if run is None:
-            (trained,) = train_config(self.recipe, self._dataset(), hidden, [slot])
+            trained = self.train(hidden, slot)
             run = self.cache.put(hidden, trained)  # another process's run if it won the race
             self.trained += 1
         found = self._memo[key] = evaluation_of(run, self.info.search_metric)

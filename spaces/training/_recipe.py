@@ -14,6 +14,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import torch
 
@@ -36,6 +37,32 @@ DEVICE_TYPES = ("cpu", "cuda")
 """Device types a recipe can name."""
 
 _CUBLAS_DETERMINISTIC = ":4096:8"  # cuBLAS's documented setting for reproducible matmuls
+
+
+class RecipeLike(Protocol):
+    """What the training cache and a trainable objective need of a recipe (MLP or cell)."""
+
+    @property
+    def dataset(self) -> str:
+        """The data set's name."""
+
+    @property
+    def epochs(self) -> int:
+        """Training epochs (the space's fidelity)."""
+
+    @property
+    def n_seeds(self) -> int:
+        """Training seeds per config."""
+
+    @property
+    def device_type(self) -> str:
+        """``cpu`` or ``cuda``."""
+
+    def checksum(self) -> str:
+        """The checksum that keys the cache."""
+
+    def describe(self) -> str:
+        """One line for provenance."""
 
 
 class DeviceError(ValueError):
