@@ -139,6 +139,8 @@ def plan_comparison(comparison: Comparison) -> tuple[list[RunSpec], dict[str, Ob
                 _check_multi_objective(name, several)
             if get_strategy(name).multi_fidelity:
                 _check_multi_fidelity(name, objective, fidelities, several)
+            if get_strategy(name).weight_sharing:
+                _check_weight_sharing(name, objective, comparison)
             build_strategy(
                 name,
                 opts,
@@ -219,6 +221,34 @@ def _check_multi_fidelity(
             f"strategy {name!r} is multi-fidelity but space {objective.name!r} offers "
             f"{offered} (searched at {objective.info.fidelity}); use a space with several "
             "fidelities, e.g. nb201/cifar10 (12 and 200 epochs)"
+        )
+
+
+def _check_weight_sharing(name: str, objective: Objective, comparison: Comparison) -> None:
+    """Refuse a weight-sharing strategy where its supernet search cannot be run or charged.
+
+    Raises:
+        ValueError: The space has no supernet, the budget is not in seconds, or the search
+            has several objectives or simulated workers.
+    """
+    if isinstance(objective, MultiObjective):
+        raise ValueError(
+            f"strategy {name!r} trains a supernet for one objective; leave out --objectives"
+        )
+    if not hasattr(objective, "supernet"):
+        raise ValueError(
+            f"strategy {name!r} trains a supernet, which space {objective.name!r} does not "
+            "offer; use a trainable cell space: cell/digits or cell/fashion-mnist"
+        )
+    if comparison.budget.kind != "seconds":
+        raise ValueError(
+            f"strategy {name!r} is charged for its supernet training in seconds; give the "
+            f"budget as --budget-seconds, not {comparison.budget.label()}"
+        )
+    if comparison.sim_workers > 1:
+        raise ValueError(
+            f"strategy {name!r} trains its supernet on one worker; leave out --sim-workers "
+            f"(got {comparison.sim_workers})"
         )
 
 

@@ -202,6 +202,20 @@ class Evaluator:
             return value, cost, self._vector(index, slot)
         return value, cost
 
+    def charge_search(self, seconds: float) -> bool:
+        """Charge a weight-sharing strategy's supernet search (before any evaluation).
+
+        Only a seconds budget can pay for it (the comparison refuses the others). Returns
+        False, and charges nothing, where it does not fit the budget.
+        """
+        if not self._by_seconds:
+            raise ValueError("a supernet search is charged in seconds; use --budget-seconds")
+        if self._spent + seconds > self._limit:
+            return False
+        self._spent += seconds
+        self.exhausted = self._limit - self._spent < self._min_charge
+        return True
+
     def can_start(self, clock: float) -> bool:
         """Whether an evaluation may still start at simulated time ``clock`` (``evaluate_at``).
 

@@ -142,6 +142,14 @@ def run_strategy(
     """
     evaluator = Evaluator(objective, seed=seed, budget=budget, fidelity=fidelity)
     type(strategy).warm_up()  # heavy imports, before the overhead clock starts
+    search_note: dict[str, Any] | None = None
+    if strategy.weight_sharing:
+        try:
+            search_note = _search_supernet(strategy, objective, evaluator, seed=seed, budget=budget)
+        except Interrupted:
+            raise
+        except BaseException as exc:  # the search is strategy code: only its run fails
+            return failed_trace(describe_error(exc), traceback.format_exc())
     if workers > 1 or strategy.multi_fidelity:
         return _run_events(strategy, objective, evaluator, budget=budget, workers=workers)
     perf = time.perf_counter
@@ -168,14 +176,52 @@ def run_strategy(
     if status == "finished" and evaluator.n_evaluations == 0:
         # A result without a single evaluation would be stored as a success with no value.
         status, error = "failed", _nothing_fits(evaluator, budget)
-    return build_trace(
+    record = evaluator.record()
+    # A supernet search is charged first: the time axis starts where it ended.
+    searched = None if search_note is None else search_note["seconds"] + np.cumsum(record[3])
+    trace = build_trace(
         objective,
-        *evaluator.record(),
+        *record,
         overhead_seconds=overhead,
         status=status,
         error=error,
         tb=tb,
+        finish_seconds=searched,
     )
+    if search_note is not None:
+        trace = dataclasses.replace(trace, notes={**trace.notes, "supernet": search_note})
+    return trace
+
+
+def _search_supernet(
+    strategy: Strategy, objective: Objective, evaluator: Evaluator, *, seed: int, budget: Budget
+) -> dict[str, Any]:
+    """Run or replay a weight-sharing strategy's search and charge its recorded seconds.
+
+    Returns:
+        The run's note on the search: charged and diagnostic seconds, device.
+
+    Raises:
+        ValueError: The space has no supernet, or the search costs more than the budget.
+    """
+    search = getattr(objective, "supernet", None)
+    if search is None:
+        raise ValueError(
+            f"strategy {strategy._label()!r} trains a supernet, which space "
+            f"{objective.name!r} does not offer (use cell/digits or cell/fashion-mnist)"
+        )
+    record = search(strategy.supernet_key(), strategy.search_supernet, seed=seed)
+    if not evaluator.charge_search(record.seconds):
+        raise ValueError(
+            f"the supernet search of {strategy._label()} costs {record.seconds:.1f} s "
+            f"(recorded), more than the budget of {budget.label()}"
+        )
+    strategy.learn_supernet(record.result)
+    return {
+        "seconds": record.seconds,
+        "diagnostic_seconds": record.diagnostic_seconds,
+        "device": record.device_name,
+    }
 
 
 def _run_events(

@@ -32,6 +32,13 @@ they are constructed with ``objectives`` (each `spaces.Metric` with its directio
 them into numbers to minimise. ``value`` is then the equal-weight scalarisation of
 `spaces.MultiObjective` (larger is better), which is all a single-objective strategy sees.
 
+A strategy that sets ``weight_sharing = True`` (``darts``, ``gdas``, ``rsws``; see
+`strategies._weight_sharing`) trains a supernet before its first ``ask``, on a space that has
+one (``cell/<data set>``) and under a seconds budget only: the harness calls its
+``search_supernet(task)`` through the space (or replays the recorded search), charges the
+recorded seconds to the budget, and hands the result to ``learn_supernet``. The search sees
+training and validation images, never a stand-alone result.
+
 A strategy that sets ``uses_prior = True`` is a *transfer* strategy: before its first ``ask``
 the harness calls `Strategy.learn_prior` with the recorded results of other data sets on the
 same space (`spaces.PriorData`; possibly none, e.g. on a user's own table), never the
@@ -47,7 +54,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -125,6 +132,8 @@ class Strategy(ABC):
     """True for a strategy that searches several objectives (see the module doc)."""
     multi_fidelity: ClassVar[bool] = False
     """True for a strategy that chooses each evaluation's fidelity (`ask_at`)."""
+    weight_sharing: ClassVar[bool] = False
+    """True for a weight-sharing strategy: it searches a supernet first (see the module doc)."""
     Options: ClassVar[type[StrategyOptions]] = StrategyOptions
     """The strategy's options: a frozen `StrategyOptions` dataclass; by default none."""
     opts: StrategyOptions
@@ -202,6 +211,18 @@ class Strategy(ABC):
         refuses: a strategy that sets ``uses_prior`` must override it.
         """
         raise NotImplementedError(f"{self._label()} sets uses_prior but has no learn_prior")
+
+    def supernet_key(self) -> dict[str, Any]:
+        """What identifies a weight-sharing strategy's search (name, version, options)."""
+        raise NotImplementedError(f"{self._label()} is not a weight-sharing strategy")
+
+    def search_supernet(self, task: Any) -> dict[str, Any]:
+        """Run a weight-sharing search on a `spaces.training.SupernetTask` (JSON result)."""
+        raise NotImplementedError(f"{self._label()} is not a weight-sharing strategy")
+
+    def learn_supernet(self, result: Mapping[str, Any]) -> None:
+        """Take the (recorded) result of `search_supernet` before the first ``ask``."""
+        raise NotImplementedError(f"{self._label()} is not a weight-sharing strategy")
 
     def diagnostics(self) -> dict[str, Any]:
         """What the strategy learned, for the report (JSON values; stored with the run).

@@ -1,0 +1,67 @@
+"""GDAS: searching by a differentiable architecture sampler (Dong & Yang, CVPR 2019).
+
+Like DARTS, architecture weights per (edge, operation) are learned on the validation loss;
+unlike it, every step samples a single operation per edge with the Gumbel-max trick and
+computes only those (gradients through the straight-through Gumbel-softmax), so a step costs
+about one cell's forward pass rather than five. The temperature falls from ``tau_max`` to
+``tau_min`` over the epochs. Derived cell, proposals and charge as DARTS's
+(`strategies._weight_sharing`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from strategies._options import StrategyOptions, option
+from strategies._weight_sharing import WeightSharing
+
+if TYPE_CHECKING:
+    from spaces.training import SupernetTask
+
+
+class Gdas(WeightSharing):
+    """GDAS on the cell space's supernet; then the derived cell, stand-alone."""
+
+    name = "gdas"
+    description = "GDAS: Gumbel-sampled differentiable search (Dong & Yang 2019); weight sharing."
+
+    @dataclass(frozen=True, slots=True, kw_only=True)
+    class Options(StrategyOptions):
+        """Options of `Gdas`; each field's ``help`` says what it does."""
+
+        epochs: int = option(
+            0, minimum=0, help="Supernet training epochs (0: the space recipe's epochs)."
+        )
+        tau_max: float = option(10.0, exclusive_minimum=0, help="Gumbel temperature at first.")
+        tau_min: float = option(0.1, exclusive_minimum=0, help="Gumbel temperature at the end.")
+        arch_lr: float = option(
+            3e-3, exclusive_minimum=0, help="Adam's step size for the architecture weights."
+        )
+        candidates: int = option(
+            100, minimum=1, help="Cells proposed, in order of probability, before random ones."
+        )
+        rank_rows: int = option(
+            0, minimum=0, help="Validation images the supernet is scored on (0: all)."
+        )
+
+    opts: Options
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.opts.tau_min > self.opts.tau_max:
+            raise self.option_error("tau_min", f"must be at most tau_max={self.opts.tau_max:g}")
+
+    def search(self, algorithms: Any, task: SupernetTask) -> dict[str, Any]:
+        """`strategies._supernet.gdas` with this strategy's options."""
+        o = self.opts
+        result: dict[str, Any] = algorithms.gdas(
+            task,
+            epochs=o.epochs,
+            tau_max=o.tau_max,
+            tau_min=o.tau_min,
+            arch_lr=o.arch_lr,
+            candidates=o.candidates,
+            rank_rows=o.rank_rows,
+        )
+        return result
