@@ -13,6 +13,7 @@ class; pytest is needed only when this module is imported.
 
 from __future__ import annotations
 
+import json
 import random
 import signal
 import sys
@@ -21,6 +22,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import numpy as np
+import pytest
 
 from harness._evaluator import Budget
 from harness._loop import RunTrace, run_strategy
@@ -33,8 +35,9 @@ from spaces import (
     Provenance,
     RecordedTable,
     Space,
+    nb201_cell_space,
 )
-from strategies import Observation, Strategy, build_strategy
+from strategies import Observation, Strategy, build_strategy, get_strategy
 
 
 def toy_benchmark(
@@ -96,6 +99,112 @@ def toy_benchmark(
         info=info,
         runs={"score": values},
         costs=costs,
+        n_seeds=np.full(n, n_seeds, dtype=np.int64),
+    )
+
+
+TOY_SEARCH_SECONDS = 5.0
+"""What `toy_cell_benchmark` charges for any supernet search (its "recorded" seconds)."""
+
+
+class _ToyCells(RecordedTable):
+    """A synthetic table on NAS-Bench-201's cell space that also offers a tiny supernet.
+
+    ``supernet`` runs a weight-sharing search for real on a tiny task (random 4x4 images,
+    2 channels, 1 epoch: well under a second) and records it by key like
+    `spaces.training.CellObjective`, charging `TOY_SEARCH_SECONDS`.
+    """
+
+    def supernet(self, key: Any, search: Any, *, seed: int) -> Any:
+        from spaces.training import SupernetRecord
+
+        full = json.dumps({**dict(key), "seed": int(seed)}, sort_keys=True)
+        records: dict[str, Any] = self.__dict__.setdefault("_records", {})
+        if full not in records:
+            task = tiny_supernet_task(seed)
+            records[full] = SupernetRecord(
+                key=json.loads(full),
+                seconds=TOY_SEARCH_SECONDS,
+                diagnostic_seconds=task.diagnostic_seconds,
+                result=search(task),
+                device_name="cpu",
+            )
+        return records[full]
+
+
+def tiny_supernet_task(seed: int) -> Any:
+    """A `spaces.training.SupernetTask` small enough for tests: 96 random 4x4 images."""
+    import torch
+
+    from spaces.training import CellRecipe, Skeleton, SupernetTask
+
+    recipe = CellRecipe(
+        dataset="digits",
+        epochs=1,
+        batch_size=16,
+        learning_rate=3e-3,
+        weight_decay=0.0,
+        channels=2,
+        cells_per_stage=1,
+        image_size=4,
+    )
+    generator = torch.Generator().manual_seed(1234)  # the data is fixed; the seed is the run's
+    x = torch.randn((96, 1, 4, 4), generator=generator)
+    y = (x.mean(dim=(1, 2, 3)) > 0).long()
+    return SupernetTask(
+        recipe=recipe,
+        seed=seed,
+        x_train=x[:64],
+        y_train=y[:64],
+        x_val=x[64:],
+        y_val=y[64:],
+        skeleton=Skeleton(in_channels=1, channels=2, cells_per_stage=1, n_classes=2),
+        device=torch.device("cpu"),
+    )
+
+
+def toy_cell_benchmark(*, direction: str = "maximize", n_seeds: int = 3) -> RecordedTable:
+    """A synthetic table on NAS-Bench-201's cell space, with a tiny supernet (`_ToyCells`).
+
+    The value rewards ``nor_conv_3x3`` on every edge (plus seed noise); every evaluation
+    costs 1 s, so a seconds budget of ``TOY_SEARCH_SECONDS + n`` buys ``n`` evaluations.
+    """
+    space = nb201_cell_space()
+    n = space.n_configs
+    configs = space.configs(np.arange(n))
+    conv = np.array([str(c) == "nor_conv_3x3" for c in space.dimensions[0].choices])
+    base = 50.0 + 2.0 * conv[configs].sum(axis=1)
+    noise = np.random.default_rng(11).normal(0.0, 0.5, size=(n, n_seeds))
+    values = base[:, None] + noise
+    if direction == "minimize":
+        values = -values
+    info = ObjectiveInfo(
+        name="toy/cells",
+        space=space,
+        metrics={
+            "score": Metric(
+                name="score",
+                direction="minimize" if direction == "minimize" else "maximize",
+                units="arbitrary",
+            )
+        },
+        search_metric="score",
+        test_metric=None,
+        fidelities=(),
+        fidelity=0,
+        fully_recorded=True,
+        provenance=Provenance(
+            source="synthetic test table",
+            package="harness.testing",
+            licence="Apache-2.0",
+            objective_units="arbitrary",
+        ),
+        checksum=f"toy-cells-{direction}",
+    )
+    return _ToyCells(
+        info=info,
+        runs={"score": values},
+        costs=np.ones((n, n_seeds)),
         n_seeds=np.full(n, n_seeds, dtype=np.int64),
     )
 
@@ -194,6 +303,23 @@ class StrategyContract:
     strategy_options: ClassVar[dict[str, Any]] = {}
     n_evaluations: ClassVar[int] = 25
 
+    @property
+    def weight_sharing(self) -> bool:
+        """Whether the strategy searches a supernet: it runs on `toy_cell_benchmark`."""
+        return bool(get_strategy(self.strategy_name).weight_sharing)
+
+    def bench(self, *, direction: str = "maximize") -> RecordedTable:
+        """The table the contract runs on: `toy_benchmark`, or cells for weight sharing."""
+        if self.weight_sharing:
+            return toy_cell_benchmark(direction=direction)
+        return toy_benchmark(direction=direction)
+
+    def budget(self, n: int) -> Budget:
+        """A budget that buys ``n`` evaluations (in seconds, after a toy supernet search)."""
+        if self.weight_sharing:
+            return Budget(kind="seconds", amount=TOY_SEARCH_SECONDS + n)
+        return Budget(kind="evaluations", amount=n)
+
     def make(self, bench: RecordedTable, seed: int, budget: int | None = None) -> Strategy:
         """A fresh strategy for ``bench``."""
         return build_strategy(
@@ -208,21 +334,19 @@ class StrategyContract:
     def run(self, bench: RecordedTable, seed: int, n: int | None = None) -> RunTrace:
         """One run of ``n`` evaluations through the harness loop; it must finish."""
         n = n or self.n_evaluations
-        trace = run_strategy(
-            self.make(bench, seed, n), bench, seed=seed, budget=Budget(kind="evaluations", amount=n)
-        )
+        trace = run_strategy(self.make(bench, seed, n), bench, seed=seed, budget=self.budget(n))
         assert trace.status == "finished", trace.traceback
         assert trace.n_evaluations == n
         return trace
 
     def test_has_name_and_description(self) -> None:
-        cls = type(self.make(toy_benchmark(), 0))
+        cls = type(self.make(self.bench(), 0))
         assert cls.name == self.strategy_name
         assert isinstance(cls.description, str)
         assert cls.description.strip()
 
     def test_suggestions_are_valid_configs(self) -> None:
-        bench = toy_benchmark()
+        bench = self.bench()
         strategy = self.make(bench, 0)
         for _ in range(self.n_evaluations):
             config = strategy.ask()
@@ -231,17 +355,17 @@ class StrategyContract:
             strategy.tell(config, Observation(float(bench.oracle[i]), 1.0))
 
     def test_same_seed_gives_same_run(self) -> None:
-        bench = toy_benchmark()
+        bench = self.bench()
         a, b = self.run(bench, 3), self.run(bench, 3)
         np.testing.assert_array_equal(a.config_index, b.config_index)
 
     def test_different_seeds_differ(self) -> None:
-        bench = toy_benchmark()
+        bench = self.bench()
         runs = {tuple(self.run(bench, seed).config_index.tolist()) for seed in range(4)}
         assert len(runs) > 1
 
     def test_interleaved_instances_are_independent(self) -> None:
-        bench = toy_benchmark()
+        bench = self.bench()
         first, second = self.make(bench, 1), self.make(bench, 2)
         seen: list[list[int]] = [[], []]
         for _ in range(self.n_evaluations):
@@ -264,7 +388,7 @@ class StrategyContract:
         assert seen == lone
 
     def test_global_rng_untouched_and_unused(self) -> None:
-        bench = toy_benchmark()
+        bench = self.bench()
         random.seed(1)
         np.random.seed(1)  # noqa: NPY002 - the point is to check that nobody uses this state
         before = _global_rng_state()
@@ -278,7 +402,7 @@ class StrategyContract:
         np.testing.assert_array_equal(first, second)
 
     def test_nan_and_tied_observations(self) -> None:
-        bench = toy_benchmark()
+        bench = self.bench()
         for feed in (float("nan"), 1.0):
             strategy = self.make(bench, 0)
             for step in range(self.n_evaluations):
@@ -288,11 +412,13 @@ class StrategyContract:
                 strategy.tell(config, Observation(value, 1.0))
 
     def test_minimize_direction(self) -> None:
-        bench = toy_benchmark(direction="minimize")
+        bench = self.bench(direction="minimize")
         trace = self.run(bench, 0)
         assert np.all(np.isfinite(trace.regret))
 
     def test_tiny_space_is_exhausted_without_hanging(self) -> None:
+        if self.weight_sharing:
+            pytest.skip("a weight-sharing strategy runs only on a cell space")
         bench = toy_benchmark(tiny=True)
         with time_limit(60):
             trace = run_strategy(
@@ -310,6 +436,8 @@ class StrategyContract:
 
         A run finishes in reasonable time and explores rather than repeating itself.
         """
+        if self.weight_sharing:
+            pytest.skip("a weight-sharing strategy runs only on a cell space")
         objective = wide_objective()
         n = 24
         strategy = build_strategy(
@@ -329,7 +457,7 @@ class StrategyContract:
         assert trace.n_unique >= n // 2
 
     def test_runs_under_a_seconds_budget(self) -> None:
-        bench = toy_benchmark()
+        bench = self.bench()
         strategy = build_strategy(
             self.strategy_name,
             dict(self.strategy_options),
@@ -343,4 +471,13 @@ class StrategyContract:
         assert trace.cumulative_cost_seconds[-1] <= 300
 
 
-__all__ = ["WIDE_SIZES", "StrategyContract", "time_limit", "toy_benchmark", "wide_objective"]
+__all__ = [
+    "TOY_SEARCH_SECONDS",
+    "WIDE_SIZES",
+    "StrategyContract",
+    "time_limit",
+    "tiny_supernet_task",
+    "toy_benchmark",
+    "toy_cell_benchmark",
+    "wide_objective",
+]

@@ -31,6 +31,7 @@ from reports._data import Cell, FloatArray, Loaded, ReportError, load
 from reports._pareto import pareto_stats
 from reports._transfer import transfer_stats
 from reports._tree import final_entries, find_pair
+from reports._weight_sharing import weight_sharing_stats
 from reports._workers import workers_stats
 
 CONFIDENCE = 0.95
@@ -730,6 +731,9 @@ def _cell_stats(
     workers = workers_stats(cell)
     if workers is not None:  # only where runs used simulated workers or several fidelities
         out["workers"] = workers
+    shared = weight_sharing_stats(cell)
+    if shared is not None:  # only where a weight-sharing strategy ran
+        out["weight_sharing"] = shared
     return out
 
 
