@@ -66,6 +66,7 @@ if TYPE_CHECKING:
         SupernetRecord,
         SupernetSearch,
         cell_cache_path,
+        cell_provenance,
         load_cell,
     )
     from spaces.training._cell_trainer import (
@@ -101,6 +102,7 @@ _LAZY = {
     "SupernetRecord": "_cell_objective",
     "SupernetSearch": "_cell_objective",
     "cell_cache_path": "_cell_objective",
+    "cell_provenance": "_cell_objective",
     "load_cell": "_cell_objective",
     "CELL_RECIPE_DEFAULTS": "_cell_trainer",
     "CellRecipe": "_cell_trainer",
@@ -180,6 +182,7 @@ __all__ = [
     "cache_path",
     "cell_cache_path",
     "cell_ops",
+    "cell_provenance",
     "cell_recipe_for",
     "curves_path",
     "evaluation_of",
