@@ -704,9 +704,12 @@ def _default_strategies() -> list[str]:
     """Every registered search strategy.
 
     Transfer strategies (which read other data sets' results) join a comparison only when
-    named, so that a default comparison is of search alone.
+    named, so that a default comparison is of search alone; so do weight-sharing strategies,
+    which need a trainable cell space and a seconds budget.
     """
-    return [name for name, cls in registry().items() if not cls.uses_prior]
+    return [
+        name for name, cls in registry().items() if not cls.uses_prior and not cls.weight_sharing
+    ]
 
 
 def _sources(args: argparse.Namespace, experiment: ExperimentFile | None) -> tuple[str, ...] | None:
