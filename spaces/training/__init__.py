@@ -22,8 +22,9 @@ Public surface:
   `CELL_RECIPE_DEFAULTS`, `CellRecipe`, `cell_recipe_for`, `train_cell`, `cell_ops`,
   `load_cell`, `CellObjective` (stand-alone results through the cache; oracle value the mean
   over `ORACLE_SEEDS` seeds), the networks `Skeleton`, `CellNetwork`, `Supernet`, and
-  weight-sharing searches: `SupernetTask` (what a search gets), `SupernetSearch`,
-  `SupernetRecord` (what is recorded and charged), `SupernetError`, `cell_cache_path`.
+  weight-sharing searches: `SupernetTask` (what a search gets; `supernet_task` builds one),
+  `SupernetSearch`, `SupernetRecord` (what is recorded and charged), `SupernetError`,
+  `cell_cache_path`, `cell_provenance`.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ if TYPE_CHECKING:
         SupernetTask,
         cell_ops,
         cell_recipe_for,
+        supernet_task,
         train_cell,
     )
     from spaces.training._data import DATASETS, Dataset, DatasetError, load_dataset
@@ -109,6 +111,7 @@ _LAZY = {
     "SupernetTask": "_cell_trainer",
     "cell_ops": "_cell_trainer",
     "cell_recipe_for": "_cell_trainer",
+    "supernet_task": "_cell_trainer",
     "train_cell": "_cell_trainer",
     "CacheError": "_cache",
     "TrainingCache": "_cache",
@@ -197,6 +200,7 @@ __all__ = [
     "recipe_for",
     "resolve_device",
     "shipped_table",
+    "supernet_task",
     "train_cell",
     "train_config",
     "trained_dir",
