@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -34,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 from statsmodels.stats.power import TTestPower
+from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 FloatArray = npt.NDArray[np.float64]
 ZeroMethod = Literal["zsplit", "pratt", "wilcox"]
@@ -664,10 +666,17 @@ def wilcoxon_power(
 
 
 def _asymptotic_n(effect_size: float, alpha: float, power: float) -> float:
-    """Pairs a two-sided paired t test needs, divided by the Wilcoxon test's ARE."""
-    n_t = TTestPower().solve_power(
-        effect_size=effect_size, alpha=alpha, power=power, alternative="two-sided", nobs=None
-    )
+    """Pairs a two-sided paired t test needs, divided by the Wilcoxon test's ARE.
+
+    NaN where statsmodels' root finder gives up (an effect so large that fewer than two pairs
+    would do): the caller then starts its exact search at two pairs.
+    """
+    with warnings.catch_warnings():
+        # The solver's ConvergenceWarning would reach the user's terminal; NaN says it all.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        n_t = TTestPower().solve_power(
+            effect_size=effect_size, alpha=alpha, power=power, alternative="two-sided", nobs=None
+        )
     return float(np.asarray(n_t).item()) / WILCOXON_ARE
 
 
