@@ -96,6 +96,11 @@ def plan_training(
                 f"unknown space {space!r}; trainable grids: "
                 + ", ".join(s for s in available_spaces() if s.split("/")[0] in GRID_FAMILIES)
             )
+        if family == "cell":
+            raise ValueError(
+                f"space {space!r} is open (15,625 cells): its cells are trained on demand by "
+                f"`compare`; `train` fills the grids {', '.join(GRID_FAMILIES)}"
+            )
         raise ValueError(f"space {space!r} is a recorded table; there is nothing to train")
     if family not in GRID_FAMILIES:
         raise ValueError(

@@ -103,6 +103,13 @@ class MultiObjective(Objective):
             raise ObjectiveError(f"{label}: --objectives names a metric twice: {list(names)}")
         for name in names:
             base.check_search_metric(name)
+        if not base.info.fully_recorded:
+            # Checked before anything is evaluated: a trainable space would train (every
+            # config, for the oracle values) before it could be refused.
+            raise ObjectiveError(
+                f"{label} is not fully recorded: a multi-objective comparison needs every "
+                "config's oracle values to fix its reference point; use a recorded table"
+            )
         recorded = base.evaluate(0, 0).metrics
         for name in names:
             if name not in recorded:
@@ -113,7 +120,7 @@ class MultiObjective(Objective):
                 )
         everything = np.arange(base.space.n_configs, dtype=np.int64)
         oracles = [base.oracle_values(everything, name) for name in names]
-        if not base.info.fully_recorded or any(o is None for o in oracles):
+        if any(o is None for o in oracles):
             raise ObjectiveError(
                 f"{label} is not fully recorded: a multi-objective comparison needs every "
                 "config's oracle values to fix its reference point; use a recorded table"

@@ -331,3 +331,23 @@ def test_compare_on_cell_digits_end_to_end(
     assert "0 run now" in capsys.readouterr().out
     assert main([*argv[:-2], "--budget", "5", "--out", str(tmp_path / "x")]) == 2
     assert "--budget-seconds" in capsys.readouterr().err
+
+
+def test_cell_space_refusals_train_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "cache"))
+    out = str(tmp_path / "out")
+    # Several objectives need a fully recorded table: refused before a single cell trains
+    # (it once tried to train all 15,625 for their oracle values).
+    argv = ["compare", "--space", "cell/digits", "--strategy", "random", "--objectives",
+            "val_acc,params", "--budget-seconds", "10", "--out", out]  # fmt: skip
+    assert main(argv) == 2
+    assert "not fully recorded" in capsys.readouterr().err
+    assert main(["train", "--space", "cell/digits", "--dry-run"]) == 2
+    assert "trained on demand by `compare`" in capsys.readouterr().err
+    import sqlite3
+
+    for path in (tmp_path / "cache").rglob("*.sqlite"):
+        with sqlite3.connect(path) as db:
+            assert db.execute("SELECT count(*) FROM runs").fetchone()[0] == 0
