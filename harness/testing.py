@@ -40,6 +40,33 @@ from spaces import (
 from strategies import Observation, Strategy, build_strategy, get_strategy
 
 
+def _toy_info(name: str, space: Space, direction: str, checksum: str) -> ObjectiveInfo:
+    """What a synthetic test table declares: one ``score`` metric, no fidelity or test metric."""
+    return ObjectiveInfo(
+        name=name,
+        space=space,
+        metrics={
+            "score": Metric(
+                name="score",
+                direction="minimize" if direction == "minimize" else "maximize",
+                units="arbitrary",
+            )
+        },
+        search_metric="score",
+        test_metric=None,
+        fidelities=(),
+        fidelity=0,
+        fully_recorded=True,
+        provenance=Provenance(
+            source="synthetic test table",
+            package="harness.testing",
+            licence="Apache-2.0",
+            objective_units="arbitrary",
+        ),
+        checksum=checksum,
+    )
+
+
 def toy_benchmark(
     *, direction: str = "maximize", tiny: bool = False, n_seeds: int = 3
 ) -> RecordedTable:
@@ -72,29 +99,7 @@ def toy_benchmark(
         values = -values
     costs = 10.0 + configs[:, -1:] + np.arange(n_seeds)[None, :]
     name = "toy/tiny" if tiny else "toy/mixed"
-    info = ObjectiveInfo(
-        name=name,
-        space=space,
-        metrics={
-            "score": Metric(
-                name="score",
-                direction="minimize" if direction == "minimize" else "maximize",
-                units="arbitrary",
-            )
-        },
-        search_metric="score",
-        test_metric=None,
-        fidelities=(),
-        fidelity=0,
-        fully_recorded=True,
-        provenance=Provenance(
-            source="synthetic test table",
-            package="harness.testing",
-            licence="Apache-2.0",
-            objective_units="arbitrary",
-        ),
-        checksum="toy-tiny" if tiny else f"toy-mixed-{direction}",
-    )
+    info = _toy_info(name, space, direction, "toy-tiny" if tiny else f"toy-mixed-{direction}")
     return RecordedTable(
         info=info,
         runs={"score": values},
@@ -178,29 +183,7 @@ def toy_cell_benchmark(*, direction: str = "maximize", n_seeds: int = 3) -> Reco
     values = base[:, None] + noise
     if direction == "minimize":
         values = -values
-    info = ObjectiveInfo(
-        name="toy/cells",
-        space=space,
-        metrics={
-            "score": Metric(
-                name="score",
-                direction="minimize" if direction == "minimize" else "maximize",
-                units="arbitrary",
-            )
-        },
-        search_metric="score",
-        test_metric=None,
-        fidelities=(),
-        fidelity=0,
-        fully_recorded=True,
-        provenance=Provenance(
-            source="synthetic test table",
-            package="harness.testing",
-            licence="Apache-2.0",
-            objective_units="arbitrary",
-        ),
-        checksum=f"toy-cells-{direction}",
-    )
+    info = _toy_info("toy/cells", space, direction, f"toy-cells-{direction}")
     return _ToyCells(
         info=info,
         runs={"score": values},
