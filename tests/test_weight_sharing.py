@@ -351,3 +351,11 @@ def test_cell_space_refusals_train_nothing(
     for path in (tmp_path / "cache").rglob("*.sqlite"):
         with sqlite3.connect(path) as db:
             assert db.execute("SELECT count(*) FROM runs").fetchone()[0] == 0
+
+
+def test_cell_space_epochs_follow_the_recipes() -> None:
+    from spaces.training import CELL_DATASETS, CELL_RECIPE_DEFAULTS
+
+    assert set(CELL_DATASETS) == set(CELL_RECIPE_DEFAULTS)
+    for data, epochs in CELL_DATASETS.items():
+        assert CELL_RECIPE_DEFAULTS[data]["epochs"] == epochs

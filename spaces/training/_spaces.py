@@ -76,6 +76,6 @@ def family_space(family: str) -> Space:
     )
 
 
-CELL_DATASETS: dict[str, int] = {"digits": 12, "fashion-mnist": 8}
+CELL_DATASETS: dict[str, int] = {"digits": 12, "fashion-mnist": 6}
 """Data sets of the cell space and the epochs of their recipes (its one fidelity; the recipes
 are `spaces.training._cell_trainer.CELL_RECIPE_DEFAULTS`, which a test keeps in step)."""
