@@ -16,8 +16,9 @@ any, with Adam (betas 0.5/0.999, weight decay 1e-3: DARTS's settings) on batches
 validation split. Departures from the papers, for a CPU: the recipe's Adam instead of SGD with
 a cosine schedule for the weights; the recipe's epochs (12 on digits: about 200 steps)
 instead of 50-250 (DARTS: about 20,000 steps); and so an architecture learning rate of
-`ARCH_LR` = 3e-3, ten times the papers' 3e-4, without which the architecture weights barely
-leave uniform in so few steps (every option can be set back). Every random choice comes from the task's generators (its seed).
+3e-3 (the ``arch_lr`` option's default), ten times the papers' 3e-4, without which the
+architecture weights barely leave uniform in so few steps (every option can be set back).
+Every random choice comes from the task's generators (its seed).
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from torch.func import functional_call
 
 from spaces.training import Supernet, SupernetTask
 
-ARCH_LR = 3e-3
 ARCH_BETAS = (0.5, 0.999)
 ARCH_WEIGHT_DECAY = 1e-3
 N_EDGES = 6

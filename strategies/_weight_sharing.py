@@ -18,13 +18,32 @@ run observed (the report's Kendall tau between the two), and the search's epochs
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from spaces import NB201_OPS, Config, is_nb201_cell
 from strategies._base import Observation, Strategy
+from strategies._options import StrategyOptions, option
 
 if TYPE_CHECKING:
     from spaces.training import SupernetTask
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SupernetOptions(StrategyOptions):
+    """The options every weight-sharing strategy has; each field's ``help`` says what it does."""
+
+    epochs: int = option(
+        0, minimum=0, help="Supernet training epochs (0: the space recipe's epochs)."
+    )
+    candidates: int = option(
+        100,
+        minimum=1,
+        help="Cells proposed best first (as the search ranks them) before random ones.",
+    )
+    rank_rows: int = option(
+        0, minimum=0, help="Validation images the supernet scores a cell on (0: all)."
+    )
 
 
 class WeightSharing(Strategy):

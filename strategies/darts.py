@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from strategies._options import StrategyOptions, option
-from strategies._weight_sharing import WeightSharing
+from strategies._options import option
+from strategies._weight_sharing import SupernetOptions, WeightSharing
 
 if TYPE_CHECKING:
     from spaces.training import SupernetTask
@@ -30,23 +30,14 @@ class Darts(WeightSharing):
     description = "DARTS: differentiable search on a supernet (Liu et al. 2019); weight sharing."
 
     @dataclass(frozen=True, slots=True, kw_only=True)
-    class Options(StrategyOptions):
+    class Options(SupernetOptions):
         """Options of `Darts`; each field's ``help`` says what it does."""
 
-        epochs: int = option(
-            0, minimum=0, help="Supernet training epochs (0: the space recipe's epochs)."
-        )
         order: int = option(
             1, choices=(1, 2), help="1: first-order gradient; 2: second-order (unrolled)."
         )
         arch_lr: float = option(
             3e-3, exclusive_minimum=0, help="Adam's step size for the architecture weights."
-        )
-        candidates: int = option(
-            100, minimum=1, help="Cells proposed, in order of probability, before random ones."
-        )
-        rank_rows: int = option(
-            0, minimum=0, help="Validation images the supernet is scored on (0: all)."
         )
 
     opts: Options

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from strategies._options import StrategyOptions, option
-from strategies._weight_sharing import WeightSharing
+from strategies._options import option
+from strategies._weight_sharing import SupernetOptions, WeightSharing
 
 if TYPE_CHECKING:
     from spaces.training import SupernetTask
@@ -27,22 +27,13 @@ class Gdas(WeightSharing):
     description = "GDAS: Gumbel-sampled differentiable search (Dong & Yang 2019); weight sharing."
 
     @dataclass(frozen=True, slots=True, kw_only=True)
-    class Options(StrategyOptions):
+    class Options(SupernetOptions):
         """Options of `Gdas`; each field's ``help`` says what it does."""
 
-        epochs: int = option(
-            0, minimum=0, help="Supernet training epochs (0: the space recipe's epochs)."
-        )
         tau_max: float = option(10.0, exclusive_minimum=0, help="Gumbel temperature at first.")
         tau_min: float = option(0.1, exclusive_minimum=0, help="Gumbel temperature at the end.")
         arch_lr: float = option(
             3e-3, exclusive_minimum=0, help="Adam's step size for the architecture weights."
-        )
-        candidates: int = option(
-            100, minimum=1, help="Cells proposed, in order of probability, before random ones."
-        )
-        rank_rows: int = option(
-            0, minimum=0, help="Validation images the supernet is scored on (0: all)."
         )
 
     opts: Options

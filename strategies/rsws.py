@@ -9,11 +9,9 @@ recorded wall time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from strategies._options import StrategyOptions, option
-from strategies._weight_sharing import WeightSharing
+from strategies._weight_sharing import SupernetOptions, WeightSharing
 
 if TYPE_CHECKING:
     from spaces.training import SupernetTask
@@ -25,21 +23,8 @@ class Rsws(WeightSharing):
     name = "rsws"
     description = "Random search with weight sharing (Li & Talwalkar 2019)."
 
-    @dataclass(frozen=True, slots=True, kw_only=True)
-    class Options(StrategyOptions):
-        """Options of `Rsws`; each field's ``help`` says what it does."""
-
-        epochs: int = option(
-            0, minimum=0, help="Supernet training epochs (0: the space recipe's epochs)."
-        )
-        candidates: int = option(
-            100, minimum=1, help="Random cells scored by the supernet and proposed best first."
-        )
-        rank_rows: int = option(
-            0, minimum=0, help="Validation images each candidate is scored on (0: all)."
-        )
-
-    opts: Options
+    Options = SupernetOptions
+    opts: SupernetOptions
 
     def search(self, algorithms: Any, task: SupernetTask) -> dict[str, Any]:
         """`strategies._supernet.rsws` with this strategy's options."""
