@@ -17,6 +17,7 @@ run observed (the report's Kendall tau between the two), and the search's epochs
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -90,9 +91,9 @@ class WeightSharing(Strategy):
 
         return self.search(_supernet, task)
 
+    @abstractmethod
     def search(self, algorithms: Any, task: SupernetTask) -> dict[str, Any]:
         """The subclass's call into `strategies._supernet` (passed in as ``algorithms``)."""
-        raise NotImplementedError
 
     def cell_config(self, ops: list[int]) -> Config:
         """The config of the cell with operation indices ``ops``."""
