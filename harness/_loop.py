@@ -145,6 +145,12 @@ def run_strategy(
     search_note: dict[str, Any] | None = None
     if strategy.weight_sharing:
         try:
+            if workers > 1:
+                # The event loop's clock would not start after the search it was charged.
+                raise ValueError(
+                    f"strategy {strategy._label()!r} trains its supernet on one worker; "
+                    f"got {workers} simulated workers"
+                )
             search_note = _search_supernet(strategy, objective, evaluator, seed=seed, budget=budget)
         except Interrupted:
             raise

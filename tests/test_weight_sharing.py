@@ -359,3 +359,15 @@ def test_cell_space_epochs_follow_the_recipes() -> None:
     assert set(CELL_DATASETS) == set(CELL_RECIPE_DEFAULTS)
     for data, epochs in CELL_DATASETS.items():
         assert CELL_RECIPE_DEFAULTS[data]["epochs"] == epochs
+
+
+def test_simulated_workers_fail_a_weight_sharing_run_through_the_api() -> None:
+    # compare refuses --sim-workers (above); a direct call gets a failed run, not a search
+    # whose charge the event loop's clock would ignore.
+    bench = toy_cell_benchmark()
+    strategy = build_strategy("rsws", {}, bench.space, seed=0, maximize=True, budget=None)
+    trace = run_strategy(
+        strategy, bench, seed=0, budget=Budget(kind="seconds", amount=50), workers=2
+    )
+    assert trace.status == "failed"
+    assert "one worker" in str(trace.error)
