@@ -94,6 +94,8 @@ def recorded_fill(space: str) -> str:
     family, _, dataset = space.partition("/")
     if family == "synthetic":
         return "- (closed form)"
+    if family == "cell":
+        return _cell_fill(dataset)
     if family not in TRAINABLE_FAMILIES:
         return "all"
     if family in GRID_FAMILIES and shipped_table(family, dataset).exists():
@@ -106,6 +108,18 @@ def recorded_fill(space: str) -> str:
 
         recipe = recipe_for(dataset, device="cpu")
         with TrainingCache(cache_path(recipe), recipe) as cache:
+            return f"{cache.count():,} models in cache (open)"
+    except ValueError as exc:  # the data set is missing, the cache unusable: say which
+        return f"unavailable: {str(exc).split(';')[0]}"
+
+
+def _cell_fill(dataset: str) -> str:
+    """The models in a cell space's cache (an open space: never all of it)."""
+    from spaces.training import TrainingCache, cell_cache_path, cell_recipe_for
+
+    try:
+        recipe = cell_recipe_for(dataset, device="cpu")
+        with TrainingCache(cell_cache_path(recipe), recipe) as cache:
             return f"{cache.count():,} models in cache (open)"
     except ValueError as exc:  # the data set is missing, the cache unusable: say which
         return f"unavailable: {str(exc).split(';')[0]}"

@@ -371,3 +371,12 @@ def test_simulated_workers_fail_a_weight_sharing_run_through_the_api() -> None:
     )
     assert trace.status == "failed"
     assert "one worker" in str(trace.error)
+
+
+def test_list_shows_a_cell_space_cache_fill(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harness._cli_train import recorded_fill
+
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path))
+    assert recorded_fill("cell/digits") == "0 models in cache (open)"
