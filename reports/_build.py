@@ -664,6 +664,10 @@ def _cell_stats(
     use_time = cell.budget_kind == "seconds"
     auc_grid = cell.time_curves if use_time else cell.eval_curves
     auc: dict[str, Any] = {"axis": "seconds" if use_time else "evaluations"}
+    if use_time and len(cell.time_grid):
+        # The seconds grid starts where every compared run has an incumbent (after the
+        # costliest first evaluation, or a weight-sharing search): readers need the window.
+        auc["window"] = [float(cell.time_grid[0]), float(cell.time_grid[-1])]
     for i, lab in enumerate(cell.labels):
         areas = _stats.normalized_area(auc_grid[i])
         ci = _stats.mean_interval(areas, confidence=CONFIDENCE, lower_bound=bound)

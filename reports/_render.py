@@ -419,11 +419,18 @@ def auc_target_table(space: dict[str, Any]) -> TextTable:
         op = ">=" if m["better"] == "higher" else "<="
         reach, what = f"{m['metric']} {op} {fmt(ft['target'])}", f"best {m['metric']}"
         curve = f"best {m['metric']} so far"
+    window = auc.get("window")
+    over = (
+        f"over the seconds {duration(window[0])} to {duration(window[1])} of the budget "
+        "(from when every compared run has its first incumbent)"
+        if window and window[0] > 0
+        else "over the budget"
+    )
     return TextTable(
         title=f"{space['name']}: area under the anytime curve and budget to reach {reach}",
         columns=cols,
         rows=rows,
-        legend=f"AUC: mean {curve} over the budget ({m['better']} is better). "
+        legend=f"AUC: mean {curve} {over} ({m['better']} is better). "
         f"Target: median final {what} of all compared runs. A run reaches it at the first "
         "evaluation whose incumbent meets it, and the simulated time is the training time "
         "spent up to that evaluation, so both medians count the same runs. The incumbent is "
