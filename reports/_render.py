@@ -421,8 +421,8 @@ def auc_target_table(space: dict[str, Any]) -> TextTable:
         curve = f"best {m['metric']} so far"
     window = auc.get("window")
     over = (
-        f"over the seconds {duration(window[0])} to {duration(window[1])} of the budget "
-        "(from when every compared run has its first incumbent)"
+        f"from {duration(window[0])} to {duration(window[1])} of the budget, once every "
+        "compared run has an incumbent"
         if window and window[0] > 0
         else "over the budget"
     )

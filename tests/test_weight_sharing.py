@@ -331,7 +331,7 @@ def test_compare_on_cell_digits_end_to_end(
     (space,) = json.loads((out / "stats.json").read_text())["spaces"]
     start, end = space["auc"]["window"]
     assert searched[0]["supernet"]["seconds"] < start < end == 12
-    assert "from when every compared run has its first incumbent" in report
+    assert "of the budget, once every compared run has an incumbent" in report
     capsys.readouterr()
     # Rerun: resumes, nothing trained or searched again.
     assert main(argv) == 0
