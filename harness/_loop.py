@@ -148,7 +148,7 @@ def run_strategy(
             if workers > 1:
                 # The event loop's clock would not start after the search it was charged.
                 raise ValueError(
-                    f"strategy {strategy._label()!r} trains its supernet on one worker; "
+                    f"strategy {strategy.display_name()!r} trains its supernet on one worker; "
                     f"got {workers} simulated workers"
                 )
             search_note = _search_supernet(strategy, objective, evaluator, seed=seed, budget=budget)
@@ -213,13 +213,13 @@ def _search_supernet(
     search = getattr(objective, "supernet", None)
     if search is None:
         raise ValueError(
-            f"strategy {strategy._label()!r} trains a supernet, which space "
+            f"strategy {strategy.display_name()!r} trains a supernet, which space "
             f"{objective.name!r} does not offer (use cell/digits or cell/fashion-mnist)"
         )
     record = search(strategy.supernet_key(), strategy.search_supernet, seed=seed)
     if not evaluator.charge_search(record.seconds):
         raise ValueError(
-            f"the supernet search of {strategy._label()} costs {record.seconds:.1f} s "
+            f"the supernet search of {strategy.display_name()} costs {record.seconds:.1f} s "
             f"(recorded), more than the budget of {budget.label()}"
         )
     strategy.learn_supernet(record.result)

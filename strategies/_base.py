@@ -168,10 +168,10 @@ class Strategy(ABC):
             [1.0 if m.direction == "minimize" else -1.0 for m in self.objectives]
         )
         self.rng = np.random.default_rng(seed)
-        self.opts = make_options(type(self).Options, options, strategy=self._label())
+        self.opts = make_options(type(self).Options, options, strategy=self.display_name())
 
     @classmethod
-    def _label(cls) -> str:
+    def display_name(cls) -> str:
         """The registry name, or the class name of a strategy that has none (yet)."""
         return getattr(cls, "name", cls.__qualname__)
 
@@ -210,19 +210,19 @@ class Strategy(ABC):
         Called once, before the first ``ask``, with zero or more sources. The default
         refuses: a strategy that sets ``uses_prior`` must override it.
         """
-        raise NotImplementedError(f"{self._label()} sets uses_prior but has no learn_prior")
+        raise NotImplementedError(f"{self.display_name()} sets uses_prior but has no learn_prior")
 
     def supernet_key(self) -> dict[str, Any]:
         """What identifies a weight-sharing strategy's search (name, version, options)."""
-        raise NotImplementedError(f"{self._label()} is not a weight-sharing strategy")
+        raise NotImplementedError(f"{self.display_name()} is not a weight-sharing strategy")
 
     def search_supernet(self, task: Any) -> dict[str, Any]:
         """Run a weight-sharing search on a `spaces.training.SupernetTask` (JSON result)."""
-        raise NotImplementedError(f"{self._label()} is not a weight-sharing strategy")
+        raise NotImplementedError(f"{self.display_name()} is not a weight-sharing strategy")
 
     def learn_supernet(self, result: Mapping[str, Any]) -> None:
         """Take the (recorded) result of `search_supernet` before the first ``ask``."""
-        raise NotImplementedError(f"{self._label()} is not a weight-sharing strategy")
+        raise NotImplementedError(f"{self.display_name()} is not a weight-sharing strategy")
 
     def diagnostics(self) -> dict[str, Any]:
         """What the strategy learned, for the report (JSON values; stored with the run).
@@ -263,4 +263,4 @@ class Strategy(ABC):
             problem: What is wrong, to follow ``option NAME=VALUE``, e.g. ``"must be at most
                 the budget (20 evaluations)"``.
         """
-        return self.opts.error(option, problem).naming(self._label())
+        return self.opts.error(option, problem).naming(self.display_name())

@@ -305,7 +305,9 @@ class GeneratorStrategy(Strategy):
             RuntimeError: Called after the first ``ask``.
         """
         if self._n_asked:
-            raise RuntimeError(f"{self._label()}: learn_prior must be called before the first ask")
+            raise RuntimeError(
+                f"{self.display_name()}: learn_prior must be called before the first ask"
+            )
         check_priors(self.space, priors)
         self._sources = [prior.space for prior in priors]
         usable = [p for p in priors if np.isfinite(p.scores()).sum() >= 2]

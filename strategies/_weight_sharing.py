@@ -58,7 +58,7 @@ class WeightSharing(Strategy):
         super().__init__(*args, **kwargs)
         if not is_nb201_cell(self.space):
             raise ValueError(
-                f"strategy {self._label()!r} trains a supernet of NAS-Bench-201 cells; this "
+                f"strategy {self.display_name()!r} trains a supernet of NAS-Bench-201 cells; this "
                 "space is not one (use cell/digits or cell/fashion-mnist)"
             )
         # Operation index (into NB201_OPS) -> choice index of each edge's dimension.
@@ -76,7 +76,7 @@ class WeightSharing(Strategy):
     def supernet_key(self) -> dict[str, Any]:
         """What identifies this strategy's search (the harness adds the seed and recipe)."""
         return {
-            "strategy": self._label(),
+            "strategy": self.display_name(),
             "version": self.supernet_version,
             "options": self.options(),
         }
