@@ -20,23 +20,15 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
-import numpy as np
-
-from harness._evaluator import Budget, Evaluator
-from harness._execute import RunResult, execute_run, searchable_fidelities
+from harness._budget import Budget
+from harness._execute import RunResult, execute_run
 from harness._loop import Interrupted, failed_trace
 from harness._priors import check_sources, default_sources
+from harness.capabilities import Setting, check_budget, decide, is_transfer, training_cache
 from harness.executors import Executor, open_executor
 from harness.results import ResultsStore, RunSpec
-from spaces import (
-    Metric,
-    MultiObjective,
-    Objective,
-    TableOptions,
-    load_objective,
-    search_objective,
-)
-from strategies import available_strategies, build_strategy, get_strategy, resolved_options
+from spaces import Objective, TableOptions, load_objective, search_objective
+from strategies import build_strategy, resolved_options
 
 DEFAULT_RUN_TIMEOUT = 3600.0
 """Seconds one run may take by default: generous, but a hung strategy cannot stall a grid."""
@@ -112,12 +104,14 @@ class RunOutcome:
 def plan_comparison(comparison: Comparison) -> tuple[list[RunSpec], dict[str, Objective]]:
     """Load every space and check every strategy's options; return the grid's runs.
 
-    Every strategy is constructed once per space, so bad options and options that do not fit
-    the space or budget fail here, before anything is written.
+    Each space's budget rules and each (strategy, space) combination are decided once, by
+    `harness.capabilities` (`check_budget`, `decide`), and every strategy is constructed
+    once per space as it will run, so bad options, options that do not fit the space or
+    budget, and combinations that cannot run fairly fail here, before anything is written.
 
     Raises:
         UnknownSpaceError, TableError, ObjectiveError, UnknownStrategyError, ValueError: Bad
-            input.
+            input (`harness.capabilities.Refused` is a ValueError).
     """
     objectives = {name: comparison.objective(name) for name in comparison.spaces}
     resolved = [(name, resolved_options(name, opts)) for name, opts in comparison.strategies]
@@ -128,19 +122,16 @@ def plan_comparison(comparison: Comparison) -> tuple[list[RunSpec], dict[str, Ob
             raise ValueError(f"strategy {name!r} is listed twice with the same options")
         seen.add(key)
     for objective in objectives.values():
-        _check_budget_buys_one(objective, comparison.budget)
-        # The evaluator refuses a budget the objective cannot be charged in (epochs without a
-        # stated fidelity): build one now so that this fails before anything is written.
-        Evaluator(objective, seed=0, budget=comparison.budget)
-        several = objective.objectives if isinstance(objective, MultiObjective) else ()
-        fidelities = searchable_fidelities(objective)
+        check_budget(objective, comparison.budget)
+        setting = Setting(
+            objective=objective,
+            budget=comparison.budget,
+            sim_workers=comparison.sim_workers,
+            scalarize=comparison.scalarize,
+            strict=True,
+        )
         for name, opts in resolved:
-            if several and not comparison.scalarize:
-                _check_multi_objective(name, several)
-            if get_strategy(name).multi_fidelity:
-                _check_multi_fidelity(name, objective, fidelities, several)
-            if get_strategy(name).weight_sharing:
-                _check_weight_sharing(name, objective, comparison)
+            plan = decide(name, setting)
             build_strategy(
                 name,
                 opts,
@@ -148,14 +139,11 @@ def plan_comparison(comparison: Comparison) -> tuple[list[RunSpec], dict[str, Ob
                 seed=0,
                 maximize=objective.maximize,
                 budget=comparison.budget.evaluations,
-                objectives=several,
-                fidelities=fidelities,
-                continues=objective.info.fidelity_continues,
+                **plan.construction,
             )
+    transfer = {name for name, _ in resolved if is_transfer(name)}
     sources = {
-        space: _sources_of(comparison, objectives[space])
-        if any(get_strategy(name).uses_prior for name, _ in resolved)
-        else ()
+        space: _sources_of(comparison, objectives[space]) if transfer else ()
         for space in comparison.spaces
     }
     specs = [
@@ -169,7 +157,7 @@ def plan_comparison(comparison: Comparison) -> tuple[list[RunSpec], dict[str, Ob
             metric=objectives[space].search_metric,
             fidelity=objectives[space].info.fidelity,
             report_metric=_report_key(comparison, space, objectives[space]),
-            sources=sources[space] if get_strategy(name).uses_prior else (),
+            sources=sources[space] if name in transfer else (),
             sim_workers=comparison.sim_workers,
         )
         for space in comparison.spaces
@@ -177,86 +165,6 @@ def plan_comparison(comparison: Comparison) -> tuple[list[RunSpec], dict[str, Ob
         for seed in comparison.seeds
     ]
     return specs, objectives
-
-
-def _check_multi_objective(name: str, objectives: Sequence[Metric]) -> None:
-    """Refuse a single-objective strategy on a multi-objective search without --scalarize.
-
-    Raises:
-        ValueError: ``name`` optimises one objective.
-    """
-    if get_strategy(name).multi_objective:
-        return
-    able = ", ".join(n for n in available_strategies() if get_strategy(n).multi_objective)
-    raise ValueError(
-        f"strategy {name!r} optimises one objective and cannot search "
-        f"{', '.join(m.name for m in objectives)} at once; use one of {able}, or add "
-        "--scalarize to give it their equal-weight sum of normalised objectives"
-    )
-
-
-def _check_multi_fidelity(
-    name: str, objective: Objective, fidelities: tuple[int, ...], several: Sequence[Metric]
-) -> None:
-    """Refuse a multi-fidelity strategy where it has no fidelities to choose from.
-
-    Raises:
-        ValueError: The space offers fewer than two fidelities up to the searched one, or the
-            search has several objectives.
-    """
-    if several:
-        raise ValueError(
-            f"strategy {name!r} is multi-fidelity and searches one objective; leave out "
-            "--objectives"
-        )
-    if len(fidelities) < 2 and len(objective.info.fidelities) >= 2:
-        raise ValueError(
-            f"strategy {name!r} is multi-fidelity but --fidelity {objective.info.fidelity} "
-            f"leaves it one fidelity of space {objective.name!r}; leave out --fidelity (it "
-            f"offers {_listed(objective.info.fidelities)})"
-        )
-    if len(fidelities) < 2:
-        offered = _listed(objective.info.fidelities) or "a single schedule"
-        raise ValueError(
-            f"strategy {name!r} is multi-fidelity but space {objective.name!r} offers "
-            f"{offered} (searched at {objective.info.fidelity}); use a space with several "
-            "fidelities, e.g. nb201/cifar10 (12 and 200 epochs)"
-        )
-
-
-def _check_weight_sharing(name: str, objective: Objective, comparison: Comparison) -> None:
-    """Refuse a weight-sharing strategy where its supernet search cannot be run or charged.
-
-    Raises:
-        ValueError: The space has no supernet, the budget is not in seconds, or the search
-            has several objectives or simulated workers.
-    """
-    if isinstance(objective, MultiObjective):
-        raise ValueError(
-            f"strategy {name!r} trains a supernet for one objective; leave out --objectives"
-        )
-    if not hasattr(objective, "supernet"):
-        raise ValueError(
-            f"strategy {name!r} trains a supernet, which space {objective.name!r} does not "
-            "offer; use a trainable cell space: cell/digits or cell/fashion-mnist"
-        )
-    if comparison.budget.kind != "seconds":
-        raise ValueError(
-            f"strategy {name!r} is charged for its supernet training in seconds; give the "
-            f"budget as --budget-seconds, not {comparison.budget.label()}"
-        )
-    if comparison.sim_workers > 1:
-        raise ValueError(
-            f"strategy {name!r} trains its supernet on one worker; leave out --sim-workers "
-            f"(got {comparison.sim_workers})"
-        )
-
-
-def _listed(fidelities: tuple[int, ...]) -> str:
-    """``12, 200``, or ``1-40`` for a run of consecutive epochs."""
-    if len(fidelities) > 2 and list(fidelities) == list(range(fidelities[0], fidelities[-1] + 1)):
-        return f"{fidelities[0]}-{fidelities[-1]}"
-    return ", ".join(map(str, fidelities))
 
 
 def _sources_of(comparison: Comparison, objective: Objective) -> tuple[str, ...]:
@@ -284,37 +192,6 @@ def _report_key(comparison: Comparison, space: str, objective: Objective) -> str
         metric=comparison.metric, fidelity=comparison.fidelity
     )
     return None if objective.info.reported == default.info.reported else asked
-
-
-def _check_budget_buys_one(objective: Objective, budget: Budget) -> None:
-    """Refuse a budget with which no run could make a single evaluation.
-
-    Raises:
-        ValueError: The budget cannot pay for the cheapest evaluation.
-    """
-    name = objective.name
-    if budget.kind == "epochs" and objective.info.fidelity > budget.amount:
-        raise ValueError(
-            f"a budget of {budget.label()} cannot buy one evaluation on {name!r}: each "
-            f"evaluation trains {objective.info.fidelity} epochs (use --fidelity or a larger "
-            "budget)"
-        )
-    costs = getattr(objective, "costs", None)  # known up front for recorded tables only
-    if budget.kind != "seconds" or costs is None:
-        return
-    costs = np.asarray(costs, dtype=np.float64)
-    costs = costs[np.isfinite(costs)]  # NaN pads the slots of configs with fewer seeds
-    if not (costs > 0).all():
-        raise ValueError(
-            f"space {name!r} records zero training costs; "
-            "use --budget (evaluations) instead of --budget-seconds"
-        )
-    cheapest = float(np.min(costs))
-    if cheapest > budget.amount:
-        raise ValueError(
-            f"a budget of {budget.label()} cannot buy one evaluation on {name!r}: its cheapest "
-            f"recorded training run takes {cheapest:g} s"
-        )
 
 
 @contextlib.contextmanager
@@ -393,7 +270,7 @@ def compare(
 
     def finish(spec: RunSpec, result: RunResult) -> None:
         trace, configs, wall, new_models = result
-        cache = getattr(objectives[spec.space], "cache", None)
+        cache = training_cache(objectives[spec.space])
         if new_models and cache is not None:
             for hidden, model in new_models:  # one transaction each, before the run's own
                 cache.put(hidden, model)

@@ -9,55 +9,20 @@ asks it only two things: can the budget still buy an evaluation, and evaluate th
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
+from harness._budget import BUDGET_KINDS, Budget, BudgetKind
+from harness.capabilities import vector_reader
 from harness.seeding import GOLDEN, MASK, crn_key
-from spaces import DEFAULT_FIDELITY, Config, MultiObjective, Objective, Space
+from spaces import DEFAULT_FIDELITY, Config, Objective, Space
 
-BudgetKind = Literal["evaluations", "seconds", "epochs"]
-BUDGET_KINDS: tuple[BudgetKind, ...] = ("evaluations", "seconds", "epochs")
+__all__ = ["BUDGET_KINDS", "Budget", "BudgetKind", "Evaluator", "InvalidConfigError"]
 
 # Above this many configs the row dict would cost too much memory; rows are computed instead.
 _MAX_ROW_DICT = 2_000_000
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Budget:
-    """How much a run may spend, counted identically for every strategy.
-
-    Attributes:
-        kind: ``evaluations`` (a number of evaluations), ``seconds`` (simulated training
-            seconds: the recorded training time of each evaluated run) or ``epochs`` (each
-            evaluation costs the epochs of its fidelity).
-        amount: The limit; positive, and a whole number for evaluations and epochs.
-    """
-
-    kind: BudgetKind
-    amount: float
-
-    def __post_init__(self) -> None:
-        if self.kind not in BUDGET_KINDS:
-            raise ValueError(f"budget kind {self.kind!r} is not one of {', '.join(BUDGET_KINDS)}")
-        if not (self.amount > 0 and math.isfinite(self.amount)):
-            raise ValueError(f"budget {self.amount!r} must be a positive finite number")
-        if self.kind != "seconds" and self.amount != int(self.amount):
-            raise ValueError(f"a budget of {self.kind} must be a whole number, got {self.amount!r}")
-
-    @property
-    def evaluations(self) -> int | None:
-        """The evaluation count, or None for a budget of seconds or epochs."""
-        return int(self.amount) if self.kind == "evaluations" else None
-
-    def label(self) -> str:
-        """Short text such as ``100 evaluations``, ``3600 s`` or ``2000 epochs``."""
-        if self.kind == "seconds":
-            return f"{self.amount:g} s"
-        return f"{int(self.amount)} {self.kind}"
 
 
 class InvalidConfigError(ValueError):
@@ -87,10 +52,10 @@ class Evaluator:
     """
 
     __slots__ = (
-        "_by_epochs", "_by_seconds", "_cost", "_counts", "_fidelity", "_fidelity_log",
-        "_key", "_limit", "_log", "_min_charge", "_n_dims", "_n_slots", "_objective",
-        "_readers", "_rows", "_sizes", "_spent", "_strides", "_trained", "_unit", "_value",
-        "_vector", "exhausted", "refused_charge",
+        "_by_epochs", "_by_seconds", "_charges", "_cost", "_counts", "_fidelity",
+        "_fidelity_log", "_key", "_limit", "_log", "_min_charge", "_n_dims", "_n_slots",
+        "_objective", "_per_evaluation", "_readers", "_rows", "_searched", "_sizes", "_spent",
+        "_strides", "_trained", "_unit", "_value", "_vector", "exhausted", "refused_charge",
     )  # fmt: skip
 
     def __init__(
@@ -116,17 +81,27 @@ class Evaluator:
         self._cost = reader.cost
         self._n_slots = reader.n_slots
         # A multi-objective search also tells every objective's observed value.
-        self._vector = objective.vector_reader() if isinstance(objective, MultiObjective) else None
+        self._vector = vector_reader(objective)
         self._strides = tuple(int(np.prod(space.sizes[i + 1 :])) for i in range(len(space.sizes)))
         self._sizes = space.sizes
         self._n_dims = len(space.sizes)
         self._counts: dict[int, int] = {}
         self._rows = _rows_of(space) if space.n_configs <= _MAX_ROW_DICT else {}
-        # Budget units: one per evaluation, the fidelity's epochs, or the recorded seconds.
+        # Budget units: the recorded seconds, or epochs. An evaluations budget on a space that
+        # states its fidelity is counted in epochs too, the searched fidelity's epochs making
+        # one evaluation: a lower fidelity then costs exactly its share (fidelity / searched
+        # fidelity) in whole numbers, with no rounding. Without a stated fidelity every
+        # evaluation costs one.
         self._by_seconds = budget.kind == "seconds"
-        self._by_epochs = budget.kind == "epochs"
-        self._unit = float(fidelity) if budget.kind == "epochs" else 1.0
-        self._limit = float(budget.amount)
+        self._by_epochs = budget.kind == "epochs" or fidelity != DEFAULT_FIDELITY
+        self._per_evaluation = (
+            float(fidelity)
+            if budget.kind == "evaluations" and fidelity != DEFAULT_FIDELITY
+            else 1.0
+        )
+        self._unit = float(fidelity) if self._by_epochs else 1.0
+        self._limit = float(budget.amount) * self._per_evaluation
+        self._searched = 0.0
         # The least one more evaluation can cost; under seconds any positive remainder may
         # still buy a (short) training run.
         self._min_charge = math.ulp(0.0) if self._by_seconds else self._unit
@@ -137,6 +112,7 @@ class Evaluator:
         """What the evaluation that ended the run would have cost (None until one is refused)."""
         # One tuple per evaluation: a single append is the cheapest record of four numbers.
         self._log: list[tuple[int, int, float, float]] = []
+        self._charges: list[float] = []  # per `evaluate_at` evaluation, in budget units
 
     def can_afford(self) -> bool:
         """Whether the budget left could pay for one more evaluation (``not exhausted``)."""
@@ -213,6 +189,7 @@ class Evaluator:
         if self._spent + seconds > self._limit:
             return False
         self._spent += seconds
+        self._searched += seconds
         self.exhausted = self._limit - self._spent < self._min_charge
         return True
 
@@ -225,7 +202,7 @@ class Evaluator:
         """
         if self._by_seconds:
             return self._limit - clock >= self._min_charge
-        return self._limit - self._spent >= 1.0
+        return self._limit - self._spent >= 1.0  # one epoch, or one evaluation
 
     def evaluate_at(
         self, config: Config, fidelity: int | None = None, *, start: float | None = None
@@ -277,6 +254,7 @@ class Evaluator:
             charge = float(fid - prior_fidelity)  # the epochs this evaluation trains
         else:
             charge = 1.0
+        # (An evaluations budget on a space with fidelities is counted in epochs: see __init__.)
         base = start if (self._by_seconds and start is not None) else self._spent
         if base + charge > self._limit:
             self.refused_charge = charge
@@ -290,8 +268,24 @@ class Evaluator:
         value = float(reader.value(index, slot))
         self._log.append((index, slot, value, cost))
         self._fidelity_log.append(fid)
+        self._charges.append(charge / self._per_evaluation)
         values = self._vector(index, slot) if self._vector is not None else ()
         return value, cost, values
+
+    @property
+    def spent(self) -> float:
+        """What the run has spent so far, in the budget's own unit (a search included)."""
+        return self._spent / self._per_evaluation
+
+    @property
+    def search_seconds(self) -> float:
+        """Seconds charged for a weight-sharing search before the first evaluation."""
+        return self._searched
+
+    @property
+    def charges(self) -> list[float]:
+        """What each evaluation made through `evaluate_at` cost, in the budget's unit."""
+        return list(self._charges)
 
     @property
     def fidelities(self) -> list[int]:

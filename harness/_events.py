@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from harness import capabilities
 from harness._evaluator import Evaluator
 from strategies import Observation, Strategy
 
@@ -67,15 +68,28 @@ class EventLoop:
         workers: Simulated workers (1 or more).
         fidelity: The run's fidelity (that of every evaluation of a single-fidelity
             strategy).
+        chooses_fidelity: Whether the strategy chooses each evaluation's fidelity through
+            ``ask_at`` (None: as its capability tags say, `harness.capabilities`).
     """
 
     def __init__(
-        self, strategy: Strategy, evaluator: Evaluator, *, workers: int, fidelity: int
+        self,
+        strategy: Strategy,
+        evaluator: Evaluator,
+        *,
+        workers: int,
+        fidelity: int,
+        chooses_fidelity: bool | None = None,
     ) -> None:
         self.strategy = strategy
         self.evaluator = evaluator
         self.workers = workers
         self.fidelity = fidelity
+        self.chooses_fidelity = (
+            capabilities.chooses_fidelity(type(strategy))
+            if chooses_fidelity is None
+            else chooses_fidelity
+        )
         self.overhead_seconds = 0.0
         self._done: list[tuple[int, float, int]] = []  # (launch, finish, fidelity)
 
@@ -88,7 +102,7 @@ class EventLoop:
         """
         strategy, evaluator = self.strategy, self.evaluator
         perf = time.perf_counter
-        multi = strategy.multi_fidelity
+        multi = self.chooses_fidelity
         clock = 0.0
         running: list[tuple[float, int, Any, Observation]] = []  # (finish, launch, ...)
         idle = self.workers

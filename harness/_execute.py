@@ -28,16 +28,10 @@ from harness._loop import (
     run_strategy,
 )
 from harness._priors import load_prior
+from harness.capabilities import Setting, decide, new_models
 from harness.results import RunSpec
 from harness.seeding import strategy_seed
-from spaces import (
-    MultiObjective,
-    Objective,
-    PriorData,
-    TableOptions,
-    load_objective,
-    search_objective,
-)
+from spaces import TableOptions, load_objective, search_objective
 from strategies import build_strategy, get_strategy, registry
 
 NewModels = list[tuple[tuple[int, ...], Any]]
@@ -128,11 +122,16 @@ def execute_run(
         ).reporting(spec.report_metric)
         registry()  # discovering the strategies imports their modules (torch): harness work too
         get_strategy(spec.strategy).warm_up()  # heavy imports: harness work, outside the clock
-        notes: dict[str, Any] = {}  # joins what the trace itself notes (a Pareto front)
-        if get_strategy(spec.strategy).uses_prior:
-            # Reading the sources is harness work (loading tables), like loading the space.
-            priors = [load_prior(name, spec.metric) for name in spec.sources]
-            notes["prior"] = _prior_note(priors)
+        # Planning refused what cannot run (a single-objective strategy on several objectives
+        # without --scalarize among it); here the plan only says how this run goes.
+        plan = decide(
+            spec.strategy,
+            Setting(objective=objective, budget=spec.budget, sim_workers=spec.sim_workers),
+        )
+        # Reading the sources is harness work (loading tables), like loading the space.
+        priors = (
+            [load_prior(name, spec.metric) for name in spec.sources] if plan.reads_prior else None
+        )
         with time_limit(run_timeout):
             strategy = build_strategy(
                 spec.strategy,
@@ -141,14 +140,8 @@ def execute_run(
                 seed=strategy_seed(spec.seed, spec.strategy),
                 maximize=objective.maximize,
                 budget=spec.budget.evaluations,
-                objectives=(objective.objectives if isinstance(objective, MultiObjective) else ()),
-                fidelities=searchable_fidelities(objective),
-                continues=objective.info.fidelity_continues,
+                **plan.construction,
             )
-            if strategy.uses_prior:
-                learn_start = time.perf_counter()
-                strategy.learn_prior(priors)
-                notes["prior"]["learn_seconds"] = round(time.perf_counter() - learn_start, 6)
             trace = run_strategy(
                 strategy,
                 objective,
@@ -156,7 +149,9 @@ def execute_run(
                 budget=spec.budget,
                 fidelity=spec.fidelity,
                 workers=spec.sim_workers,
+                priors=priors,
             )
+            notes: dict[str, Any] = {}
             diagnostics = strategy.diagnostics()
             if diagnostics:
                 try:
@@ -175,27 +170,5 @@ def execute_run(
     except BaseException as exc:  # the constructor, the space or a late timer: this run only
         tb = traceback.format_exc()
         failed = failed_trace(describe_error(exc), tb)
-        return failed, [], time.perf_counter() - start, _new_models(objective)
-    return trace, configs, time.perf_counter() - start, _new_models(objective)
-
-
-def searchable_fidelities(objective: Objective) -> tuple[int, ...]:
-    """The fidelities a multi-fidelity strategy may ask for: those up to the searched one."""
-    return tuple(f for f in objective.info.fidelities if f <= objective.info.fidelity)
-
-
-def _prior_note(priors: list[PriorData]) -> dict[str, Any]:
-    """What a transfer strategy read, for the store and the report's prior cost."""
-    return {
-        "sources": [p.space for p in priors],
-        "metrics": [p.metric for p in priors],
-        "n_configs": int(sum(p.n_configs for p in priors)),
-        "n_runs": int(sum(p.n_runs for p in priors)),
-        "cost_seconds": float(sum(p.cost_seconds for p in priors)),
-    }
-
-
-def _new_models(objective: object) -> NewModels:
-    """What ``objective`` trained and could not record itself (see `RunResult`)."""
-    take = getattr(objective, "take_new_models", None)
-    return list(take()) if take is not None else []
+        return failed, [], time.perf_counter() - start, new_models(objective)
+    return trace, configs, time.perf_counter() - start, new_models(objective)

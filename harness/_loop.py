@@ -12,16 +12,19 @@ import dataclasses
 import math
 import time
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from harness._evaluator import Budget, Evaluator
+from harness._budget import Budget
+from harness._evaluator import Evaluator
 from harness._events import EventLoop, worker_note
 from harness._pareto_trace import front_note, pareto_steps
-from spaces import MultiObjective, Objective
+from harness.capabilities import RunContext, Setting, decide, pareto_scored
+from spaces import Objective, PriorData
 from strategies import Observation, Strategy
 
 FloatArray = npt.NDArray[np.float64]
@@ -117,18 +120,23 @@ def run_strategy(
     budget: Budget,
     fidelity: int | None = None,
     workers: int = 1,
+    priors: Sequence[PriorData] | None = None,
 ) -> RunTrace:
     """Run ``strategy`` on ``objective`` until ``budget`` is spent.
 
-    A multi-fidelity strategy, or more than one simulated worker, runs through the event
-    loop of `harness._events` (evaluations told in order of simulated completion); a
-    single-fidelity strategy with one worker through the plain loop below, which the event
+    How it runs is decided by `harness.capabilities.decide`: the features that apply (a
+    supernet search charged first, prior knowledge handed over, Pareto scoring, the
+    strategy choosing fidelities, simulated workers) have their hooks called before the
+    first ask; a run whose strategy chooses fidelities, or with more than one simulated
+    worker, goes through the event loop of `harness._events` (evaluations told in order of
+    simulated completion); every other run through the plain loop below, which the event
     loop reproduces exactly.
 
     A strategy that raises anything (``SystemExit`` and ``KeyboardInterrupt`` included),
     proposes something that is not a config, or runs past its time limit ends its run as
-    ``failed`` with the error recorded; the evaluations before that are kept. Only a real
-    interrupt (`Interrupted`) passes through.
+    ``failed`` with the error recorded; the evaluations before that are kept. A combination
+    that `harness.capabilities.decide` refuses fails the run with its one-line reason. Only
+    a real interrupt (`Interrupted`) passes through.
 
     Args:
         strategy: A freshly constructed strategy for this run.
@@ -139,25 +147,48 @@ def run_strategy(
         fidelity: The fidelity of every evaluation (default: the objective's selected one);
             a multi-fidelity strategy's largest.
         workers: Simulated parallel workers (``--sim-workers``).
+        priors: For a transfer strategy, the sources' results to hand it before its first
+            ask (None: the caller has called ``learn_prior`` itself).
     """
     evaluator = Evaluator(objective, seed=seed, budget=budget, fidelity=fidelity)
     type(strategy).warm_up()  # heavy imports, before the overhead clock starts
-    search_note: dict[str, Any] | None = None
-    if strategy.weight_sharing:
-        try:
-            if workers > 1:
-                # The event loop's clock would not start after the search it was charged.
-                raise ValueError(
-                    f"strategy {strategy.display_name()!r} trains its supernet on one worker; "
-                    f"got {workers} simulated workers"
-                )
-            search_note = _search_supernet(strategy, objective, evaluator, seed=seed, budget=budget)
-        except Interrupted:
-            raise
-        except BaseException as exc:  # the search is strategy code: only its run fails
-            return failed_trace(describe_error(exc), traceback.format_exc())
-    if workers > 1 or strategy.multi_fidelity:
-        return _run_events(strategy, objective, evaluator, budget=budget, workers=workers)
+    try:
+        plan = decide(
+            type(strategy), Setting(objective=objective, budget=budget, sim_workers=workers)
+        )
+        context = RunContext(
+            strategy=strategy,
+            objective=objective,
+            evaluator=evaluator,
+            seed=seed,
+            budget=budget,
+            priors=priors,
+        )
+        feature_notes = plan.before_first_ask(context)
+    except Interrupted:
+        raise
+    except BaseException as exc:  # a refusal, or strategy code in a hook: only its run fails
+        return failed_trace(describe_error(exc), traceback.format_exc())
+    if plan.event_loop:
+        trace = _run_events(
+            strategy,
+            objective,
+            evaluator,
+            budget=budget,
+            workers=workers,
+            chooses_fidelity=plan.chooses_fidelity,
+        )
+    else:
+        trace = _run_plain(strategy, objective, evaluator, budget=budget)
+    if feature_notes:
+        trace = dataclasses.replace(trace, notes={**trace.notes, **feature_notes})
+    return trace
+
+
+def _run_plain(
+    strategy: Strategy, objective: Objective, evaluator: Evaluator, *, budget: Budget
+) -> RunTrace:
+    """`run_strategy`'s plain loop: ask, evaluate, tell, one evaluation at a time."""
     perf = time.perf_counter
     overhead = 0.0
     status: Literal["finished", "failed"] = "finished"
@@ -184,50 +215,16 @@ def run_strategy(
         status, error = "failed", _nothing_fits(evaluator, budget)
     record = evaluator.record()
     # A supernet search is charged first: the time axis starts where it ended.
-    searched = None if search_note is None else search_note["seconds"] + np.cumsum(record[3])
-    trace = build_trace(
+    searched = evaluator.search_seconds
+    return build_trace(
         objective,
         *record,
         overhead_seconds=overhead,
         status=status,
         error=error,
         tb=tb,
-        finish_seconds=searched,
+        finish_seconds=searched + np.cumsum(record[3]) if searched else None,
     )
-    if search_note is not None:
-        trace = dataclasses.replace(trace, notes={**trace.notes, "supernet": search_note})
-    return trace
-
-
-def _search_supernet(
-    strategy: Strategy, objective: Objective, evaluator: Evaluator, *, seed: int, budget: Budget
-) -> dict[str, Any]:
-    """Run or replay a weight-sharing strategy's search and charge its recorded seconds.
-
-    Returns:
-        The run's note on the search: charged and diagnostic seconds, device.
-
-    Raises:
-        ValueError: The space has no supernet, or the search costs more than the budget.
-    """
-    search = getattr(objective, "supernet", None)
-    if search is None:
-        raise ValueError(
-            f"strategy {strategy.display_name()!r} trains a supernet, which space "
-            f"{objective.name!r} does not offer (use cell/digits or cell/fashion-mnist)"
-        )
-    record = search(strategy.supernet_key(), strategy.search_supernet, seed=seed)
-    if not evaluator.charge_search(record.seconds):
-        raise ValueError(
-            f"the supernet search of {strategy.display_name()} costs {record.seconds:.1f} s "
-            f"(recorded), more than the budget of {budget.label()}"
-        )
-    strategy.learn_supernet(record.result)
-    return {
-        "seconds": record.seconds,
-        "diagnostic_seconds": record.diagnostic_seconds,
-        "device": record.device_name,
-    }
 
 
 def _run_events(
@@ -237,10 +234,14 @@ def _run_events(
     *,
     budget: Budget,
     workers: int,
+    chooses_fidelity: bool = False,
 ) -> RunTrace:
     """`run_strategy` through the event loop: simulated workers, fidelities per evaluation."""
     fidelity = objective.info.fidelity
-    loop = EventLoop(strategy, evaluator, workers=workers, fidelity=fidelity)
+    chooses = chooses_fidelity
+    loop = EventLoop(
+        strategy, evaluator, workers=workers, fidelity=fidelity, chooses_fidelity=chooses
+    )
     status: Literal["finished", "failed"] = "finished"
     error = tb = None
     try:
@@ -267,10 +268,15 @@ def _run_events(
         status=status,
         error=error,
         tb=tb,
-        fidelity=log.fidelity if strategy.multi_fidelity else None,
+        fidelity=log.fidelity if chooses else None,
         finish_seconds=log.finish_seconds,
     )
     notes = {**trace.notes, "workers": worker_note(log, cost)}
+    if chooses and budget.kind == "evaluations":
+        # Evaluations at lower fidelities cost their share of one: the report's evaluation
+        # axis is what was charged, in completion order.
+        charges = np.asarray(evaluator.charges, dtype=np.float64)[order]
+        notes["budget"] = {"unit": "evaluations", "charges": [float(c) for c in charges]}
     return dataclasses.replace(trace, notes=notes)
 
 
@@ -383,12 +389,12 @@ def build_trace(
         test = info.reported
         observed_test = metrics.get(test, np.full(len(value), np.nan)) if test else value
         inc_test = _scored(objective, test, observed_test, pos, inc_index)
-    elif isinstance(objective, MultiObjective):
+    elif (pareto := pareto_scored(objective)) is not None:
         # Several objectives: the incumbent value is the hypervolume of the observed front,
         # scored on oracle values (`harness._pareto_trace`); there is no second track.
-        inc_value, inc_index, front = pareto_steps(objective, config_index, slot)
+        inc_value, inc_index, front = pareto_steps(pareto, config_index, slot)
         inc_test = np.full(len(value), np.nan)
-        notes["pareto"] = front_note(objective, config_index, front)
+        notes["pareto"] = front_note(pareto, config_index, front)
     else:
         pos = incumbents(value, maximize=objective.maximize)
         inc_index = np.where(pos >= 0, config_index[np.maximum(pos, 0)] if len(pos) else pos, -1)

@@ -26,6 +26,7 @@ import pytest
 
 from harness._evaluator import Budget
 from harness._loop import RunTrace, run_strategy
+from harness.capabilities import tags_of
 from spaces import (
     Dimension,
     Evaluation,
@@ -37,7 +38,7 @@ from spaces import (
     Space,
     nb201_cell_space,
 )
-from strategies import Observation, Strategy, build_strategy, get_strategy
+from strategies import WEIGHT_SHARING, Observation, Strategy, build_strategy
 
 
 def _toy_info(name: str, space: Space, direction: str, checksum: str) -> ObjectiveInfo:
@@ -289,7 +290,7 @@ class StrategyContract:
     @property
     def weight_sharing(self) -> bool:
         """Whether the strategy searches a supernet: it runs on `toy_cell_benchmark`."""
-        return bool(get_strategy(self.strategy_name).weight_sharing)
+        return WEIGHT_SHARING in tags_of(self.strategy_name)
 
     def bench(self, *, direction: str = "maximize") -> RecordedTable:
         """The table the contract runs on: `toy_benchmark`, or cells for weight sharing."""

@@ -18,6 +18,9 @@ Public surface:
   `objectives_of`, `search_objective`, `REFERENCE_LOSS`) and moocore's fronts and
   hypervolumes on losses (`nondominated`, `hypervolume`, `hypervolume_contributions`,
   `pareto_ranks`);
+- what an objective offers beyond evaluations, as protocols: `RecordedCosts`,
+  `SupernetSearch`, `TrainsOnMiss`, `SeveralObjectives` (with `recorded_costs` and
+  `searched_objectives`);
 - prior knowledge for transfer strategies: `PriorData` (another data set's results on the
   same space);
 - tables converted from licensed upstream files and shipped in the package: `SHIPPED_DIR`,
@@ -31,6 +34,14 @@ from __future__ import annotations
 # `spaces.sources.<module>` would otherwise replace `spaces.sources` with the subpackage.
 from spaces import sources as _sources_package  # noqa: F401
 from spaces._curves import CurveTable
+from spaces._features import (
+    RecordedCosts,
+    SeveralObjectives,
+    SupernetSearch,
+    TrainsOnMiss,
+    recorded_costs,
+    searched_objectives,
+)
 from spaces._fidelity import FidelityTable
 from spaces._multi import (
     REFERENCE_LOSS,
@@ -107,13 +118,17 @@ __all__ = [
     "PriorData",
     "Provenance",
     "Reader",
+    "RecordedCosts",
     "RecordedTable",
+    "SeveralObjectives",
     "ShippedTableError",
     "Space",
     "SpaceInfo",
     "SpaceSource",
+    "SupernetSearch",
     "TableError",
     "TableOptions",
+    "TrainsOnMiss",
     "UnknownSpaceError",
     "available_spaces",
     "cell_string",
@@ -130,7 +145,9 @@ __all__ = [
     "pareto_ranks",
     "parse_cell_string",
     "read_shipped",
+    "recorded_costs",
     "search_objective",
+    "searched_objectives",
     "sources",
     "space_info",
     "write_shipped",

@@ -1,14 +1,24 @@
 """Architecture-suggestion strategies, discovered automatically.
 
-Public surface: `Strategy` and `Observation` (the interface); `StrategyOptions` and `option`
-(how a strategy declares its options, see `Strategy`); and the registry functions
+Public surface: `Strategy` and `Observation` (the interface); the capability tags a strategy
+declares (`MULTI_FIDELITY`, `MULTI_OBJECTIVE`, `PRIOR`, `WEIGHT_SHARING`, `CAPABILITY_TAGS`);
+`StrategyOptions` and `option` (how a strategy declares its options, see `Strategy`); and
+the registry functions
 `available_strategies`, `get_strategy`, `build_strategy`, `parse_strategy_spec`,
 `resolved_options`, `option_defaults` and `strategy_option_specs`.
 """
 
 from __future__ import annotations
 
-from strategies._base import Observation, Strategy
+from strategies._base import (
+    CAPABILITY_TAGS,
+    MULTI_FIDELITY,
+    MULTI_OBJECTIVE,
+    PRIOR,
+    WEIGHT_SHARING,
+    Observation,
+    Strategy,
+)
 from strategies._options import OptionSpec, StrategyOptionError, StrategyOptions, option
 from strategies._registry import (
     ENTRY_POINT_GROUP,
@@ -24,7 +34,12 @@ from strategies._registry import (
 )
 
 __all__ = [
+    "CAPABILITY_TAGS",
     "ENTRY_POINT_GROUP",
+    "MULTI_FIDELITY",
+    "MULTI_OBJECTIVE",
+    "PRIOR",
+    "WEIGHT_SHARING",
     "Observation",
     "OptionSpec",
     "Strategy",

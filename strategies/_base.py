@@ -69,6 +69,23 @@ from strategies._options import (
     make_options,
 )
 
+MULTI_FIDELITY = "multi-fidelity"
+"""The strategy chooses each evaluation's fidelity (`Strategy.ask_at`)."""
+MULTI_OBJECTIVE = "multi-objective"
+"""The strategy searches several objectives at once (`Observation.values`)."""
+PRIOR = "prior"
+"""A transfer strategy: it reads other data sets' results (`Strategy.learn_prior`)."""
+WEIGHT_SHARING = "weight-sharing"
+"""The strategy trains a supernet before its first ask (`Strategy.search_supernet`)."""
+CAPABILITY_TAGS = frozenset({MULTI_FIDELITY, MULTI_OBJECTIVE, PRIOR, WEIGHT_SHARING})
+"""Every capability tag a strategy may declare in `Strategy.tags`."""
+_FLAG_TAGS = {
+    "multi_fidelity": MULTI_FIDELITY,
+    "multi_objective": MULTI_OBJECTIVE,
+    "uses_prior": PRIOR,
+    "weight_sharing": WEIGHT_SHARING,
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Observation:
@@ -126,14 +143,20 @@ class Strategy(ABC):
     """Registry name: short, kebab-case, the same in CLI, stored results and reports."""
     description: ClassVar[str]
     """One line for ``python -m harness list``."""
+    tags: ClassVar[frozenset[str]] = frozenset()
+    """What the strategy can do and needs, as capability tags (`CAPABILITY_TAGS`): for
+    example ``frozenset({MULTI_FIDELITY})``. The harness decides from these alone, in one
+    place, whether and how the strategy runs on a space and budget."""
+    # Read-only views of `tags`, kept for strategies and plugins written before tags existed
+    # (a subclass that sets one of them to True gets the matching tag).
     uses_prior: ClassVar[bool] = False
-    """True for a transfer strategy: `learn_prior` is called before the first ``ask``."""
+    """True for a transfer strategy (tag `PRIOR`)."""
     multi_objective: ClassVar[bool] = False
-    """True for a strategy that searches several objectives (see the module doc)."""
+    """True for a strategy that searches several objectives (tag `MULTI_OBJECTIVE`)."""
     multi_fidelity: ClassVar[bool] = False
-    """True for a strategy that chooses each evaluation's fidelity (`ask_at`)."""
+    """True for a strategy that chooses each evaluation's fidelity (tag `MULTI_FIDELITY`)."""
     weight_sharing: ClassVar[bool] = False
-    """True for a weight-sharing strategy: it searches a supernet first (see the module doc)."""
+    """True for a weight-sharing strategy (tag `WEIGHT_SHARING`)."""
     Options: ClassVar[type[StrategyOptions]] = StrategyOptions
     """The strategy's options: a frozen `StrategyOptions` dataclass; by default none."""
     opts: StrategyOptions
@@ -141,7 +164,21 @@ class Strategy(ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "Options" in vars(cls):
+        own = vars(cls)
+        tags = set(cls.tags)
+        for flag, tag in _FLAG_TAGS.items():
+            if own.get(flag) is True:
+                tags.add(tag)  # a strategy written with the boolean flags
+        unknown = sorted(tags - CAPABILITY_TAGS)
+        if unknown:
+            raise TypeError(
+                f"strategy class {cls.__qualname__} declares unknown capability tag "
+                f"{unknown[0]!r}; the tags are {', '.join(sorted(CAPABILITY_TAGS))}"
+            )
+        cls.tags = frozenset(tags)
+        for flag, tag in _FLAG_TAGS.items():
+            setattr(cls, flag, tag in cls.tags)
+        if "Options" in own:
             # A malformed declaration fails when its module is imported, not at the first run.
             check_declaration(cls.Options, cls.__qualname__)
 

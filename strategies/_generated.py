@@ -24,7 +24,7 @@ import numpy.typing as npt
 from spaces import Config, PriorData, Space
 from strategies._arch_graph import ArchitectureGraph, QualityCounter, architecture_graph
 from strategies._asnn_model import configure_torch
-from strategies._base import Observation, Strategy
+from strategies._base import PRIOR, Observation, Strategy
 from strategies._design import initial_design_size, n_init_option
 from strategies._options import StrategyOptions, option
 from strategies._transfer import check_priors, source_ranks
@@ -247,7 +247,7 @@ class GeneratorStrategy(Strategy):
     after every ``n_init`` more.
     """
 
-    uses_prior = True
+    tags = frozenset({PRIOR})
     opts: GeneratorOptions
 
     def __init__(self, space: Space, **kwargs: Any) -> None:

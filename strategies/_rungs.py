@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spaces import Config, Space
-from strategies._base import Observation, Strategy
+from strategies._base import MULTI_FIDELITY, Observation, Strategy
 from strategies._options import StrategyOptions, option
 
 
@@ -120,7 +120,7 @@ class RungStrategy(Strategy):
         rungs: The rung fidelities (`rung_fidelities` of the offered fidelities and eta).
     """
 
-    multi_fidelity = True
+    tags = frozenset({MULTI_FIDELITY})
 
     @dataclass(frozen=True, slots=True, kw_only=True)
     class Options(StrategyOptions):

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from spaces import NB201_OPS, Config, is_nb201_cell
-from strategies._base import Observation, Strategy
+from strategies._base import WEIGHT_SHARING, Observation, Strategy
 from strategies._options import StrategyOptions, option
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ class SupernetOptions(StrategyOptions):
 class WeightSharing(Strategy):
     """Base of the weight-sharing strategies; subclasses implement `search`."""
 
-    weight_sharing: ClassVar[bool] = True
+    tags = frozenset({WEIGHT_SHARING})
     supernet_version: ClassVar[int] = 1
     """Bump when a search changes what it returns for the same options and seed."""
 

@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from spaces import Space, hypervolume_contributions, nondominated
-from strategies._base import Observation
+from strategies._base import MULTI_OBJECTIVE, Observation
 from strategies._options import option
 from strategies.asnn import Asnn
 
@@ -47,7 +47,7 @@ class AsnnMo(Asnn):
     """
 
     name = "asnn-mo"
-    multi_objective = True
+    tags = frozenset({MULTI_OBJECTIVE})
     description = "ASNN inverse model conditioned on every objective (Hong 2025), multi-objective."
 
     @dataclass(frozen=True, slots=True, kw_only=True)

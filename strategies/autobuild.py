@@ -59,7 +59,7 @@ import numpy as np
 import numpy.typing as npt
 
 from spaces import Config, PriorData, Space
-from strategies._base import Observation, Strategy
+from strategies._base import PRIOR, Observation, Strategy
 from strategies._design import initial_design_size, n_init_option
 from strategies._generated import random_unseen
 from strategies._options import StrategyOptions, option
@@ -96,7 +96,7 @@ class AutoBuild(Strategy):
         "Transfer: learns component and block importances, searches the pruned space"
         " (after Mills et al. 2024)."
     )
-    uses_prior = True
+    tags = frozenset({PRIOR})
 
     @dataclass(frozen=True, slots=True, kw_only=True)
     class Options(StrategyOptions):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from strategies._base import MULTI_OBJECTIVE
 from strategies._options import option
 from strategies.tpe import TPE
 
@@ -29,7 +30,7 @@ class MOTPE(TPE):
     """Optuna's TPE sampler on a multi-objective study: `TPE`'s sampler, several directions."""
 
     name = "motpe"
-    multi_objective = True
+    tags = frozenset({MULTI_OBJECTIVE})
     description = "Multi-objective TPE via Optuna's TPESampler (Ozaki et al. 2020)."
 
     @dataclass(frozen=True, slots=True, kw_only=True)

@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from strategies._base import MULTI_OBJECTIVE
 from strategies._options import StrategyOptions, option
 from strategies._optuna_study import OptunaStrategy
 
@@ -40,7 +41,7 @@ class NSGA2(OptunaStrategy):
     """Optuna's NSGA-II sampler driven by the harness's ask/tell loop."""
 
     name = "nsga2"
-    multi_objective = True
+    tags = frozenset({MULTI_OBJECTIVE})
     description = "NSGA-II via Optuna's NSGAIISampler (Deb et al. 2002)."
 
     @dataclass(frozen=True, slots=True, kw_only=True)

@@ -69,6 +69,7 @@ import numpy as np
 import numpy.typing as npt
 
 from spaces import PriorData, Space
+from strategies._base import PRIOR
 from strategies._contributions import component_means, explained_sample, shapley_samples
 from strategies._diffusion import MaskedDiffusion
 from strategies._generated import GeneratorOptions, GeneratorStrategy, expert_designs
@@ -100,7 +101,7 @@ class PgNag(GeneratorStrategy):
         "Transfer generator: a masked diffusion model of the sources' best designs, guided by"
         " Shapley component contributions (after PG-NAG, ICML 2025)."
     )
-    uses_prior = True
+    tags = frozenset({PRIOR})
 
     @dataclass(frozen=True, slots=True, kw_only=True)
     class Options(GeneratorOptions):

@@ -7,14 +7,14 @@ repeats happen at the rate chance gives them; that is the honest baseline under 
 from __future__ import annotations
 
 from spaces import Config
-from strategies._base import Observation, Strategy
+from strategies._base import MULTI_OBJECTIVE, Observation, Strategy
 
 
 class RandomSearch(Strategy):
     """Suggest configs uniformly at random."""
 
     name = "random"
-    multi_objective = True  # it reads no value, so any number of objectives will do
+    tags = frozenset({MULTI_OBJECTIVE})  # it reads no value, so any number of objectives will do
     description = "Uniform random search (Bergstra & Bengio 2012)."
 
     def ask(self) -> Config:

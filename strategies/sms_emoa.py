@@ -48,7 +48,7 @@ import numpy as np
 import numpy.typing as npt
 
 from spaces import Config, Space, hypervolume_contributions, pareto_ranks
-from strategies._base import Observation, Strategy
+from strategies._base import MULTI_OBJECTIVE, Observation, Strategy
 from strategies._generated import random_unseen
 from strategies._options import StrategyOptions, option
 
@@ -89,7 +89,7 @@ class SMSEMOA(Strategy):
     """Steady-state SMS-EMOA: tournament, mutation, least hypervolume contribution leaves."""
 
     name = "sms-emoa"
-    multi_objective = True
+    tags = frozenset({MULTI_OBJECTIVE})
     description = "Steady-state SMS-EMOA: hypervolume-contribution selection (Beume et al. 2007)."
 
     @dataclass(frozen=True, slots=True, kw_only=True)

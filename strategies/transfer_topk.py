@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from spaces import Config, PriorData, Space
-from strategies._base import Observation, Strategy
+from strategies._base import PRIOR, Observation, Strategy
 from strategies._design import initial_design_size, n_init_option
 from strategies._options import StrategyOptions, option
 from strategies._transfer import check_priors, consensus_order
@@ -30,7 +30,7 @@ class TransferTopK(Strategy):
 
     name = "transfer-topk"
     description = "Transfer: evaluates the sources' consensus top-k, then local search."
-    uses_prior = True
+    tags = frozenset({PRIOR})
 
     @dataclass(frozen=True, slots=True, kw_only=True)
     class Options(StrategyOptions):

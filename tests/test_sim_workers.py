@@ -143,7 +143,9 @@ def test_continuation_costs_only_the_extra_epochs(continues: bool) -> None:
     strategy = Scripted(
         table.space, order=[(0, 1), (0, 3), (0, 2), (1, 2)], fidelities=(1, 2, 3), continues=True
     )
-    trace = run_strategy(strategy, table, seed=0, budget=Budget(kind="evaluations", amount=4))
+    # 1 + 2 (or 3: a new run) + 2 + 2 epochs: exactly the four scripted evaluations.
+    epochs = Budget(kind="epochs", amount=7 if continues else 8)
+    trace = run_strategy(strategy, table, seed=0, budget=epochs)
     assert [o.fidelity for _, o in strategy.told] == [1, 3, 2, 2]
     assert [o.value for _, o in strategy.told] == [10.0, 30.0, 20.0, 6.0]
     promoted = 2.0 if continues else 3.0  # 3 s for three epochs, minus the 1 s already run
@@ -167,7 +169,7 @@ def test_nb201_schedules_are_independent() -> None:
     nb201 = load_objective("nb201/cifar10")
     assert not nb201.info.fidelity_continues
     strategy = Scripted(nb201.space, order=[(7, 12), (7, 200)], fidelities=(12, 200))
-    trace = run_strategy(strategy, nb201, seed=3, budget=Budget(kind="evaluations", amount=2))
+    trace = run_strategy(strategy, nb201, seed=3, budget=Budget(kind="epochs", amount=212))
     evaluator = Evaluator(nb201, seed=3, budget=Budget(kind="evaluations", amount=2))
     slot12 = evaluator.evaluate_at(nb201.space.config(7), 12)
     slot200 = evaluator.evaluate_at(nb201.space.config(7), 200)
