@@ -25,9 +25,11 @@ Everything is read through the store's public API (`harness.results.open_results
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any, Literal
 
@@ -267,6 +269,9 @@ class _Run:
     value: FloatArray
     test: FloatArray
     cum: FloatArray
+    units: FloatArray | None = None
+    """Where evaluations cost unequal shares of an evaluations budget (a multi-fidelity
+    strategy), the budget charged so far after each evaluation; None: one per evaluation."""
 
 
 def _backfill_leading_nan(series: FloatArray) -> FloatArray:
@@ -301,6 +306,26 @@ def _per_run(evaluations: pd.DataFrame) -> dict[str, _Run]:
     fill = _backfill_leading_nan
     for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
         per_run[str(keys[s])] = _Run(fill(regret[s:e]), fill(value[s:e]), fill(test[s:e]), cum[s:e])
+    return per_run
+
+
+def _charged_units(
+    per_run: dict[str, _Run], run_notes: dict[str, dict[str, Any]]
+) -> dict[str, _Run]:
+    """Each run's evaluation axis where its evaluations cost unequal shares of the budget.
+
+    Under an evaluations budget an evaluation at a lower fidelity costs its share of one
+    (the run notes them, ``budget.charges``): such a run's curve is placed at the budget it
+    had spent, so that every strategy is read at the same spend.
+    """
+    for key, note in run_notes.items():
+        charges = (note.get("budget") or {}).get("charges")
+        run = per_run.get(key)
+        if charges and run is not None and len(charges) == len(run.cum):
+            # Rounded: shares such as 12/200 add up to whole evaluations without drift.
+            spent = np.cumsum(np.asarray(charges, dtype=np.float64))
+            units = np.asarray(np.round(spent, 9), dtype=np.float64)
+            per_run[key] = dataclasses.replace(run, units=units)
     return per_run
 
 
@@ -354,7 +379,7 @@ def load(directory: str | Path) -> Loaded:
         ]
     )
     runs = runs.assign(label=strategy_labels(runs), cell=cell_names(runs))
-    per_run = _per_run(evaluations)
+    per_run = _charged_units(_per_run(evaluations), run_notes)
     space_rows = {
         (str(r["name"]), str(r["checksum"]), str(r["metric"]), int(r["fidelity"])): _space_info(r)
         for _, r in spaces.iterrows()
@@ -422,6 +447,7 @@ def _on_grids(
     series: list[list[tuple[FloatArray, FloatArray]]],
     n_steps: int,
     time_grid: FloatArray,
+    units: list[list[FloatArray | None]] | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Final values and curves on the evaluation and time grids, shape (k, n[, points]).
 
@@ -429,6 +455,9 @@ def _on_grids(
         series: ``series[i][j]`` is (per-evaluation values, cumulative cost) of label i, seed j.
         n_steps: Points of the evaluation grid; a shorter run keeps its last value.
         time_grid: The simulated-seconds grid.
+        units: ``units[i][j]``, where not None, is the budget spent after each evaluation of
+            that run (evaluations costing unequal shares): its value at grid point g is that
+            after the last evaluation within g (NaN before the first).
     """
     k = len(series)
     n = len(series[0]) if k else 0
@@ -437,27 +466,46 @@ def _on_grids(
     time_curves = np.full((k, n, time_grid.size), np.nan)
     for i, row in enumerate(series):
         for j, (values, cum) in enumerate(row):
-            m = min(len(values), n_steps)
-            eval_curves[i, j, :m] = values[:m]
-            eval_curves[i, j, m:] = values[m - 1]
+            spent = units[i][j] if units is not None else None
+            eval_curves[i, j] = _on_steps(values, n_steps, spent)
             final[i, j] = values[-1]
             idx = np.searchsorted(cum, time_grid, side="right") - 1
             time_curves[i, j] = np.where(idx >= 0, values[np.maximum(idx, 0)], np.nan)
     return final, eval_curves, time_curves
 
 
-def _per_evaluation(series: list[list[FloatArray]], n_steps: int) -> FloatArray:
+def _on_steps(values: FloatArray, n_steps: int, spent: FloatArray | None) -> FloatArray:
+    """A run's per-evaluation ``values`` on the evaluation grid ``1..n_steps``.
+
+    One evaluation per grid point, a shorter run keeping its last value; or, where ``spent``
+    gives the budget charged after each evaluation, the value after the last evaluation
+    whose spend is within the grid point.
+    """
+    out = np.full(n_steps, np.nan)
+    if spent is None:
+        m = min(len(values), n_steps)
+        out[:m] = values[:m]
+        out[m:] = values[m - 1]
+        return out
+    idx = np.searchsorted(spent, np.arange(1, n_steps + 1, dtype=np.float64), side="right") - 1
+    return np.where(idx >= 0, values[np.maximum(idx, 0)], np.nan)
+
+
+def _per_evaluation(
+    series: list[list[FloatArray]],
+    n_steps: int,
+    units: list[list[FloatArray | None]] | None = None,
+) -> FloatArray:
     """Each run's series on the evaluation grid, shape ``(k, n, n_steps)``.
 
-    A run shorter than the grid keeps its last value (a cost total: it spends nothing more).
+    A run shorter than the grid keeps its last value (a cost total: it spends nothing more);
+    ``units`` as for `_on_grids`.
     """
     k = len(series)
     out = np.full((k, len(series[0]) if k else 0, n_steps), np.nan)
     for i, row in enumerate(series):
         for j, values in enumerate(row):
-            m = min(len(values), n_steps)
-            out[i, j, :m] = values[:m]
-            out[i, j, m:] = values[m - 1]
+            out[i, j] = _on_steps(values, n_steps, units[i][j] if units is not None else None)
     return out
 
 
@@ -539,18 +587,26 @@ def _cell(
     t1 = amount if kind == "seconds" else max((float(r.cum[-1]) for r in flat), default=1.0)
     t1 = max(t1, t0)
     time_grid = np.linspace(t0, t1, N_TIME_POINTS) if n else np.zeros(0)
+    # Runs whose evaluations cost unequal shares are read at what they had spent.
+    units = [[r.units for r in row] for row in runs]
+    if kind == "evaluations" and any(u is not None for u in chain.from_iterable(units)):
+        notes.append(
+            "The budget is counted in evaluations at the searched fidelity: an evaluation at "
+            "a lower fidelity costs its share (fidelity / searched fidelity; a continued "
+            "training only its extra epochs), and curves are drawn against the budget spent."
+        )
     final, eval_curves, time_curves = _on_grids(
-        [[(loss(r), r.cum) for r in row] for row in runs], n_steps, time_grid
+        [[(loss(r), r.cum) for r in row] for row in runs], n_steps, time_grid, units
     )
     # Hitting times read the seconds at the evaluation that reached a target, not the time
     # grid: the grid can step over a dip of the incumbent's regret.
-    eval_seconds = _per_evaluation([[r.cum for r in row] for row in runs], n_steps)
+    eval_seconds = _per_evaluation([[r.cum for r in row] for row in runs], n_steps, units)
     test = None
     test_metric = info.get("test_metric")
     if test_metric:
         metric_info = info.get("metrics", {}).get(test_metric, {})
         t_final, t_eval, t_time = _on_grids(
-            [[(r.test, r.cum) for r in row] for row in runs], n_steps, time_grid
+            [[(r.test, r.cum) for r in row] for row in runs], n_steps, time_grid, units
         )
         test = TestTrack(
             metric=str(test_metric),
@@ -563,7 +619,7 @@ def _cell(
     search = None
     if measure.is_report:
         s_final, s_eval, s_time = _on_grids(
-            [[(search_loss(r), r.cum) for r in row] for row in runs], n_steps, time_grid
+            [[(search_loss(r), r.cum) for r in row] for row in runs], n_steps, time_grid, units
         )
         search = SearchTrack(
             measure=search_measure, final=s_final, eval_curves=s_eval, time_curves=s_time
