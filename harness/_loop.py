@@ -272,11 +272,12 @@ def _run_events(
         finish_seconds=log.finish_seconds,
     )
     notes = {**trace.notes, "workers": worker_note(log, cost)}
-    if chooses and budget.kind == "evaluations":
-        # Evaluations at lower fidelities cost their share of one: the report's evaluation
-        # axis is what was charged, in completion order.
+    if chooses:
+        # What each evaluation was charged, in completion order and the budget's unit: under
+        # an evaluations budget a lower fidelity costs its share of one, and the report's
+        # evaluation axis is what was charged.
         charges = np.asarray(evaluator.charges, dtype=np.float64)[order]
-        notes["budget"] = {"unit": "evaluations", "charges": [float(c) for c in charges]}
+        notes["budget"] = {"unit": budget.kind, "charges": [float(c) for c in charges]}
     return dataclasses.replace(trace, notes=notes)
 
 

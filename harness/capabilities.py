@@ -67,7 +67,36 @@ class ChargesSearch(Protocol):
 
 
 class Refused(ValueError):
-    """A combination that cannot run fairly: the message is one line saying why."""
+    """A combination that cannot run fairly: the message is one line saying why.
+
+    Args:
+        message: The one line: what is refused, why, and what to use instead.
+        rule: The rule that refused it, as `RULES` names it (the compatibility matrix
+            shows rules, not messages).
+    """
+
+    def __init__(self, message: str, *, rule: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
+RULES: dict[str, str] = {
+    "one-objective": "a single-objective strategy on several objectives needs --scalarize",
+    "mf-one-objective": "a multi-fidelity strategy searches one objective",
+    "mf-needs-fidelities": "a multi-fidelity strategy needs a space with two or more "
+    "fidelities up to the searched one",
+    "ws-one-objective": "a weight-sharing strategy searches one objective",
+    "ws-needs-supernet": "a weight-sharing strategy needs a space that offers a supernet "
+    "(a trainable cell space)",
+    "ws-needs-seconds": "a weight-sharing strategy is charged its supernet search in "
+    "seconds: the budget must be in seconds",
+    "ws-one-worker": "a weight-sharing strategy trains its supernet on one worker",
+    "epochs-need-fidelity": "an epochs budget needs a space that states its fidelity in epochs",
+    "budget-buys-none": "the budget cannot buy a single evaluation",
+    "zero-costs": "a seconds budget needs positive recorded training costs",
+    "too-many-evaluations": "the budget could buy more evaluations than a run may hold",
+}
+"""Every refusal rule, by the short name `Refused.rule` carries, with what it says."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -154,7 +183,8 @@ class ParetoScoring(Feature):
         raise Refused(
             f"strategy {strategy!r} optimises one objective and cannot search "
             f"{', '.join(m.name for m in several)} at once; use one of {able}, or add "
-            "--scalarize to give it their equal-weight sum of normalised objectives"
+            "--scalarize to give it their equal-weight sum of normalised objectives",
+            rule="one-objective",
         )
 
     def construction(self, tags: frozenset[str], setting: Setting) -> dict[str, Any]:
@@ -179,7 +209,8 @@ class MultiFidelity(Feature):
         if searched_objectives(objective):
             raise Refused(
                 f"strategy {strategy!r} is multi-fidelity and searches one objective; leave "
-                "out --objectives"
+                "out --objectives",
+                rule="mf-one-objective",
             )
         fidelities = searchable_fidelities(objective)
         offered = objective.info.fidelities
@@ -189,14 +220,16 @@ class MultiFidelity(Feature):
             raise Refused(
                 f"strategy {strategy!r} is multi-fidelity but --fidelity "
                 f"{objective.info.fidelity} leaves it one fidelity of space {objective.name!r}; "
-                f"leave out --fidelity (it offers {listed(offered)})"
+                f"leave out --fidelity (it offers {listed(offered)})",
+                rule="mf-needs-fidelities",
             )
         if len(fidelities) < 2:
             raise Refused(
                 f"strategy {strategy!r} is multi-fidelity but space {objective.name!r} offers "
                 f"{listed(offered) or 'a single schedule'} (searched at "
                 f"{objective.info.fidelity}); use a space with several fidelities, e.g. "
-                "nb201/cifar10 (12 and 200 epochs)"
+                "nb201/cifar10 (12 and 200 epochs)",
+                rule="mf-needs-fidelities",
             )
 
     def construction(self, tags: frozenset[str], setting: Setting) -> dict[str, Any]:
@@ -226,22 +259,27 @@ class SupernetSearchFirst(Feature):
         objective = setting.objective
         if searched_objectives(objective):
             raise Refused(
-                f"strategy {strategy!r} trains a supernet for one objective; leave out --objectives"
+                f"strategy {strategy!r} trains a supernet for one objective; leave out "
+                "--objectives",
+                rule="ws-one-objective",
             )
         if not isinstance(objective, SupernetSearch):
             raise Refused(
                 f"strategy {strategy!r} trains a supernet, which space {objective.name!r} does "
-                "not offer; use a trainable cell space: cell/digits or cell/fashion-mnist"
+                "not offer; use a trainable cell space: cell/digits or cell/fashion-mnist",
+                rule="ws-needs-supernet",
             )
         if setting.budget.kind != "seconds":
             raise Refused(
                 f"strategy {strategy!r} is charged for its supernet training in seconds; give "
-                f"the budget as --budget-seconds, not {setting.budget.label()}"
+                f"the budget as --budget-seconds, not {setting.budget.label()}",
+                rule="ws-needs-seconds",
             )
         if setting.sim_workers > 1:
             raise Refused(
                 f"strategy {strategy!r} trains its supernet on one worker; leave out "
-                f"--sim-workers (got {setting.sim_workers})"
+                f"--sim-workers (got {setting.sim_workers})",
+                rule="ws-one-worker",
             )
 
     def before_first_ask(self, context: RunContext) -> Any:
@@ -456,13 +494,15 @@ def check_budget(objective: Objective, budget: Budget) -> None:
         if objective.info.fidelity == DEFAULT_FIDELITY:
             raise Refused(
                 f"space {name!r} states no fidelity in epochs; use --budget (evaluations) or "
-                "--budget-seconds"
+                "--budget-seconds",
+                rule="epochs-need-fidelity",
             )
         if objective.info.fidelity > budget.amount:
             raise Refused(
                 f"a budget of {budget.label()} cannot buy one evaluation on {name!r}: each "
                 f"evaluation trains {objective.info.fidelity} epochs (use --fidelity or a "
-                "larger budget)"
+                "larger budget)",
+                rule="budget-buys-none",
             )
     costs = recorded_costs(objective)
     if budget.kind != "seconds" or costs is None:
@@ -473,24 +513,28 @@ def check_budget(objective: Objective, budget: Budget) -> None:
     if not (costs > 0).all():
         raise Refused(
             f"space {name!r} records zero training costs; use --budget (evaluations) instead "
-            "of --budget-seconds"
+            "of --budget-seconds",
+            rule="zero-costs",
         )
     cheapest = float(np.min(costs))
     if cheapest > budget.amount:
         raise Refused(
             f"a budget of {budget.label()} cannot buy one evaluation on {name!r}: its cheapest "
-            f"recorded training run takes {cheapest:g} s"
+            f"recorded training run takes {cheapest:g} s",
+            rule="budget-buys-none",
         )
     if budget.amount / cheapest > MAX_EVALUATIONS:
         raise Refused(
             f"--budget-seconds {budget.amount:g} on space {name!r}: its cheapest recorded run "
             f"takes {cheapest:g} s, so a run could make more than {MAX_EVALUATIONS} "
-            "evaluations; use a smaller budget or --budget"
+            "evaluations; use a smaller budget or --budget",
+            rule="too-many-evaluations",
         )
 
 
 __all__ = [
     "FEATURES",
+    "RULES",
     "Feature",
     "MultiFidelity",
     "ParetoScoring",

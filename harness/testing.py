@@ -13,6 +13,7 @@ class; pytest is needed only when this module is imported.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import signal
@@ -22,15 +23,19 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from harness._evaluator import Budget
 from harness._loop import RunTrace, run_strategy
 from harness.capabilities import tags_of
 from spaces import (
+    CurveTable,
     Dimension,
     Evaluation,
+    FidelityTable,
     Metric,
+    MultiObjective,
     Objective,
     ObjectiveInfo,
     Provenance,
@@ -39,6 +44,13 @@ from spaces import (
     nb201_cell_space,
 )
 from strategies import WEIGHT_SHARING, Observation, Strategy, build_strategy
+
+_TOY_PROVENANCE = Provenance(
+    source="synthetic test table",
+    package="harness.testing",
+    licence="Apache-2.0",
+    objective_units="arbitrary",
+)
 
 
 def _toy_info(name: str, space: Space, direction: str, checksum: str) -> ObjectiveInfo:
@@ -58,12 +70,7 @@ def _toy_info(name: str, space: Space, direction: str, checksum: str) -> Objecti
         fidelities=(),
         fidelity=0,
         fully_recorded=True,
-        provenance=Provenance(
-            source="synthetic test table",
-            package="harness.testing",
-            licence="Apache-2.0",
-            objective_units="arbitrary",
-        ),
+        provenance=_TOY_PROVENANCE,
         checksum=checksum,
     )
 
@@ -107,6 +114,113 @@ def toy_benchmark(
         costs=costs,
         n_seeds=np.full(n, n_seeds, dtype=np.int64),
     )
+
+
+def _toy_space() -> Space:
+    return Space(
+        (
+            Dimension(name="op", kind="categorical", choices=("conv", "pool", "skip", "none")),
+            Dimension(name="width", kind="ordinal", choices=(16, 32, 64, 128, 256)),
+            Dimension(name="act", kind="categorical", choices=("relu", "tanh", "gelu")),
+        )
+    )
+
+
+def _toy_base(space: Space) -> npt.NDArray[np.float64]:
+    configs = space.configs(np.arange(space.n_configs)).astype(float)
+    base = 50.0 + 10.0 * (configs[:, 0] == 0) - 2.0 * (configs[:, 1] - 3.0) ** 2
+    return np.asarray(base + 3.0 * (configs[:, -1] == 1), dtype=np.float64)
+
+
+TOY_EPOCHS = 8
+"""The full fidelity (epochs) of `toy_fidelity_benchmark` and `toy_curve_benchmark`."""
+
+
+def toy_fidelity_benchmark(n_seeds: int = 3) -> FidelityTable:
+    """`toy_benchmark`'s configs recorded at 2 and 8 epochs, independent schedules.
+
+    As NAS-Bench-201's 12- and 200-epoch runs: a 2-epoch run is a training of its own (a
+    quarter of the cost, a noisier and lower score), and an 8-epoch one costs its whole
+    training whatever ran before.
+    """
+    space = _toy_space()
+    n = space.n_configs
+    base = _toy_base(space)
+    rng = np.random.default_rng(17)
+    short = 0.8 * base[:, None] + rng.normal(0.0, 1.5, size=(n, n_seeds))
+    full = base[:, None] + rng.normal(0.0, 0.5, size=(n, n_seeds))
+    costs = 10.0 + np.arange(n_seeds)[None, :] + np.zeros((n, 1))
+    info = ObjectiveInfo(
+        name="toy/fidelities",
+        space=space,
+        metrics={
+            f"score@{f}": Metric(name=f"score@{f}", direction="maximize", units="arbitrary")
+            for f in (2, TOY_EPOCHS)
+        },
+        search_metric=f"score@{TOY_EPOCHS}",
+        test_metric=None,
+        fidelities=(2, TOY_EPOCHS),
+        fidelity=TOY_EPOCHS,
+        fully_recorded=True,
+        provenance=_TOY_PROVENANCE,
+        checksum="toy-fidelities",
+    )
+    return FidelityTable(
+        info=info,
+        runs={"score@2": short, f"score@{TOY_EPOCHS}": full},
+        costs={2: costs / 4, TOY_EPOCHS: costs},
+        n_seeds=np.full(n, n_seeds, dtype=np.int64),
+        metric_fidelity={"score@2": 2, f"score@{TOY_EPOCHS}": TOY_EPOCHS},
+        default_metric={2: "score@2", TOY_EPOCHS: f"score@{TOY_EPOCHS}"},
+    )
+
+
+def toy_curve_benchmark(n_seeds: int = 3) -> CurveTable:
+    """`toy_benchmark`'s configs with learning curves: epochs 1..8, each continuing the last.
+
+    A config's score rises towards its final value with every epoch; a training of e epochs
+    costs e seconds (promoting a config costs only the epochs it adds).
+    """
+    space = _toy_space()
+    n = space.n_configs
+    base = _toy_base(space)
+    noise = np.random.default_rng(19).normal(0.0, 0.5, size=(n, n_seeds))
+    epochs = np.arange(1, TOY_EPOCHS + 1, dtype=np.float64)
+    curve = (base[:, None] + noise)[:, :, None] * (1.0 - 0.5**epochs)[None, None, :]
+    cost_curve = np.broadcast_to(epochs, (n, n_seeds, TOY_EPOCHS)).copy()
+    info = _toy_info("toy/curves", space, "maximize", "toy-curves")
+    return CurveTable(
+        info=info,
+        runs={"score": curve[:, :, -1]},
+        costs=cost_curve[:, :, -1],
+        n_seeds=np.full(n, n_seeds, dtype=np.int64),
+        curves={"score": curve},
+        cost_curve=cost_curve,
+    )
+
+
+def toy_multi_objective() -> MultiObjective:
+    """`toy_benchmark`'s score and a model size searched at once (``hv(score,size)``)."""
+    space = _toy_space()
+    n = space.n_configs
+    base = _toy_base(space)
+    widths = np.asarray(space.dimensions[1].choices, dtype=np.float64)
+    size = widths[space.configs(np.arange(n))[:, 1]]
+    noise = np.random.default_rng(23).normal(0.0, 0.5, size=(n, 3))
+    info = dataclasses.replace(
+        _toy_info("toy/two-objectives", space, "maximize", "toy-two-objectives"),
+        metrics={
+            "score": Metric(name="score", direction="maximize", units="arbitrary"),
+            "size": Metric(name="size", direction="minimize", units="units"),
+        },
+    )
+    table = RecordedTable(
+        info=info,
+        runs={"score": base[:, None] + noise, "size": np.repeat(size[:, None], 3, axis=1)},
+        costs=np.full((n, 3), 10.0),
+        n_seeds=np.full(n, 3, dtype=np.int64),
+    )
+    return MultiObjective(table, ["score", "size"])
 
 
 TOY_SEARCH_SECONDS = 5.0
@@ -456,6 +570,7 @@ class StrategyContract:
 
 
 __all__ = [
+    "TOY_EPOCHS",
     "TOY_SEARCH_SECONDS",
     "WIDE_SIZES",
     "StrategyContract",
@@ -463,5 +578,8 @@ __all__ = [
     "tiny_supernet_task",
     "toy_benchmark",
     "toy_cell_benchmark",
+    "toy_curve_benchmark",
+    "toy_fidelity_benchmark",
+    "toy_multi_objective",
     "wide_objective",
 ]

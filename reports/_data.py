@@ -319,7 +319,8 @@ def _charged_units(
     had spent, so that every strategy is read at the same spend.
     """
     for key, note in run_notes.items():
-        charges = (note.get("budget") or {}).get("charges")
+        charged = note.get("budget") or {}
+        charges = charged.get("charges") if charged.get("unit") == "evaluations" else None
         run = per_run.get(key)
         if charges and run is not None and len(charges) == len(run.cum):
             # Rounded: shares such as 12/200 add up to whole evaluations without drift.
