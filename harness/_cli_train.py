@@ -26,6 +26,7 @@ from harness._train import (
     run_training,
 )
 from harness.executors import Executor
+from spaces import space_fill
 
 DEVICES = ("auto", "cpu", "cuda")
 CACHE_DIR_ENV = "HARNESS_CACHE_DIR"
@@ -89,40 +90,7 @@ def restore_environment(saved: dict[str, str | None]) -> None:
 
 def recorded_fill(space: str) -> str:
     """How much of ``space`` is recorded, for ``list``: all of a table, a cache's fill."""
-    from spaces.training import GRID_FAMILIES, TRAINABLE_FAMILIES, shipped_table
-
-    family, _, dataset = space.partition("/")
-    if family == "synthetic":
-        return "- (closed form)"
-    if family == "cell":
-        return _cell_fill(dataset)
-    if family not in TRAINABLE_FAMILIES:
-        return "all"
-    if family in GRID_FAMILIES and shipped_table(family, dataset).exists():
-        return "all (shipped table)"
-    try:
-        if family in GRID_FAMILIES:
-            plan = plan_training(space, device="cpu")
-            return f"{plan.recorded:,}/{plan.total:,} models in cache"
-        from spaces.training import TrainingCache, cache_path, recipe_for
-
-        recipe = recipe_for(dataset, device="cpu")
-        with TrainingCache(cache_path(recipe), recipe) as cache:
-            return f"{cache.count():,} models in cache (open)"
-    except ValueError as exc:  # the data set is missing, the cache unusable: say which
-        return f"unavailable: {str(exc).split(';')[0]}"
-
-
-def _cell_fill(dataset: str) -> str:
-    """The models in a cell space's cache (an open space: never all of it)."""
-    from spaces.training import TrainingCache, cell_cache_path, cell_recipe_for
-
-    try:
-        recipe = cell_recipe_for(dataset, device="cpu")
-        with TrainingCache(cell_cache_path(recipe), recipe) as cache:
-            return f"{cache.count():,} models in cache (open)"
-    except ValueError as exc:  # the data set is missing, the cache unusable: say which
-        return f"unavailable: {str(exc).split(';')[0]}"
+    return space_fill(space)
 
 
 def add_train_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

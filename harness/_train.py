@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.executors import Executor, open_executor
-from spaces import UnknownSpaceError, available_spaces
+from spaces import UnknownSpaceError, available_spaces, space_info, space_training
 
 Hidden = tuple[int, ...]
 
@@ -80,8 +80,6 @@ def plan_training(
         ValueError: ``space`` is not a trainable grid, or ``seeds`` exceeds the recipe's.
     """
     from spaces.training import (
-        GRID_FAMILIES,
-        TRAINABLE_FAMILIES,
         TrainingCache,
         cache_path,
         family_space,
@@ -89,24 +87,29 @@ def plan_training(
         recipe_for,
     )
 
-    family, _, dataset = space.partition("/")
-    if family not in TRAINABLE_FAMILIES:
-        if space not in available_spaces():
-            raise UnknownSpaceError(
-                f"unknown space {space!r}; trainable grids: "
-                + ", ".join(s for s in available_spaces() if s.split("/")[0] in GRID_FAMILIES)
-            )
-        if family == "cell":
+    # The space's source says how it gets its results; `train` fills grids only.
+    grids = ", ".join(s for s in available_spaces() if space_training(s) == "grid")
+    if space not in available_spaces():
+        raise UnknownSpaceError(f"unknown space {space!r}; trainable grids: {grids}")
+    how = space_training(space)
+    if how != "grid":
+        if how == "recorded":
+            raise ValueError(f"space {space!r} is a recorded table; there is nothing to train")
+        if how == "closed-form":
             raise ValueError(
-                f"space {space!r} is open (15,625 cells): its cells are trained on demand by "
-                f"`compare`; `train` fills the grids {', '.join(GRID_FAMILIES)}"
+                f"space {space!r} is computed in closed form; there is nothing to train"
             )
-        raise ValueError(f"space {space!r} is a recorded table; there is nothing to train")
-    if family not in GRID_FAMILIES:
-        raise ValueError(
-            f"space {space!r} is open (about 10^9 configs): it is trained on demand by "
-            f"`compare`; `train` fills the grids {', '.join(GRID_FAMILIES)}"
+        n_configs = space_info(space).space.n_configs
+        size = (
+            f"{n_configs:,} configs"
+            if n_configs < 10**6
+            else f"about 10^{len(str(n_configs)) - 1} configs"
         )
+        raise ValueError(
+            f"space {space!r} is open ({size}): its models are trained on demand by "
+            f"`compare`; `train` fills the grids {grids}"
+        )
+    family, _, dataset = space.partition("/")
     recipe = recipe_for(dataset, device=device, device_here=device_here)
     n_seeds = recipe.n_seeds if seeds is None else seeds
     if not 1 <= n_seeds <= recipe.n_seeds:

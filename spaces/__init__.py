@@ -6,6 +6,7 @@ Public surface:
 - objectives: `Objective` (the interface), `ObjectiveInfo`, `Metric`, `Evaluation`,
   `Reader`, `Provenance`, `ObjectiveError`, and `RecordedTable` (recorded training runs);
 - the registry: `load_objective`, `available_spaces`, `space_info`, `check_space_name`,
+  `space_training` and `space_fill` (how a space gets its results: `Training`),
   `sources`, `SpaceSource` and `SpaceInfo` (one plugin module per family of spaces);
 - user tables: `load_table`, `TableOptions`, `TableError`;
 - NAS-Bench-201's cell: `NB201_OPS`, `NB201_EDGES`, `NB201_PATHS`, `is_nb201_cell`,
@@ -84,10 +85,12 @@ from spaces._registry import (
     check_space_name,
     load_objective,
     sources,
+    space_fill,
     space_info,
+    space_training,
 )
 from spaces._shipped import SHIPPED_DIR, ShippedTableError, read_shipped, write_shipped
-from spaces._source import SpaceInfo, SpaceSource
+from spaces._source import SpaceInfo, SpaceSource, Training
 from spaces._space import Choice, Config, Dimension, Space
 from spaces._table import TableError, TableOptions, load_table
 
@@ -128,6 +131,7 @@ __all__ = [
     "SupernetSearch",
     "TableError",
     "TableOptions",
+    "Training",
     "TrainsOnMiss",
     "UnknownSpaceError",
     "available_spaces",
@@ -149,6 +153,8 @@ __all__ = [
     "search_objective",
     "searched_objectives",
     "sources",
+    "space_fill",
     "space_info",
+    "space_training",
     "write_shipped",
 ]

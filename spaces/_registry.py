@@ -14,7 +14,7 @@ import pkgutil
 from functools import cache
 
 from spaces._objective import Objective
-from spaces._source import SpaceInfo, SpaceSource
+from spaces._source import SpaceInfo, SpaceSource, Training
 from spaces._table import TableOptions
 
 TABLE_PREFIX = "table:"
@@ -90,6 +90,24 @@ def check_space_name(name: str) -> None:
     _source_of(name)
 
 
+def space_training(name: str) -> Training:
+    """How space ``name`` gets its results (`spaces.Training`), asked of its source.
+
+    Raises:
+        UnknownSpaceError: ``name`` is not a space.
+    """
+    return _source_of(name).training(name)
+
+
+def space_fill(name: str) -> str:
+    """How much of space ``name`` is recorded (a table: all; a cache: its fill), for ``list``.
+
+    Raises:
+        UnknownSpaceError: ``name`` is not a space.
+    """
+    return _source_of(name).recorded(name)
+
+
 def space_info(name: str) -> SpaceInfo:
     """Static facts about the space with fixed name ``name`` (nothing is loaded).
 
@@ -128,5 +146,7 @@ __all__ = [
     "check_space_name",
     "load_objective",
     "sources",
+    "space_fill",
     "space_info",
+    "space_training",
 ]

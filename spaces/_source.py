@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from spaces._objective import Direction, Objective, Provenance
 from spaces._space import Space
@@ -53,6 +53,13 @@ class SpaceInfo:
     optimum_known: bool | None = None
 
 
+Training = Literal["recorded", "grid", "on-demand", "closed-form"]
+"""How a space gets its results: ``recorded`` (a table: nothing to train), ``grid`` (a finite
+grid of trainable models that ``harness train`` can fill ahead of a comparison),
+``on-demand`` (an open space whose models are trained when a comparison asks for them) or
+``closed-form`` (computed, not trained)."""
+
+
 class SpaceSource(ABC):
     """A family of spaces. Subclasses set `name` and implement the three methods.
 
@@ -72,6 +79,14 @@ class SpaceSource(ABC):
     @abstractmethod
     def describe(self, name: str) -> SpaceInfo | None:
         """Static facts of space ``name`` without loading it (None for prefixed names)."""
+
+    def training(self, name: str) -> Training:
+        """How space ``name`` gets its results (see `Training`); a recorded table by default."""
+        return "recorded"
+
+    def recorded(self, name: str) -> str:
+        """How much of space ``name`` is recorded, for ``list`` (``all`` by default)."""
+        return "all"
 
     @abstractmethod
     def load(self, name: str, *, table_options: TableOptions | None) -> Objective:

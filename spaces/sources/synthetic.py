@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from spaces._objective import Evaluation, Metric, Objective, ObjectiveInfo, Provenance
-from spaces._source import SpaceInfo, SpaceSource
+from spaces._source import SpaceInfo, SpaceSource, Training
 from spaces._space import Dimension, Space
 from spaces._table import TableOptions
 
@@ -100,6 +100,14 @@ class Synthetic(SpaceSource):
     def names(self) -> tuple[str, ...]:
         """Just ``synthetic/open``."""
         return (NAME,)
+
+    def training(self, name: str) -> Training:
+        """Computed in closed form: nothing is trained."""
+        return "closed-form"
+
+    def recorded(self, name: str) -> str:
+        """Nothing is recorded: every value is computed."""
+        return "- (closed form)"
 
     def describe(self, name: str) -> SpaceInfo:
         """Its static facts."""

@@ -19,15 +19,20 @@ from __future__ import annotations
 import os
 
 from spaces._objective import Objective, Provenance
-from spaces._source import SpaceInfo, SpaceSource
+from spaces._source import SpaceInfo, SpaceSource, Training
 from spaces._table import TableOptions
 from spaces.training import (
     DEFAULT_EPOCHS,
     FAMILIES,
+    GRID_FAMILIES,
     METRIC_NAMES,
+    TrainingCache,
+    cache_path,
     curves_path,
     family_space,
+    hidden_sizes,
     load_trained,
+    recipe_for,
     shipped_table,
 )
 
@@ -72,6 +77,28 @@ class TrainedSpaces(SpaceSource):
                 hardware="the machine that trained them (see the table or cache)",
             ),
         )
+
+    def training(self, name: str) -> Training:
+        """A grid ``harness train`` fills (mlp2, mlp3), or an open space (mlpwide)."""
+        return "grid" if name.split("/", 1)[0] in GRID_FAMILIES else "on-demand"
+
+    def recorded(self, name: str) -> str:
+        """A shipped table, else how many of the grid's models (or any) the cache holds."""
+        family, data = name.split("/", 1)
+        if family in GRID_FAMILIES and shipped_table(family, data).exists():
+            return "all (shipped table)"
+        try:
+            recipe = recipe_for(data, device="cpu")
+            with TrainingCache(cache_path(recipe), recipe) as cache:
+                if family not in GRID_FAMILIES:
+                    return f"{cache.count():,} models in cache (open)"
+                done = cache.keys()
+        except ValueError as exc:  # the data set is missing, the cache unusable: say which
+            return f"unavailable: {str(exc).split(';')[0]}"
+        grid = family_space(family)
+        keys = {"-".join(map(str, hidden_sizes(grid, i))) for i in range(grid.n_configs)}
+        held = sum(1 for key, seed in done if key in keys and seed < recipe.n_seeds)
+        return f"{held:,}/{grid.n_configs * recipe.n_seeds:,} models in cache"
 
     def load(self, name: str, *, table_options: TableOptions | None) -> Objective:
         """The shipped or exported table of a full grid, else the cache with its trainer."""

@@ -16,7 +16,7 @@ import os
 
 from spaces._nb201 import nb201_cell_space
 from spaces._objective import Objective, Provenance
-from spaces._source import SpaceInfo, SpaceSource
+from spaces._source import SpaceInfo, SpaceSource, Training
 from spaces._table import TableOptions
 from spaces.training import CELL_DATASETS, DATA_DIR_ENV, METRIC_NAMES
 
@@ -53,6 +53,21 @@ class CellSpaces(SpaceSource):
             ),
             optimum_known=False,
         )
+
+    def training(self, name: str) -> Training:
+        """Open: 15,625 cells, each trained when a comparison asks for it."""
+        return "on-demand"
+
+    def recorded(self, name: str) -> str:
+        """The models in the space's cache (an open space: never all of it)."""
+        from spaces.training import TrainingCache, cell_cache_path, cell_recipe_for
+
+        try:
+            recipe = cell_recipe_for(name.split("/", 1)[1], device="cpu")
+            with TrainingCache(cell_cache_path(recipe), recipe) as cache:
+                return f"{cache.count():,} models in cache (open)"
+        except ValueError as exc:  # the data set is missing, the cache unusable: say which
+            return f"unavailable: {str(exc).split(';')[0]}"
 
     def load(self, name: str, *, table_options: TableOptions | None) -> Objective:
         """The cell space served by its training cache and trainer."""
