@@ -1,7 +1,8 @@
 """The transfer protocol's sources: which tables a transfer strategy may read, and reading them.
 
-A strategy that declares ``uses_prior`` gets, before its first ask, the recorded results of
-*source* spaces: the same search space on other data sets, never the target's own table.
+A strategy that declares the ``prior`` capability tag gets, before its first ask, the
+recorded results of *source* spaces: the same search space on other data sets, never the
+target's own table.
 By default that is leave-one-data-set-out - every other data set of the target's family
 (``nb201/cifar100`` and ``nb201/imagenet16-120`` for ``nb201/cifar10``) whose table loads
 here and has the target's space; ``--source SPACE`` names them instead. What a run read is

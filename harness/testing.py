@@ -402,19 +402,19 @@ class StrategyContract:
     n_evaluations: ClassVar[int] = 25
 
     @property
-    def weight_sharing(self) -> bool:
+    def searches_supernet(self) -> bool:
         """Whether the strategy searches a supernet: it runs on `toy_cell_benchmark`."""
         return WEIGHT_SHARING in tags_of(self.strategy_name)
 
     def bench(self, *, direction: str = "maximize") -> RecordedTable:
         """The table the contract runs on: `toy_benchmark`, or cells for weight sharing."""
-        if self.weight_sharing:
+        if self.searches_supernet:
             return toy_cell_benchmark(direction=direction)
         return toy_benchmark(direction=direction)
 
     def budget(self, n: int) -> Budget:
         """A budget that buys ``n`` evaluations (in seconds, after a toy supernet search)."""
-        if self.weight_sharing:
+        if self.searches_supernet:
             return Budget(kind="seconds", amount=TOY_SEARCH_SECONDS + n)
         return Budget(kind="evaluations", amount=n)
 
@@ -515,7 +515,7 @@ class StrategyContract:
         assert np.all(np.isfinite(trace.regret))
 
     def test_tiny_space_is_exhausted_without_hanging(self) -> None:
-        if self.weight_sharing:
+        if self.searches_supernet:
             pytest.skip("a weight-sharing strategy runs only on a cell space")
         bench = toy_benchmark(tiny=True)
         with time_limit(60):
@@ -534,7 +534,7 @@ class StrategyContract:
 
         A run finishes in reasonable time and explores rather than repeating itself.
         """
-        if self.weight_sharing:
+        if self.searches_supernet:
             pytest.skip("a weight-sharing strategy runs only on a cell space")
         objective = wide_objective()
         n = 24
