@@ -6,6 +6,7 @@ overrides the file's value for that key. Example (every key optional)::
     # Equal-budget comparison on the ASNN grids.
     spaces = ["mlp2/digits", "mlp3/digits"]
     strategies = ["random", "tpe", { name = "evolution", options = { population = 10 } }]
+    # (without strategies or spaces: those of the default suite, harness/suites/default.toml)
     seeds = 20
     first_seed = 0
     out = "results/trainable"
@@ -77,6 +78,7 @@ class ExperimentFile:
         strategies: Strategy specs (``name:opt=value,...``), or None.
         budget: (kind, amount), or None.
         sources: Source spaces of transfer strategies, or None (leave-one-data-set-out).
+        description: The file's ``description``, or None.
     """
 
     path: Path
@@ -87,6 +89,7 @@ class ExperimentFile:
     strategies: tuple[str, ...] | None
     budget: tuple[str, str] | None
     sources: tuple[str, ...] | None = None
+    description: str | None = None
 
 
 def _fail(path: Path, message: str) -> ExperimentFileError:
@@ -221,4 +224,5 @@ def load_experiment_file(
         ),
         budget=_budget(path, table["budget"]) if "budget" in table else None,
         sources=_names(path, "sources", table["sources"]) if "sources" in table else None,
+        description=table.get("description"),
     )

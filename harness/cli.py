@@ -44,6 +44,13 @@ from harness._compare import (
 from harness._evaluator import Budget
 from harness._experiment_file import ExperimentFile, load_experiment_file
 from harness._loop import Interrupted
+from harness._suites import (
+    DEFAULT_SUITE,
+    UnknownSuiteError,
+    available_suites,
+    first_sentence,
+    suite_path,
+)
 from harness.executors import Executor, executor_names
 from harness.results import DB_NAME, ResultsStore, RunSpec, StoreError, open_results
 from spaces import (
@@ -66,8 +73,8 @@ from strategies import (
     registry,
 )
 
-DEFAULT_SPACE = "nb201/cifar10"
 DEFAULT_OUT = Path("results") / "comparison"
+"""Where the default suite's comparison goes; ``--suite NAME`` writes to ``results/NAME``."""
 EXIT_OK, EXIT_RUNS_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 # Limits on what one command may ask for, checked while parsing, before anything is loaded or
@@ -243,12 +250,21 @@ Run "python -m harness COMMAND --help" for a command's options and examples."""
 _COMPARE_DESCRIPTION = """\
 Run every strategy on every space with every seed under the same budget, store each
 finished run in DIR/results.sqlite (re-running the same command resumes), print a
-summary and write the report into DIR."""
+summary and write the report into DIR. Without --suite or --config it runs the curated
+default suite (nine search strategies on nb201/cifar10, 10 seeds, 100 evaluations);
+flags replace the suite's values key by key."""
 
 _COMPARE_EPILOG = f"""\
 examples:
-  every registered search strategy on nb201/cifar10, 10 seeds of 100 evaluations:
+  the default suite: nine curated search strategies on nb201/cifar10, 10 seeds of 100
+  evaluations (a newly registered strategy joins it only when the suite names it):
     python -m harness compare --out results/default
+
+  the default suite's strategies on another space, with 20 seeds:
+    python -m harness compare --space fcnet/protein --seeds 20 --out results/protein
+
+  a shipped suite (see "python -m harness list"), written to results/multi-fidelity:
+    python -m harness compare --suite multi-fidelity
 
   two spaces, two strategies (one with an option), 20 seeds:
     python -m harness compare --space nb201/cifar10 --space fcnet/protein \\
@@ -270,7 +286,7 @@ examples:
 
 limits: --workers takes at most {MAX_WORKERS} worker processes; a comparison has at most
 {MAX_RUNS} runs (spaces x strategies x seeds).
-See "python -m harness list" for the spaces, strategies and their options."""
+See "python -m harness list" for the suites, spaces, strategies and their options."""
 
 _REPORT_DESCRIPTION = """\
 Recompute a comparison's statistics from its stored runs and write report.md,
@@ -336,15 +352,16 @@ def build_parser(compare_defaults: dict[str, Any] | None = None) -> argparse.Arg
         "--space",
         action="append",
         metavar="NAME",
-        help=f"space to compare on (repeatable; default {DEFAULT_SPACE}); table:PATH for a CSV "
-        "or Parquet file of your own",
+        help="space to compare on (repeatable; default: the suite's spaces, nb201/cifar10 for "
+        "the default suite); table:PATH for a CSV or Parquet file of your own",
     )
     cmp.add_argument(
         "--strategy",
         action="append",
         metavar="NAME[:OPT=VAL,...]",
-        help="strategy to run (repeatable; default: every registered search strategy - "
-        "transfer strategies only when named), with options",
+        help="strategy to run, with options (repeatable; replaces the suite's or file's list; "
+        "default: the curated default suite's nine search strategies, never every registered "
+        "one)",
     )
     cmp.add_argument(
         "--source",
@@ -359,15 +376,16 @@ def build_parser(compare_defaults: dict[str, Any] | None = None) -> argparse.Arg
         type=_seed_count,
         default=10,
         metavar="N",
-        help=f"run N seeds for every strategy, from --first-seed on (default 10, at most "
-        f"{MAX_SEEDS})",
+        help="run N seeds for every strategy, from --first-seed on (default: the suite's, 10 "
+        f"for the default suite; at most {MAX_SEEDS})",
     )
     cmp.add_argument(
         "--first-seed",
         type=_seed,
         default=0,
         metavar="K",
-        help="first run seed (default 0): tune on seeds disjoint from your evidence's, "
+        help="first run seed (default: the suite's, 0 for the default suite): tune on seeds "
+        "disjoint from your evidence's, "
         f"e.g. --first-seed 100; K + N - 1 must be at most {MAX_SEED} (2**63 - 1)",
     )
     group = cmp.add_mutually_exclusive_group()
@@ -375,7 +393,8 @@ def build_parser(compare_defaults: dict[str, Any] | None = None) -> argparse.Arg
         "--budget",
         type=_evaluations,
         metavar="N",
-        help=f"evaluations per run (default 100, at most {MAX_EVALUATIONS})",
+        help="evaluations per run (default: the suite's budget, 100 evaluations for the "
+        f"default suite; at most {MAX_EVALUATIONS})",
     )
     group.add_argument(
         "--budget-seconds",
@@ -453,7 +472,8 @@ def build_parser(compare_defaults: dict[str, Any] | None = None) -> argparse.Arg
         type=_path,
         default=DEFAULT_OUT,
         metavar="DIR",
-        help=f"comparison directory (default {DEFAULT_OUT})",
+        help=f"comparison directory (default {DEFAULT_OUT}; results/NAME for --suite NAME, "
+        "unless the experiment file names one)",
     )
     cmp.add_argument(
         "--table-objective",
@@ -491,12 +511,20 @@ def build_parser(compare_defaults: dict[str, Any] | None = None) -> argparse.Arg
     )
     cmp.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_family_arguments(cmp)
+    # --suite with --config is refused when the file is loaded (_compare_experiment).
     cmp.add_argument(
         "--config",
         type=_path,
         metavar="FILE",
         help="experiment file (TOML): spaces, strategies, seeds, budget, out, ...; flags "
         "given here override its values; the file and its SHA-256 are recorded in the store",
+    )
+    cmp.add_argument(
+        "--suite",
+        metavar="NAME",
+        help=f"run a shipped suite, a curated experiment file ({', '.join(available_suites())}; "
+        f"see the list command): as --config with that file (default: {DEFAULT_SUITE}); "
+        "not with --config",
     )
     add_training_arguments(cmp)
 
@@ -505,9 +533,10 @@ def build_parser(compare_defaults: dict[str, Any] | None = None) -> argparse.Arg
 
     sub.add_parser(
         "list",
-        help="list the spaces and strategies",
-        description="List the spaces (with their metrics, sources and licences) and the\n"
-        "strategies (with their options and defaults).",
+        help="list the suites, spaces and strategies",
+        description="List the suites (curated comparisons for compare --suite), the spaces\n"
+        "(with their metrics, sources and licences) and the strategies (with their options\n"
+        "and defaults).",
         epilog=_LIST_EPILOG,
         formatter_class=raw,
     )
@@ -648,8 +677,8 @@ def _check_compare_limits(args: argparse.Namespace) -> None:
         )
     if args.workers > MAX_WORKERS:
         raise UsageError(f"argument --workers: '{args.workers}' must be at most {MAX_WORKERS}")
-    n_spaces = len(set(args.space or [DEFAULT_SPACE]))
-    n_strategies = len(args.strategy or _default_strategies())
+    spaces, strategies = _compare_selection(args)
+    n_spaces, n_strategies = len(spaces), len(strategies)
     if n_spaces * n_strategies * args.seeds > MAX_RUNS:
         raise UsageError(
             f"--seeds {args.seeds} on {n_spaces} space(s) with {n_strategies} strategy(ies) "
@@ -700,16 +729,46 @@ def _file_budget(experiment: ExperimentFile) -> Budget | None:
         ) from None
 
 
-def _default_strategies() -> list[str]:
-    """Every registered search strategy.
+def _compare_experiment(args: argparse.Namespace) -> tuple[ExperimentFile, Path]:
+    """The experiment file ``compare`` runs from, and its default ``--out``.
 
-    Transfer strategies (which read other data sets' results) join a comparison only when
-    named, so that a default comparison is of search alone; so do weight-sharing strategies,
-    which need a trainable cell space and a seconds budget.
+    ``--config FILE``, else ``--suite NAME``, else the default suite: a comparison always
+    runs from a file, which is recorded in its store.
+
+    Raises:
+        UsageError: Both ``--suite`` and ``--config`` are given.
+        UnknownSuiteError: ``--suite`` names no shipped suite.
+        ExperimentFileError: The file cannot be used.
     """
-    return [
-        name for name, cls in registry().items() if not cls.uses_prior and not cls.weight_sharing
-    ]
+    if args.config is not None:
+        if args.suite is not None:
+            raise UsageError("--suite and --config both name the experiment to run; give one")
+        return load_experiment_file(args.config, _FILE_CONVERTERS), DEFAULT_OUT
+    name = DEFAULT_SUITE if args.suite is None else args.suite
+    out = DEFAULT_OUT if name == DEFAULT_SUITE else Path("results") / name
+    return load_experiment_file(suite_path(name), _FILE_CONVERTERS), out
+
+
+def _default_suite() -> ExperimentFile:
+    """The default suite, which fills in what an experiment file leaves out."""
+    return load_experiment_file(suite_path(DEFAULT_SUITE), _FILE_CONVERTERS)
+
+
+def _compare_selection(args: argparse.Namespace) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The spaces and strategy specs ``compare`` runs.
+
+    Flags replace the experiment file's lists; a list the file leaves out is the default
+    suite's. So the strategies compared are always a list someone wrote down, never every
+    registered strategy.
+    """
+    experiment: ExperimentFile | None = getattr(args, "experiment", None)
+    spaces = args.space or (experiment.spaces if experiment else None)
+    strategies = args.strategy or (experiment.strategies if experiment else None)
+    if not spaces or not strategies:
+        default = _default_suite()
+        spaces = spaces or default.spaces or ()
+        strategies = strategies or default.strategies or ()
+    return tuple(dict.fromkeys(spaces)), tuple(strategies)
 
 
 def _sources(args: argparse.Namespace, experiment: ExperimentFile | None) -> tuple[str, ...] | None:
@@ -721,10 +780,8 @@ def _sources(args: argparse.Namespace, experiment: ExperimentFile | None) -> tup
 def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> int:
     _check_compare_limits(args)
     experiment: ExperimentFile | None = getattr(args, "experiment", None)
-    strategies = []
-    file_strategies = experiment.strategies if experiment else None
-    for spec in args.strategy or file_strategies or _default_strategies():
-        strategies.append(parse_strategy_spec(spec))
+    spaces, specs_named = _compare_selection(args)
+    strategies = [parse_strategy_spec(spec) for spec in specs_named]
     if args.control is not None and args.control.split("(")[0] not in {n for n, _ in strategies}:
         raise UsageError(
             f"--control {_shown(args.control)} is not one of the strategies compared: "
@@ -739,8 +796,6 @@ def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> in
         budget = Budget(kind="evaluations", amount=args.budget or 100)
     else:
         budget = file_budget
-    file_spaces = experiment.spaces if experiment else None
-    spaces = tuple(dict.fromkeys(args.space or file_spaces or [DEFAULT_SPACE]))
     comparison = Comparison(
         spaces=spaces,
         strategies=tuple(strategies),
@@ -908,7 +963,31 @@ def _metrics_cell(info: SpaceInfo) -> str:
     return text + (f"; also {', '.join(others)}" if others else "")
 
 
+def _suites_table() -> Table:
+    """The shipped suites, for ``list``: what each compares, and on what."""
+    table = Table(
+        title=f"Suites (compare --suite NAME; compare alone runs {DEFAULT_SUITE})",
+        title_justify="left",
+    )
+    for col in ("name", "description", "strategies", "spaces", "budget"):
+        table.add_column(col, overflow="fold", no_wrap=col == "name")
+    for name in available_suites():
+        suite = load_experiment_file(suite_path(name), _FILE_CONVERTERS)
+        budget = _file_budget(suite) or Budget(kind="evaluations", amount=100)
+        workers = suite.options.get("sim_workers", 1)
+        table.add_row(
+            name,
+            first_sentence(suite.description or "-"),
+            str(len(suite.strategies or ())),
+            ", ".join(suite.spaces or ()),
+            f"{budget.amount:g} {budget.kind}"
+            + (f", {workers} simulated workers" if workers != 1 else ""),
+        )
+    return table
+
+
 def _cmd_list(console: Console) -> int:
+    console.print(_suites_table())
     spaces = Table(title="Spaces", title_justify="left")
     columns = (
         "name",
@@ -998,9 +1077,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         argv = list(sys.argv[1:] if argv is None else argv)
         args = build_parser().parse_args(argv)
-        if args.command == "compare" and args.config is not None:
-            experiment = load_experiment_file(args.config, _FILE_CONVERTERS)
-            args = build_parser(experiment.options).parse_args(argv)
+        if args.command == "compare":
+            experiment, default_out = _compare_experiment(args)
+            args = build_parser({"out": default_out, **experiment.options}).parse_args(argv)
             args.experiment = experiment
         if args.command == "compare":
             previous = signal.signal(signal.SIGTERM, _sigterm)
@@ -1035,6 +1114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         UnknownSpaceError,
         ObjectiveError,
         UnknownStrategyError,
+        UnknownSuiteError,
         StrategyOptionError,
         TableError,
         StoreError,
