@@ -12,16 +12,16 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
-import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from harness._budget import MAX_EVALUATIONS, Budget
 from harness._cli_executor import add_executor_arguments, open_cli_executor
 from harness._cli_experiment import add_experiment_parser, cmd_experiment
 from harness._cli_train import (
@@ -41,7 +41,6 @@ from harness._compare import (
     compare,
     plan_comparison,
 )
-from harness._evaluator import Budget
 from harness._experiment_file import ExperimentFile, load_experiment_file
 from harness._loop import Interrupted
 from harness._suites import (
@@ -54,7 +53,6 @@ from harness._suites import (
 from harness.executors import Executor, executor_names
 from harness.results import DB_NAME, ResultsStore, RunSpec, StoreError, open_results
 from spaces import (
-    Objective,
     ObjectiveError,
     SpaceInfo,
     TableError,
@@ -84,9 +82,6 @@ MAX_SEEDS = 100_000
 """Most seeds per comparison (``--seeds``): the grid of runs is planned in memory at once."""
 MAX_SEED = 2**63 - 1
 """Largest run seed (``--first-seed`` + ``--seeds`` - 1): the store keeps signed 64-bit ints."""
-MAX_EVALUATIONS = 10**7
-"""Most evaluations per run (``--budget``, and what a ``--budget-seconds`` may buy): each
-evaluation is held in memory until its run is stored."""
 MAX_EPOCHS = 10**7
 """Most training epochs per run (``--budget-epochs``); an evaluation costs at least one."""
 MAX_SECONDS = 1e9
@@ -687,34 +682,6 @@ def _check_compare_limits(args: argparse.Namespace) -> None:
         )
 
 
-def _check_seconds_budget(objectives: Iterable[Objective], budget: Budget) -> None:
-    """Refuse a seconds budget that buys too many evaluations of a space's cheapest run.
-
-    A run keeps every evaluation in memory until it is stored, so ``--budget-seconds`` is held
-    to what ``--budget`` allows: at most `MAX_EVALUATIONS` evaluations.
-
-    Raises:
-        UsageError: The budget could buy more than `MAX_EVALUATIONS` evaluations.
-    """
-    if budget.kind != "seconds":
-        return
-    for objective in objectives:
-        costs = getattr(objective, "costs", None)  # known up front for recorded tables only
-        if costs is None:
-            continue
-        recorded = np.asarray(costs, dtype=np.float64)
-        recorded = recorded[np.isfinite(recorded)]  # NaN pads the seeds a config lacks
-        if recorded.size == 0:
-            continue
-        cheapest = float(recorded.min())
-        if cheapest <= 0 or budget.amount / cheapest > MAX_EVALUATIONS:
-            raise UsageError(
-                f"--budget-seconds {budget.amount:g} on space {objective.name!r}: its cheapest "
-                f"recorded run takes {cheapest:g} s, so a run could make more than "
-                f"{MAX_EVALUATIONS} evaluations; use a smaller budget or --budget"
-            )
-
-
 def _file_budget(experiment: ExperimentFile) -> Budget | None:
     """The experiment file's budget, held to the rules of its flag."""
     if experiment.budget is None:
@@ -811,8 +778,7 @@ def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> in
     )
     _check_out_dir(args.out)
     apply_training_arguments(args)
-    specs, objectives = plan_comparison(comparison)  # every input checked before any write
-    _check_seconds_budget(objectives.values(), budget)
+    specs, _ = plan_comparison(comparison)  # every input checked before any write
     # Started before the store exists: a scheduler that does not answer writes nothing.
     executor = open_cli_executor(args, err)
     try:
