@@ -43,6 +43,7 @@ from harness._compare import (
 )
 from harness._experiment_file import ExperimentFile, load_experiment_file
 from harness._loop import Interrupted
+from harness._outdir import OutputFolderError, check_output_folder, experiment_out
 from harness._suites import (
     DEFAULT_SUITE,
     UnknownSuiteError,
@@ -471,6 +472,12 @@ def build_parser(compare_defaults: dict[str, Any] | None = None) -> argparse.Arg
         "unless the experiment file names one)",
     )
     cmp.add_argument(
+        "--force",
+        action="store_true",
+        help="write into --out although it holds files this harness did not write (never "
+        "into a system folder)",
+    )
+    cmp.add_argument(
         "--table-objective",
         default="objective",
         metavar="COLUMN",
@@ -553,6 +560,12 @@ def build_parser(compare_defaults: dict[str, Any] | None = None) -> argparse.Arg
         help="file format (default parquet)",
     )
     exp.add_argument("--to", type=_path, metavar="OUT", help="where to write (default: DIR)")
+    exp.add_argument(
+        "--force",
+        action="store_true",
+        help="write into --to although it holds files this harness did not write (never into "
+        "a system folder)",
+    )
 
     rep = sub.add_parser(
         "report",
@@ -777,6 +790,7 @@ def _cmd_compare(args: argparse.Namespace, console: Console, err: Console) -> in
         sim_workers=_sim_workers(args),
     )
     _check_out_dir(args.out)
+    check_output_folder(args.out, flag="--out", force=args.force)
     apply_training_arguments(args)
     specs, _ = plan_comparison(comparison)  # every input checked before any write
     # Started before the store exists: a scheduler that does not answer writes nothing.
@@ -1015,7 +1029,9 @@ def _cmd_export(args: argparse.Namespace, console: Console) -> int:
     store = open_results(args.directory)
     try:
         target = args.to or args.directory
-        _check_out_dir(target, "--to" if args.to else "export", store=False)
+        flag = "--to" if args.to else "export"
+        _check_out_dir(target, flag, store=False)
+        check_output_folder(target, flag=flag, force=args.force or args.to is None)
         paths = store.export(target, fmt=args.format)
     finally:
         store.close()
@@ -1042,10 +1058,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     environment = saved_environment()
     try:
         argv = list(sys.argv[1:] if argv is None else argv)
-        args = build_parser().parse_args(argv)
+        args = build_parser({"out": None}).parse_args(argv)  # out None: no --out given
         if args.command == "compare":
             experiment, default_out = _compare_experiment(args)
-            args = build_parser({"out": default_out, **experiment.options}).parse_args(argv)
+            options = dict(experiment.options)
+            if "out" in options and args.out is None:
+                # The file's out lands inside the file's own folder, never where a
+                # downloaded file would like it to; --out overrides it. Shown before any run.
+                options["out"] = experiment_out(options["out"], experiment.path)
+                err.print(f"writing to {options['out']} (out of {experiment.path})", markup=False)
+            args = build_parser({"out": default_out, **options}).parse_args(argv)
             args.experiment = experiment
         if args.command == "compare":
             previous = signal.signal(signal.SIGTERM, _sigterm)
@@ -1062,6 +1084,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "report":
             from reports import build_report, render_report
 
+            check_output_folder(args.directory, flag="report")
+
             render_report(
                 build_report(
                     args.directory,
@@ -1077,6 +1101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _cmd_list(console)
     except (
         UsageError,
+        OutputFolderError,
         UnknownSpaceError,
         ObjectiveError,
         UnknownStrategyError,

@@ -45,6 +45,11 @@ READ_ONLY_ENV = "HARNESS_CACHE_READ_ONLY"
 Hidden = tuple[int, ...]
 
 
+_MOVE_ASIDE = (
+    "move the file aside (the harness never deletes it) and run again: what it held is trained anew"
+)
+
+
 class CacheError(ValueError):
     """A training cache that cannot be used; the message is one line naming the file."""
 
@@ -111,7 +116,9 @@ class TrainingCache:
         except sqlite3.DatabaseError as exc:
             with contextlib.suppress(Exception):
                 self._db.close()
-            raise CacheError(f"training cache {path}: cannot be used ({exc})") from None
+            raise CacheError(
+                f"training cache {path}: cannot be used ({exc}); {_MOVE_ASIDE}"
+            ) from None
 
     def _open_in_memory(self) -> None:
         """A private in-memory copy of the file (an empty cache where there is none)."""
@@ -125,7 +132,9 @@ class TrainingCache:
                     source.close()
             self._open(new=self._db.execute("PRAGMA application_id").fetchone()[0] == 0)
         except (sqlite3.DatabaseError, OSError) as exc:
-            raise CacheError(f"training cache {self.path}: cannot be read ({exc})") from None
+            raise CacheError(
+                f"training cache {self.path}: cannot be read ({exc}); {_MOVE_ASIDE}"
+            ) from None
 
     def _open(self, *, new: bool) -> None:
         db = self._db
@@ -161,6 +170,10 @@ class TrainingCache:
                 f"training cache {self.path}: not a training cache of nas-harness (another "
                 "SQLite database); it is left untouched"
             )
+        # A damaged file shows it here, before any run relies on it, not at a later read.
+        check = db.execute("PRAGMA quick_check").fetchone()[0]
+        if check != "ok":
+            raise sqlite3.DatabaseError(str(check).splitlines()[0])
         meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
         if meta.get("recipe_checksum") != self._checksum:
             raise CacheError(
