@@ -5,6 +5,8 @@ declares (`MULTI_FIDELITY`, `MULTI_OBJECTIVE`, `PRIOR`, `WEIGHT_SHARING`, `CAPAB
 `StrategyOptions` and `option` (how a strategy declares its options, see `Strategy`); and
 the registry functions
 `available_strategies`, `get_strategy`, `build_strategy`, `parse_strategy_spec`,
+`split_strategy_spec`, `strategy_families` (with `StrategyFamily`: strategies another library
+names, such as ``optuna:CmaEsSampler``),
 `resolved_options`, `option_defaults` and `strategy_option_specs`.
 """
 
@@ -22,6 +24,7 @@ from strategies._base import (
 from strategies._options import OptionSpec, StrategyOptionError, StrategyOptions, option
 from strategies._registry import (
     ENTRY_POINT_GROUP,
+    StrategyFamily,
     UnknownStrategyError,
     available_strategies,
     build_strategy,
@@ -30,6 +33,8 @@ from strategies._registry import (
     parse_strategy_spec,
     registry,
     resolved_options,
+    split_strategy_spec,
+    strategy_families,
     strategy_option_specs,
 )
 
@@ -43,6 +48,7 @@ __all__ = [
     "Observation",
     "OptionSpec",
     "Strategy",
+    "StrategyFamily",
     "StrategyOptionError",
     "StrategyOptions",
     "UnknownStrategyError",
@@ -54,5 +60,7 @@ __all__ = [
     "parse_strategy_spec",
     "registry",
     "resolved_options",
+    "split_strategy_spec",
+    "strategy_families",
     "strategy_option_specs",
 ]

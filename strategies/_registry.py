@@ -5,6 +5,14 @@ subclass with a ``name`` (and its options as a nested ``Options`` dataclass). Pa
 outside this repository register theirs under the ``harness.strategies`` entry-point group
 (``name = "module:Class"``). Options are parsed, checked and filled in here, from the
 ``Options`` declaration alone (see `strategies._options`).
+
+A module may also define a *strategy family* (`StrategyFamily`): strategies that another
+library names, resolved by prefix, such as ``optuna:CmaEsSampler`` for any sampler Optuna
+ships. A member is a `Strategy` class made on demand, named ``PREFIX:MEMBER``, and used
+everywhere a registered name is (planning, runs, the results store, reports); its options
+follow the member name, ``optuna:QMCSampler:qmc_type=sobol``. Members are not registered:
+`registry` and `available_strategies` (and so the contract and compatibility tests, which
+run every registered strategy) list only the strategies written as modules.
 """
 
 from __future__ import annotations
@@ -13,10 +21,11 @@ import importlib
 import importlib.metadata
 import inspect
 import pkgutil
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from spaces import Metric, Space
 from strategies._base import Strategy
@@ -41,9 +50,42 @@ class UnknownStrategyError(ValueError):
     """A strategy name that no module or plugin registers."""
 
 
-def _collect(module: object, found: dict[str, type[Strategy]], origin: str) -> None:
+class StrategyFamily(ABC):
+    """Strategies named by another library, resolved by prefix: ``PREFIX:MEMBER``.
+
+    A module of this package defines one instance; the registry finds it as it finds
+    strategy classes. `resolve` makes the member's `Strategy` class, whose ``name`` is
+    ``PREFIX:MEMBER``; the registry caches it, so a member is made once per process.
+    """
+
+    prefix: ClassVar[str]
+    """The part before the colon: short, kebab-case, and no registered strategy's name."""
+    description: ClassVar[str]
+    """One line for listings: what the members are."""
+
+    @abstractmethod
+    def members(self) -> list[str]:
+        """The member names that `resolve` accepts, for listings and error messages."""
+
+    @abstractmethod
+    def resolve(self, member: str) -> type[Strategy]:
+        """The strategy class of ``member``, named ``PREFIX:MEMBER``.
+
+        Raises:
+            UnknownStrategyError: ``member`` is not a member; the message lists the members.
+        """
+
+
+def _collect(
+    module: object,
+    found: dict[str, type[Strategy]],
+    origin: str,
+    families: dict[str, StrategyFamily] | None = None,
+) -> None:
     for obj in vars(module).values():
-        if (
+        if families is not None and isinstance(obj, StrategyFamily):
+            _add_family(obj, families, origin)
+        elif (
             inspect.isclass(obj)
             and issubclass(obj, Strategy)
             and not inspect.isabstract(obj)
@@ -73,15 +115,33 @@ def _add(cls: type[Strategy], found: dict[str, type[Strategy]], origin: str) -> 
     found[name] = cls
 
 
+def _add_family(family: StrategyFamily, found: dict[str, StrategyFamily], origin: str) -> None:
+    prefix = getattr(family, "prefix", None)
+    if not isinstance(prefix, str) or not prefix or ":" in prefix:
+        raise TypeError(f"strategy family {family!r} in {origin} has no prefix (or one with ':')")
+    if prefix in found and found[prefix] is not family:
+        raise TypeError(f"strategy family prefix {prefix!r} is registered twice ({origin})")
+    found[prefix] = family
+
+
+_FAMILIES: dict[str, StrategyFamily] = {}
+"""The strategy families that the last walk of `registry` found, by prefix."""
+
+
 @cache
 def registry() -> dict[str, type[Strategy]]:
-    """Every registered strategy by name, in name order."""
+    """Every registered strategy by name, in name order (family members are not listed).
+
+    The same walk of the package finds the strategy families (`strategy_families`);
+    ``registry.cache_clear()`` forgets both. A registered name wins over a family's prefix.
+    """
+    _FAMILIES.clear()
     found: dict[str, type[Strategy]] = {}
     for info in pkgutil.iter_modules([_PACKAGE_DIR]):
         if info.name.startswith("_"):
             continue
         module = importlib.import_module(f"{_PACKAGE}.{info.name}")
-        _collect(module, found, f"{_PACKAGE}/{info.name}.py")
+        _collect(module, found, f"{_PACKAGE}/{info.name}.py", _FAMILIES)
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         obj = ep.load()
         if inspect.isclass(obj) and issubclass(obj, Strategy):
@@ -92,19 +152,63 @@ def registry() -> dict[str, type[Strategy]]:
 
 
 def available_strategies() -> list[str]:
-    """Names of every registered strategy."""
+    """Names of every registered strategy (family members are not listed)."""
     return list(registry())
 
 
+def strategy_families() -> dict[str, StrategyFamily]:
+    """Every strategy family by prefix, in prefix order."""
+    registry()
+    return dict(sorted(_FAMILIES.items()))
+
+
+@cache
+def _member(family: StrategyFamily, member: str) -> type[Strategy]:
+    cls = family.resolve(member)
+    if getattr(cls, "name", None) != f"{family.prefix}:{member}":
+        raise TypeError(f"family {family.prefix!r} resolved {member!r} to a misnamed class")
+    return cls
+
+
+def _family_member(name: str, registered: Sequence[str]) -> type[Strategy]:
+    """The family member ``name`` (``PREFIX:MEMBER``), or the error for an unknown name."""
+    prefix, _, member = name.partition(":")
+    family = _FAMILIES.get(prefix)
+    if family is None:
+        named = ", ".join([*registered, *(f"{p}:NAME" for p in sorted(_FAMILIES))])
+        raise UnknownStrategyError(f"unknown strategy {name!r}; choose one of {named}")
+    if not member:
+        raise UnknownStrategyError(
+            f"strategy family {prefix!r} needs a member, {prefix}:NAME; choose one of "
+            f"{', '.join(family.members())}"
+        )
+    return _member(family, member)
+
+
+def split_strategy_spec(spec: str) -> tuple[str, str]:
+    """Split ``spec`` into the strategy's name and the text of its options.
+
+    ``tpe:n_startup_trials=5`` gives ``("tpe", "n_startup_trials=5")``; a family member's
+    name keeps its prefix: ``optuna:QMCSampler:qmc_type=sobol`` gives
+    ``("optuna:QMCSampler", "qmc_type=sobol")``.
+    """
+    name, colon, rest = spec.partition(":")
+    if colon and name not in registry() and name in _FAMILIES:
+        member, _, rest = rest.partition(":")
+        name = f"{name}:{member}"
+    return name, rest
+
+
 def get_strategy(name: str) -> type[Strategy]:
-    """The class registered as ``name``.
+    """The class registered as ``name``, or the family member ``PREFIX:MEMBER``.
 
     Raises:
-        UnknownStrategyError: No strategy has that name; the message lists the valid ones.
+        UnknownStrategyError: No strategy has that name and no family that member; the
+            message lists the valid ones.
     """
     reg = registry()
     if name not in reg:
-        raise UnknownStrategyError(f"unknown strategy {name!r}; choose one of {', '.join(reg)}")
+        return _family_member(name, list(reg))
     return reg[name]
 
 
@@ -121,15 +225,16 @@ def option_defaults(cls: type[Strategy]) -> dict[str, Any]:
 def parse_strategy_spec(spec: str) -> tuple[str, dict[str, Any]]:
     """Parse ``name`` or ``name:opt=value,opt=value`` into the name and its options.
 
+    A family member is named with its prefix: ``optuna:QMCSampler:qmc_type=sobol``.
     Only the options written are returned, as typed values; together they must be valid
     (each value and the rules between options, with defaults for the others).
 
     Raises:
-        UnknownStrategyError: The name is not registered.
+        UnknownStrategyError: The name is not registered and no family's member.
         StrategyOptionError: An option does not exist, is not ``KEY=VALUE``, or its value
             does not parse or is not allowed.
     """
-    name, _, rest = spec.partition(":")
+    name, rest = split_strategy_spec(spec)
     cls = get_strategy(name)
     specs = option_specs(cls.Options)
     options: dict[str, Any] = {}
@@ -196,6 +301,7 @@ def build_strategy(
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "StrategyFamily",
     "StrategyOptionError",
     "UnknownStrategyError",
     "available_strategies",
@@ -205,5 +311,7 @@ __all__ = [
     "parse_strategy_spec",
     "registry",
     "resolved_options",
+    "split_strategy_spec",
+    "strategy_families",
     "strategy_option_specs",
 ]
