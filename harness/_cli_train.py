@@ -139,6 +139,25 @@ def cmd_train(args: argparse.Namespace, console: Console, err: Console) -> int:
     # On an existing Dask cluster the models train on its workers, which may have the GPU
     # this machine lacks: --device cuda is then not checked here (the workers check it).
     here = args.scheduler is None
+    # A scheduler is checked before anything is planned, printed or created (the cache file
+    # included): an address that does not answer is one line and leaves nothing behind.
+    executor = open_cli_executor(args, err) if not here and not args.dry_run else None
+    try:
+        return _train(args, console, err, device, here, executor)
+    finally:
+        if executor is not None:
+            executor.close()
+
+
+def _train(
+    args: argparse.Namespace,
+    console: Console,
+    err: Console,
+    device: str,
+    here: bool,
+    executor: Executor | None,
+) -> int:
+    """`cmd_train` once its executor (for a Dask scheduler) is known to work."""
     plan = plan_training(args.space, seeds=args.seeds, device=device, device_here=here)
     console.print(
         f"{plan.space}: {plan.recorded} of {plan.total} models recorded, {plan.missing} to "
@@ -155,11 +174,13 @@ def cmd_train(args: argparse.Namespace, console: Console, err: Console) -> int:
         )
         return 0
     if plan.missing:
-        executor = open_cli_executor(args, err)
+        owned = executor is None
+        executor = open_cli_executor(args, err) if executor is None else executor
         try:
             failed = _train_with_progress(args, err, plan, executor)
         finally:
-            executor.close()
+            if owned:
+                executor.close()
         if failed:
             for t, reason in failed:
                 err.print(f"  {t.hidden} seeds {list(t.seeds)}: {reason}", markup=False)

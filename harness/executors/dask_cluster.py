@@ -42,6 +42,8 @@ Result = TypeVar("Result")
 NAME = "dask"
 CONNECT_TIMEOUT_SECONDS = 10.0
 """How long to wait for a scheduler given with ``--scheduler`` to answer."""
+WORKERS_WAIT_SECONDS = 10.0
+"""How long a scheduler without workers is given to get one before the command gives up."""
 READ_ONLY_CACHE_ENV = "HARNESS_CACHE_READ_ONLY"
 """Set in Dask workers: the training cache is read there, never written (see module doc)."""
 INSTALL_HINT = "install the extra: pip install -e '.[dask]' (or pip install 'dask[distributed]')"
@@ -222,6 +224,98 @@ class DaskExecutor(ExecutorBase):
             self._cluster = None
 
 
+def _shown(address: str) -> str:
+    return repr(address if len(address) <= 60 else address[:60] + "...")
+
+
+def _connect(dask: Any, client_class: Any, scheduler: str) -> Any:
+    """A client of the scheduler at ``scheduler``, or one line saying why there is none.
+
+    The address is first asked who it is (Dask's handshake and the ``identity`` call,
+    without a client), in a thread of its own under one deadline: a service that accepts
+    and stays silent, or one that answers something else (an HTTP server), ends in
+    `ExecutorError` within ``CONNECT_TIMEOUT_SECONDS`` plus a few seconds, never a hang or a
+    traceback. Only a scheduler that says it is one gets a client.
+
+    Raises:
+        ExecutorError: Nothing answered in time, or what answered is not a Dask scheduler.
+    """
+    box: dict[str, Any] = {}
+
+    def probe() -> None:
+        import asyncio
+        import importlib
+
+        rpc = importlib.import_module("distributed.core").rpc  # untyped: used as Any
+
+        async def identity() -> Any:
+            remote = rpc(scheduler, timeout=CONNECT_TIMEOUT_SECONDS)
+            try:
+                return await remote.identity()
+            finally:
+                await remote.close_rpc()
+
+        try:
+            with dask.config.set({"distributed.comm.timeouts.connect": CONNECT_TIMEOUT_SECONDS}):
+                box["identity"] = asyncio.run(asyncio.wait_for(identity(), CONNECT_TIMEOUT_SECONDS))
+        except BaseException as exc:  # what a foreign service provokes: any error at all
+            box["error"] = exc
+
+    thread = threading.Thread(target=probe, name="harness-dask-probe", daemon=True)
+    thread.start()
+    thread.join(CONNECT_TIMEOUT_SECONDS + 5.0)
+    if thread.is_alive():
+        raise ExecutorError(
+            f"--scheduler {_shown(scheduler)}: no Dask scheduler answered within "
+            f"{CONNECT_TIMEOUT_SECONDS + 5.0:g} s; check the address"
+        )
+    error = box.get("error")
+    identity = box.get("identity")
+    kind = identity.get("type") if isinstance(identity, dict) else None
+    if error is not None or kind != "Scheduler":
+        if error is None:
+            reason = f"it says it is {kind!r}" if kind else "it did not say what it is"
+        elif isinstance(error, TimeoutError):  # asyncio's too, from Python 3.11 on
+            reason = f"no answer within {CONNECT_TIMEOUT_SECONDS:g} s"
+        else:
+            text = str(error).strip().splitlines()
+            what = f"{type(error).__name__}: {text[0][:100]}" if text else type(error).__name__
+            speaks = isinstance(error, OSError) and not isinstance(error, MemoryError)
+            reason = what if speaks else "what answered does not speak Dask's protocol"
+        raise ExecutorError(
+            f"--scheduler {_shown(scheduler)}: no Dask scheduler answered there ({reason}); "
+            "check the address and that `dask scheduler` runs there"
+        )
+    try:
+        return client_class(scheduler, timeout=CONNECT_TIMEOUT_SECONDS, set_as_default=False)
+    except Exception as exc:  # it answered a moment ago: say what went wrong, in one line
+        text = str(exc).strip().splitlines()
+        reason = f"{type(exc).__name__}: {text[0][:120]}" if text else type(exc).__name__
+        raise ExecutorError(f"--scheduler {_shown(scheduler)}: {reason}") from None
+
+
+def _wait_for_workers(client: Any, scheduler: str) -> int:
+    """The scheduler's workers, waited for up to ``WORKERS_WAIT_SECONDS``.
+
+    Raises:
+        ExecutorError: The scheduler still has no worker (closed, one line).
+    """
+    try:
+        client.wait_for_workers(1, timeout=WORKERS_WAIT_SECONDS)
+    except Exception:  # dask raises TimeoutError; any failure here means no usable worker
+        try:
+            seen = len(client.scheduler_info().get("workers", {}))
+        except Exception:
+            seen = 0
+        with contextlib.suppress(Exception):
+            client.close()
+        raise ExecutorError(
+            f"--scheduler {_shown(scheduler)}: the Dask scheduler has no workers ({seen} seen "
+            f"after {WORKERS_WAIT_SECONDS:g} s); start some with `dask worker ADDRESS`"
+        ) from None
+    return max(1, len(client.scheduler_info().get("workers", {})))
+
+
 def create(*, workers: int, scheduler: str | None = None) -> DaskExecutor:
     """Connect to ``scheduler``, or start a local cluster of ``workers`` processes.
 
@@ -238,16 +332,8 @@ def create(*, workers: int, scheduler: str | None = None) -> DaskExecutor:
             f"--executor dask needs Dask, which is not installed; {INSTALL_HINT}"
         ) from None
     if scheduler is not None:
-        try:
-            client = client_class(scheduler, timeout=CONNECT_TIMEOUT_SECONDS)
-        except (OSError, TimeoutError, ValueError) as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise ExecutorError(
-                f"--scheduler {scheduler!r}: no Dask scheduler answered within "
-                f"{CONNECT_TIMEOUT_SECONDS:g} s ({reason})"
-            ) from None
-        n_workers = len(client.scheduler_info().get("workers", {}))
-        return DaskExecutor(client, None, max(1, n_workers))
+        client = _connect(dask, client_class, scheduler)
+        return DaskExecutor(client, None, _wait_for_workers(client, scheduler))
     n = max(1, workers)
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
         cluster = cluster_class(
