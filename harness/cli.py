@@ -64,12 +64,18 @@ from spaces import (
     sources,
     space_info,
 )
+from spaces import (
+    broken_plugins as space_plugins,
+)
 from strategies import (
     StrategyOptionError,
     UnknownStrategyError,
     option_defaults,
     parse_strategy_spec,
     registry,
+)
+from strategies import (
+    broken_plugins as strategy_plugins,
 )
 
 DEFAULT_OUT = Path("results") / "comparison"
@@ -1040,6 +1046,18 @@ def _cmd_export(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def _warn_broken_plugins(err: Console) -> None:
+    """One line per installed plugin that was skipped (it cannot be imported or used)."""
+    for kind, broken in (("strategy", strategy_plugins()), ("space", space_plugins())):
+        for name, reason in broken.items():
+            err.print(
+                f"warning: {kind} plugin {_shown(name)} skipped ({reason})",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+
+
 def _one_line(text: str) -> str:
     """``text`` with its line breaks escaped: a value may hold one, the error is one line."""
     return "".join(repr(c)[1:-1] if c in _LINE_BREAKS else c for c in text)
@@ -1059,6 +1077,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         argv = list(sys.argv[1:] if argv is None else argv)
         args = build_parser({"out": None}).parse_args(argv)  # out None: no --out given
+        if args.command in ("compare", "list", "experiment"):
+            _warn_broken_plugins(err)
         if args.command == "compare":
             experiment, default_out = _compare_experiment(args)
             options = dict(experiment.options)

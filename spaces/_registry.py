@@ -41,21 +41,38 @@ def _collect(module: object, found: list[type[SpaceSource]]) -> None:
 def sources() -> tuple[SpaceSource, ...]:
     """Every space source: the built-in modules first, then entry-point plugins."""
     package = importlib.import_module("spaces.sources")
+    _BROKEN.clear()
     classes: list[type[SpaceSource]] = []
     for info in pkgutil.iter_modules(package.__path__):
         if not info.name.startswith("_"):
             _collect(importlib.import_module(f"spaces.sources.{info.name}"), classes)
+    plugins: list[tuple[str, type[SpaceSource]]] = []
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-        obj = ep.load()
-        if inspect.isclass(obj) and issubclass(obj, SpaceSource):
-            classes.append(obj)
-        else:
-            _collect(obj, classes)
+        # An installed plugin that cannot be imported, or no longer fits the SpaceSource
+        # API, is skipped with its reason (`broken_plugins`); every other space still works.
+        try:
+            obj = ep.load()
+            found: list[type[SpaceSource]] = []
+            if inspect.isclass(obj) and issubclass(obj, SpaceSource):
+                found.append(obj)
+            else:
+                _collect(obj, found)
+        except Exception as exc:
+            _BROKEN[ep.name] = _reason(exc)
+            continue
+        plugins.extend((ep.name, cls) for cls in found)
     out: list[SpaceSource] = []
     owner: dict[str, str] = {}
-    for cls in classes:
-        source = cls()
-        for name in (*source.names(), *([cls.prefix] if cls.prefix else [])):
+    for plugin, cls in [("", c) for c in classes] + plugins:
+        try:
+            source = cls()
+            names = (*source.names(), *([cls.prefix] if cls.prefix else []))
+        except Exception as exc:
+            if not plugin:
+                raise  # the package's own sources are never skipped
+            _BROKEN[plugin] = _reason(exc)
+            continue
+        for name in names:
             if name in owner:
                 raise TypeError(
                     f"space name {name!r} is registered by both {owner[name]} and {cls.name}"
@@ -63,6 +80,20 @@ def sources() -> tuple[SpaceSource, ...]:
             owner[name] = cls.name
         out.append(source)
     return tuple(out)
+
+
+_BROKEN: dict[str, str] = {}
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:200]}" if text else type(exc).__name__
+
+
+def broken_plugins() -> dict[str, str]:
+    """Space-source plugins (entry points) that were skipped, with the reason, by name."""
+    sources()
+    return dict(_BROKEN)
 
 
 def available_spaces() -> list[str]:
@@ -143,6 +174,7 @@ __all__ = [
     "TABLE_PREFIX",
     "UnknownSpaceError",
     "available_spaces",
+    "broken_plugins",
     "check_space_name",
     "load_objective",
     "sources",

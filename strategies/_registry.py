@@ -136,6 +136,7 @@ def registry() -> dict[str, type[Strategy]]:
     ``registry.cache_clear()`` forgets both. A registered name wins over a family's prefix.
     """
     _FAMILIES.clear()
+    _BROKEN.clear()
     found: dict[str, type[Strategy]] = {}
     for info in pkgutil.iter_modules([_PACKAGE_DIR]):
         if info.name.startswith("_"):
@@ -143,12 +144,33 @@ def registry() -> dict[str, type[Strategy]]:
         module = importlib.import_module(f"{_PACKAGE}.{info.name}")
         _collect(module, found, f"{_PACKAGE}/{info.name}.py", _FAMILIES)
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-        obj = ep.load()
-        if inspect.isclass(obj) and issubclass(obj, Strategy):
-            _add(obj, found, f"entry point {ep.name}")
-        else:
-            _collect(obj, found, f"entry point {ep.name}")
+        # An installed plugin that cannot be imported or no longer fits the Strategy API
+        # (written for an older version, say) is skipped with its reason: every other
+        # strategy, and every command, still works (`broken_plugins`).
+        mine: dict[str, type[Strategy]] = {}
+        try:
+            obj = ep.load()
+            if inspect.isclass(obj) and issubclass(obj, Strategy):
+                _add(obj, mine, f"entry point {ep.name}")
+            else:
+                _collect(obj, mine, f"entry point {ep.name}")
+            for cls in mine.values():
+                _add(cls, found, f"entry point {ep.name}")
+        except Exception as exc:
+            text = str(exc).strip().splitlines()
+            _BROKEN[ep.name] = (
+                f"{type(exc).__name__}: {text[0][:200]}" if text else type(exc).__name__
+            )
     return dict(sorted(found.items()))
+
+
+_BROKEN: dict[str, str] = {}
+
+
+def broken_plugins() -> dict[str, str]:
+    """Strategy plugins (entry points) that were skipped, with the reason, by name."""
+    registry()
+    return dict(_BROKEN)
 
 
 def available_strategies() -> list[str]:
@@ -208,6 +230,8 @@ def get_strategy(name: str) -> type[Strategy]:
     """
     reg = registry()
     if name not in reg:
+        if name in _BROKEN:
+            raise UnknownStrategyError(f"strategy plugin {name!r} cannot be used: {_BROKEN[name]}")
         return _family_member(name, list(reg))
     return reg[name]
 
@@ -305,6 +329,7 @@ __all__ = [
     "StrategyOptionError",
     "UnknownStrategyError",
     "available_strategies",
+    "broken_plugins",
     "build_strategy",
     "get_strategy",
     "option_defaults",

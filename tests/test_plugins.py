@@ -22,8 +22,11 @@ from strategies import (
     Strategy,
     StrategyOptionError,
     StrategyOptions,
+    UnknownStrategyError,
     available_strategies,
+    broken_plugins,
     build_strategy,
+    get_strategy,
     option,
     option_defaults,
     parse_strategy_spec,
@@ -144,7 +147,9 @@ def test_entry_point_plugins_are_discovered(tmp_path: Path, install_plugin: Any)
     assert "first-choice" not in available_strategies()
 
 
-def test_a_plugin_taking_options_as_constructor_keywords_is_refused(install_plugin: Any) -> None:
+def test_a_plugin_taking_options_as_constructor_keywords_is_skipped_and_refused_when_named(
+    install_plugin: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # The pre-Options way: the registry could neither parse, list nor store these options.
     install_plugin(
         """
@@ -165,8 +170,32 @@ def test_a_plugin_taking_options_as_constructor_keywords_is_refused(install_plug
         """,
         "legacy = third_party_strategy:Legacy",
     )
-    with pytest.raises(TypeError, match="n_init as constructor keywords; declare options in"):
-        available_strategies()
+    # Skipped with its reason; every other strategy, and every command, still works.
+    assert "legacy" not in available_strategies()
+    assert "random" in available_strategies()
+    assert "n_init as constructor keywords; declare options in" in broken_plugins()["legacy"]
+    with pytest.raises(UnknownStrategyError, match="strategy plugin 'legacy' cannot be used"):
+        get_strategy("legacy")
+    # The command line: one warning line for list, one error line when it is named.
+    assert main(["list"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("warning: strategy plugin 'legacy' skipped") == 1
+    out = tmp_path / "out"
+    argv = ["compare", "--strategy", "legacy", "--seeds", "1", "--workers", "0", "--out", str(out)]
+    assert main(argv) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[-1].startswith("error: strategy plugin 'legacy' cannot be used: TypeError")
+    assert not out.exists()
+
+
+def test_a_plugin_that_cannot_be_imported_is_skipped(
+    install_plugin: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    install_plugin("import no_such_module_anywhere\n", "gone = third_party_strategy:Gone")
+    assert "random" in available_strategies()
+    assert broken_plugins()["gone"].startswith("ModuleNotFoundError: No module named")
+    assert main(["list"]) == 0
+    assert "warning: strategy plugin 'gone' skipped" in capsys.readouterr().err
 
 
 # -- declaring options -----------------------------------------------------------------------------
