@@ -368,3 +368,30 @@ def test_a_malformed_declaration_fails_when_the_class_is_defined(
 ) -> None:
     with pytest.raises(TypeError, match=re.escape(message)):
         _declare(declare())
+
+
+def test_a_space_plugin_that_cannot_be_imported_is_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from spaces import _registry as spaces_registry
+    from spaces import available_spaces
+    from spaces import broken_plugins as broken_spaces
+
+    (tmp_path / "third_party_space.py").write_text("raise RuntimeError('written for 0.1')\n")
+    dist = tmp_path / "third_party_space-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: third-party-space\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[harness.spaces]\nold = third_party_space\n")
+    sys.path.insert(0, str(tmp_path))
+    spaces_registry.sources.cache_clear()
+    try:
+        assert "nb201/cifar10" in available_spaces()
+        assert broken_spaces() == {"old": "RuntimeError: written for 0.1"}
+        assert main(["list"]) == 0
+        assert "warning: space plugin 'old' skipped (RuntimeError: written for 0.1)" in (
+            capsys.readouterr().err
+        )
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("third_party_space", None)
+        spaces_registry.sources.cache_clear()
