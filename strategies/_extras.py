@@ -16,7 +16,13 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import importlib.util
+import math
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar
+
+import numpy as np
 
 from spaces import Space
 from strategies._base import Strategy
@@ -99,10 +105,68 @@ class LibraryStrategy(Strategy):
         return {"library": self.distribution, "library_version": self.library_version()}
 
 
+class WorstSoFar:
+    """Losses to tell a library: a diverged run (NaN) becomes the worst finite loss seen so far.
+
+    Libraries differ in what they do with NaN (some fail, some rank it best); the harness's
+    own model-based strategies tell the worst value so far, and so do the adapters. Before
+    any finite loss there is nothing to tell (`loss` returns None).
+    """
+
+    def __init__(self) -> None:
+        self.worst: float | None = None
+
+    def loss(self, loss: float) -> float | None:
+        """``loss`` itself when finite (remembering the worst), else the worst so far."""
+        if math.isfinite(loss):
+            self.worst = loss if self.worst is None else max(self.worst, loss)
+            return loss
+        return self.worst
+
+
+class PrivateGlobalRandom:
+    """Runs library code that draws from the global ``numpy.random`` or ``random`` state.
+
+    Some libraries draw from the global generators in places their seed does not reach. The
+    harness may not touch those (design invariant 3), so such calls run inside `active`: the
+    global states are swapped for this instance's own (seeded from ``seed``) and swapped
+    back afterwards, keeping what the library drew. The run is then reproducible from its
+    seed and the caller's global state is left exactly as it was.
+
+    Args:
+        seed: Seed of the private states.
+    """
+
+    def __init__(self, seed: int) -> None:
+        self._numpy = np.random.RandomState(seed).get_state()
+        self._python = random.Random(seed).getstate()
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        """The block's global draws come from (and advance) the private states."""
+        outer_numpy = np.random.get_state()  # noqa: NPY002 - saved to be restored
+        outer_python = random.getstate()
+        np.random.set_state(self._numpy)  # noqa: NPY002
+        random.setstate(self._python)
+        try:
+            yield
+        finally:
+            self._numpy = np.random.get_state()  # noqa: NPY002
+            self._python = random.getstate()
+            np.random.set_state(outer_numpy)  # noqa: NPY002
+            random.setstate(outer_python)
+
+
 def unavailable_reason(cls: type[Strategy]) -> str | None:
     """Why strategy class ``cls`` cannot run here (an optional extra is missing), or None."""
     check = getattr(cls, "unavailable", None)
     return check() if callable(check) else None
 
 
-__all__ = ["LibraryStrategy", "StrategyUnavailableError", "unavailable_reason"]
+__all__ = [
+    "LibraryStrategy",
+    "PrivateGlobalRandom",
+    "StrategyUnavailableError",
+    "WorstSoFar",
+    "unavailable_reason",
+]
