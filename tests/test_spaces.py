@@ -327,3 +327,18 @@ def test_a_third_party_space_source_registers_through_an_entry_point(
         assert space_info("plugin/one").name == "plugin/one"
     finally:
         registry_module.sources.cache_clear()
+
+
+def test_listing_spaces_and_loading_a_table_do_not_import_torch() -> None:
+    # A worker loads its space inside the run's deadline: torch (seconds to import under
+    # load) must wait until a trainable space or a neural strategy needs it.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, spaces\n"
+        "spaces.available_spaces(); spaces.space_info('mlp2/digits')\n"
+        "spaces.load_objective('nb201/cifar10')\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

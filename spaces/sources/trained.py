@@ -26,13 +26,10 @@ from spaces.training import (
     FAMILIES,
     GRID_FAMILIES,
     METRIC_NAMES,
-    TrainingCache,
-    cache_path,
     curves_path,
     family_space,
     hidden_sizes,
     load_trained,
-    recipe_for,
     shipped_table,
 )
 
@@ -87,6 +84,10 @@ class TrainedSpaces(SpaceSource):
         family, data = name.split("/", 1)
         if family in GRID_FAMILIES and shipped_table(family, data).exists():
             return "all (shipped table)"
+        # Imported here: the cache and the recipe import torch, which listing the spaces
+        # (and loading a recorded table in a worker) must not pay for.
+        from spaces.training import TrainingCache, cache_path, recipe_for
+
         try:
             recipe = recipe_for(data, device="cpu")
             with TrainingCache(cache_path(recipe), recipe) as cache:
