@@ -11,8 +11,15 @@ file's ``out`` is resolved against the file's own folder and must stay inside it
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 from harness.results import APPLICATION_ID, DB_NAME
 
@@ -147,10 +154,35 @@ def experiment_out(out: Path, experiment_file: Path) -> Path:
     return target
 
 
+LOCK_NAME = ".report.lock"
+"""The lock file reports are built under, one at a time per results folder."""
+
+
+@contextlib.contextmanager
+def report_lock(folder: Path) -> Iterator[None]:
+    """Hold the results folder's report lock: reports of one folder are built one at a time.
+
+    Two commands writing the same report (a ``compare`` finishing while ``report`` runs on
+    its folder) would otherwise rewrite each other's files while reading them. The second
+    waits for the first; the lock is released when its process ends, however it ends.
+    """
+    if fcntl is None:  # no advisory locks here (Windows): nothing to serialise with
+        yield
+        return
+    with (folder / LOCK_NAME).open("a") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 __all__ = [
+    "LOCK_NAME",
     "OutputFolderError",
     "check_output_folder",
     "experiment_out",
     "is_results_store",
+    "report_lock",
     "system_folder",
 ]

@@ -43,7 +43,12 @@ from harness._compare import (
 )
 from harness._experiment_file import ExperimentFile, load_experiment_file
 from harness._loop import Interrupted
-from harness._outdir import OutputFolderError, check_output_folder, experiment_out
+from harness._outdir import (
+    OutputFolderError,
+    check_output_folder,
+    experiment_out,
+    report_lock,
+)
 from harness._suites import (
     DEFAULT_SUITE,
     UnknownSuiteError,
@@ -903,11 +908,12 @@ def _run_comparison(
     from reports import ReportError, build_report
 
     try:
-        report = build_report(
-            args.out,
-            family="all-pairs" if args.all_pairs else "vs-best",
-            control=args.control,
-        )
+        with report_lock(args.out):
+            report = build_report(
+                args.out,
+                family="all-pairs" if args.all_pairs else "vs-best",
+                control=args.control,
+            )
         from reports import summary_lines
 
         for line in summary_lines(report.stats):
@@ -1105,18 +1111,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             from reports import build_report, render_report
 
             check_output_folder(args.directory, flag="report")
-
-            render_report(
-                build_report(
+            open_results(args.directory).close()  # a folder without a store: one line, no lock
+            with report_lock(args.directory):
+                report = build_report(
                     args.directory,
                     alpha=args.alpha,
                     seed=args.seed,
                     log_scale=not args.linear_scale,
                     family="all-pairs" if args.all_pairs else "vs-best",
                     control=args.control,
-                ),
-                console,
-            )
+                )
+            render_report(report, console)
             return EXIT_OK
         return _cmd_list(console)
     except (
