@@ -1064,9 +1064,24 @@ def _warn_broken_plugins(err: Console) -> None:
             )
 
 
+_LONG_RUN = re.compile(r"\S{300,}")  # longer than any path a user would type
+_MAX_ERROR_CHARS = 2000
+
+
 def _one_line(text: str) -> str:
-    """``text`` with its line breaks escaped: a value may hold one, the error is one line."""
-    return "".join(repr(c)[1:-1] if c in _LINE_BREAKS else c for c in text)
+    """``text`` as one readable line: line breaks escaped, over-long values elided.
+
+    A value may hold a line break, and a value of 100 kB pasted by mistake would make the
+    error unreadable: every run of 300 characters or more without a space keeps its first
+    `_SHOWN_CHARS` and says how long it was, and the line is cut at 2,000 characters.
+    """
+    flat = "".join(repr(c)[1:-1] if c in _LINE_BREAKS else c for c in text)
+    short = _LONG_RUN.sub(
+        lambda m: f"{m.group(0)[:_SHOWN_CHARS]}...({len(m.group(0))} chars)", flat
+    )
+    if len(short) > _MAX_ERROR_CHARS:
+        short = f"{short[:_MAX_ERROR_CHARS]}... ({len(short)} characters)"
+    return short
 
 
 def _sigterm(signum: int, frame: FrameType | None) -> None:

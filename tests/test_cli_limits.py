@@ -330,3 +330,26 @@ def test_a_damaged_store_is_named_by_its_file(
         assert db.read_bytes() == before
         assert sorted(p.name for p in store.iterdir()) == ["results.sqlite"]  # no report
     assert not (tmp_path / "exported").exists()
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--strategy", "evolution:population={big}"],
+        ["--strategy", "evolution:{big}=3"],
+        ["--space", "{big}"],
+        ["--metric", "{big}"],
+        ["--report-metric", "{big}"],
+        ["--space", "{spaced}"],
+    ],
+)
+def test_a_100_kb_value_is_not_echoed_back_whole(
+    option: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    big, spaced = "x" * 100_000, "a b " * 25_000
+    argv = [part.format(big=big, spaced=spaced) for part in option]
+    assert main(["compare", *argv, "--out", str(tmp_path / "o"), "--workers", "0"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert len(err) < 2100
+    assert not (tmp_path / "o").exists()
