@@ -141,7 +141,30 @@ def _read(path: Path) -> tuple[pd.DataFrame, int]:
         raise TableError(f"{path}: cannot be read as a table: {first}") from None
     if len(frame) > MAX_TABLE_ROWS:
         raise _too_many_rows(path)
+    if suffix != ".csv":  # CSV cells are text; Parquet's may be nested
+        _check_scalar_cells(path, frame, offset)
     return frame, offset
+
+
+def _check_scalar_cells(path: Path, frame: pd.DataFrame, offset: int) -> None:
+    """Refuse a cell holding a list, an array or a record (Parquet's nested types).
+
+    Such a value would otherwise become the text of a choice (``"[1 2]"``) without a word.
+
+    Raises:
+        TableError: The first nested cell, by file, row and column.
+    """
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype != object:
+            continue
+        for row, value in enumerate(values.tolist()):
+            if isinstance(value, list | tuple | dict | set | np.ndarray):
+                kind = "an array" if isinstance(value, np.ndarray) else f"a {type(value).__name__}"
+                raise TableError(
+                    f"{path} row {row + offset}, column {column!r}: holds {kind}, not a single "
+                    "value; a config, objective, seed or cost cell must be one number or text"
+                )
 
 
 def _is_missing(value: object) -> bool:

@@ -463,3 +463,24 @@ def test_source_pickles_are_read_without_running_code(tmp_path: Path) -> None:
     (tmp_path / "junk.pkl").write_bytes(b"not a pickle")
     with pytest.raises(ValueError, match="not a plain-data table"):
         read_plain_pickle(tmp_path / "junk.pkl")
+
+
+@pytest.mark.parametrize("nested", [[1, 2], {"x": 1}])
+def test_a_nested_parquet_cell_is_refused_naming_file_row_and_column(
+    tmp_path: Path, nested: object
+) -> None:
+    frame = pd.DataFrame({"width": [nested, nested], "accuracy": [1.0, 2.0]})
+    path = tmp_path / "t.parquet"
+    frame.to_parquet(path)
+    with pytest.raises(TableError, match=r"t\.parquet row 1, column 'width': holds an? \w+, not"):
+        load_table(path, TableOptions(objective="accuracy"))
+
+
+def test_a_table_path_that_is_not_utf8_is_named_in_one_line(tmp_path: Path) -> None:
+    from spaces import load_objective
+
+    raw = os.fsencode(tmp_path) + b"/\xffruns.csv"
+    with open(raw, "w") as handle:
+        handle.write("a,objective\nx,1\ny,2\n")
+    with pytest.raises(TableError, match=r"\\xffruns\.csv: the file name is not valid UTF-8"):
+        load_objective("table:" + os.fsdecode(raw))

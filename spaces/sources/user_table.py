@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from spaces._objective import Objective
 from spaces._source import SpaceInfo, SpaceSource
-from spaces._table import TableOptions, load_table
+from spaces._table import TableError, TableOptions, load_table
 
 
 class UserTables(SpaceSource):
@@ -22,5 +22,20 @@ class UserTables(SpaceSource):
         return None
 
     def load(self, name: str, *, table_options: TableOptions | None) -> Objective:
-        """Read the table at the path after the prefix."""
-        return load_table(name[len(self.prefix or "") :], table_options)
+        """Read the table at the path after the prefix.
+
+        Raises:
+            TableError: The path is not text (undecodable bytes from the file system: the
+                results store keeps space names as UTF-8), or the table cannot be used.
+        """
+        path = name[len(self.prefix or "") :]
+        try:
+            path.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            byte = ord(exc.object[exc.start]) - 0xDC00  # surrogateescape keeps the raw byte
+            raise TableError(
+                f"{shown}: the file name is not valid UTF-8 (byte 0x{byte:02x} at position "
+                f"{exc.start}); rename the file: results keep space names as text"
+            ) from None
+        return load_table(path, table_options)
