@@ -27,11 +27,36 @@ from harness._priors import check_sources, default_sources
 from harness.capabilities import Setting, check_budget, decide, is_transfer, training_cache
 from harness.executors import Executor, open_executor
 from harness.results import ResultsStore, RunSpec
-from spaces import Objective, TableOptions, load_objective, search_objective
+from spaces import (
+    Objective,
+    TableOptions,
+    available_spaces,
+    load_objective,
+    search_objective,
+    space_training,
+)
 from strategies import build_strategy, resolved_options
 
 DEFAULT_RUN_TIMEOUT = 3600.0
-"""Seconds one run may take by default: generous, but a hung strategy cannot stall a grid."""
+"""Seconds one run may take by default through the library call `compare`."""
+RECORDED_RUN_TIMEOUT = 900.0
+"""The command line's default per run where every space answers from a table or a formula:
+a run of a recorded table takes seconds (minutes for the costliest model-based strategy at
+a large budget), so a strategy that hangs is stopped after 15 minutes, not an hour."""
+TRAINED_RUN_TIMEOUT = 6 * 3600.0
+"""The default per run where a space trains what it misses: a run trains its models (an
+mlpwide run on fashion-mnist recorded about 860 s of training), so six hours."""
+
+
+def default_run_timeout(spaces: Sequence[str]) -> float:
+    """The default time limit per run for a comparison of ``spaces``.
+
+    By how each space gets its results (`spaces.space_training`): `TRAINED_RUN_TIMEOUT` if
+    any trains on demand or fills a grid, else `RECORDED_RUN_TIMEOUT`. A ``table:`` space is
+    recorded.
+    """
+    kinds = {space_training(s) if s in available_spaces() else "recorded" for s in spaces}
+    return TRAINED_RUN_TIMEOUT if kinds & {"grid", "on-demand"} else RECORDED_RUN_TIMEOUT
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

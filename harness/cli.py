@@ -35,10 +35,12 @@ from harness._cli_train import (
     saved_environment,
 )
 from harness._compare import (
-    DEFAULT_RUN_TIMEOUT,
+    RECORDED_RUN_TIMEOUT,
+    TRAINED_RUN_TIMEOUT,
     Comparison,
     RunOutcome,
     compare,
+    default_run_timeout,
     plan_comparison,
 )
 from harness._experiment_file import ExperimentFile, load_experiment_file
@@ -469,10 +471,11 @@ def build_parser(compare_defaults: dict[str, Any] | None = None) -> argparse.Arg
     cmp.add_argument(
         "--run-timeout",
         type=_positive_float,
-        default=DEFAULT_RUN_TIMEOUT,
+        default=None,
         metavar="S",
-        help=f"seconds one run may take before it is stopped and stored as failed "
-        f"(default {DEFAULT_RUN_TIMEOUT:g})",
+        help=f"seconds one run may take before it is stopped and stored as failed (default "
+        f"{RECORDED_RUN_TIMEOUT:g} on recorded tables, {TRAINED_RUN_TIMEOUT:g} where a space "
+        "trains what it misses)",
     )
     cmp.add_argument(
         "--out",
@@ -889,7 +892,11 @@ def _run_comparison(
                 executor=executor,
                 on_outcome=on_outcome,
                 specs=specs,
-                run_timeout=args.run_timeout,
+                run_timeout=(
+                    default_run_timeout(comparison.spaces)
+                    if args.run_timeout is None
+                    else args.run_timeout
+                ),
             )
     except KeyboardInterrupt:
         n_done = len(store.finished_keys() & {s.key for s in specs})

@@ -353,3 +353,17 @@ def test_a_100_kb_value_is_not_echoed_back_whole(
     assert len(err.strip().splitlines()) == 1
     assert len(err) < 2100
     assert not (tmp_path / "o").exists()
+
+
+def test_the_default_run_timeout_follows_how_the_spaces_get_their_results() -> None:
+    from harness._compare import (
+        RECORDED_RUN_TIMEOUT,
+        TRAINED_RUN_TIMEOUT,
+        default_run_timeout,
+    )
+
+    assert default_run_timeout(["nb201/cifar10", "fcnet/protein"]) == RECORDED_RUN_TIMEOUT
+    assert default_run_timeout(["table:runs.csv", "synthetic/open"]) == RECORDED_RUN_TIMEOUT
+    assert default_run_timeout(["nb201/cifar10", "cell/digits"]) == TRAINED_RUN_TIMEOUT
+    assert default_run_timeout(["mlpwide/digits"]) == TRAINED_RUN_TIMEOUT
+    assert RECORDED_RUN_TIMEOUT < TRAINED_RUN_TIMEOUT
