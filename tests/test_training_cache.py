@@ -248,3 +248,49 @@ def test_a_read_only_cache_still_refuses_another_recipe(tmp_path: Path) -> None:
     objective(path).evaluate(0, 0)
     with pytest.raises(CacheError, match="another recipe"):
         TrainingCache(path, tiny_recipe(epochs=3), read_only=True)
+
+
+def _damaged_cache(cache_dir: Path) -> Path:
+    """The digits cache of the shipped recipe, with its pages after the first overwritten."""
+    from spaces.training import cache_path
+
+    recipe = recipe_for("digits")
+    path = cache_path(recipe, cache_dir)
+    cache = TrainingCache(path, recipe)
+    cache.close()
+    con = sqlite3.connect(path, isolation_level=None)  # enough rows for pages past the header
+    con.execute("CREATE TABLE filler (x TEXT)")
+    con.executemany("INSERT INTO filler VALUES (?)", [("x" * 500,)] * 64)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the file itself, no WAL
+    con.execute("PRAGMA journal_mode = DELETE")
+    con.close()
+    data = bytearray(path.read_bytes())
+    data[4096:] = b"\x5a" * (len(data) - 4096)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_damaged_cache_is_one_line_naming_the_file_and_is_left_in_place(
+    tmp_path: Path,
+) -> None:
+    path = _damaged_cache(tmp_path / "cache")
+    before = path.read_bytes()
+    with pytest.raises(CacheError, match=r"cannot be used \(.*\); move the file aside") as info:
+        TrainingCache(path, recipe_for("digits"))
+    assert str(path) in str(info.value)
+    env = {**os.environ, "HARNESS_CACHE_DIR": str(tmp_path / "cache")}
+    out = tmp_path / "out"
+    for argv in (
+        ["train", "--space", "mlp3/digits", "--dry-run"],
+        ["compare", "--space", "mlpwide/digits", "--strategy", "random", "--seeds", "1",
+         "--budget", "2", "--workers", "0", "--quiet", "--out", str(out)],
+    ):  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-m", "harness", *argv], capture_output=True, text=True, env=env
+        )
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.strip().splitlines() == [done.stderr.strip()]
+        assert str(path) in done.stderr
+        assert "move the file aside" in done.stderr
+    assert path.read_bytes() == before  # never deleted, never rewritten
+    assert not out.exists()
