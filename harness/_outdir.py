@@ -126,7 +126,9 @@ def check_output_folder(
         names = sorted(os.listdir(resolved))
     except OSError as exc:
         raise OutputFolderError(f"{flag} {where}: {exc.strerror or exc}") from None
-    if not names or is_results_store(resolved / DB_NAME) or force:
+    # A folder with a results.sqlite is left to the store, which opens only a database it
+    # created (and says so in one line for any other, an older schema's included).
+    if not names or (resolved / DB_NAME).is_file() or force:
         return resolved
     shown = ", ".join(names[:_SHOWN_ENTRIES]) + (", ..." if len(names) > _SHOWN_ENTRIES else "")
     raise OutputFolderError(

@@ -79,14 +79,19 @@ def test_a_folder_with_foreign_files_needs_force(fake_root: Path) -> None:
     assert _check(work, fake_root, force=True) == work
 
 
-def test_an_sqlite_file_of_someone_else_is_not_a_store(tmp_path: Path) -> None:
+def test_an_sqlite_file_of_someone_else_is_not_a_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import sqlite3
 
     other = tmp_path / "results.sqlite"
     sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
+    before = other.read_bytes()
     assert not is_results_store(other)
-    with pytest.raises(OutputFolderError, match="holds files"):
-        check_output_folder(tmp_path, flag="--out")
+    # The store refuses it, in one line, and never writes into it.
+    err = _one_line_exit_2(["compare", *SMALL, "--out", str(tmp_path)], capsys)
+    assert "an SQLite database that this harness did not create" in err
+    assert other.read_bytes() == before
 
 
 def test_an_experiment_files_out_stays_in_its_folder(tmp_path: Path) -> None:
