@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from harness.seeding import stable_hash
-from reports import _stats
+from reports import _best, _stats
 from reports._data import Cell, FloatArray, Loaded, ReportError, load
 from reports._pareto import pareto_stats
 from reports._transfer import transfer_stats
@@ -36,9 +36,11 @@ from reports._workers import workers_stats
 
 CONFIDENCE = 0.95
 POWER = 0.8
-#: The families of pairwise tests that Holm's correction covers, per space and across spaces:
-#: each strategy against the control (by default the best by average rank; k - 1 tests,
-#: Demšar 2006, section 3.2.2), or every pair (k (k - 1) / 2 tests).
+#: The families of pairwise tests, per space and across spaces: each strategy against the
+#: best by average rank, chosen on the same data (k - 1 tests; the permutation
+#: max-statistic step-down of `reports._best`, which repeats the choice of the best in every
+#: permutation), or every pair (k (k - 1) / 2 tests, Holm). A control named in advance
+#: (``control=``) makes the first family ``vs-control``: k - 1 tests, Holm.
 FAMILIES = ("vs-best", "all-pairs")
 N_RANK_POINTS = 50
 
@@ -96,20 +98,51 @@ def _family_setting(family: str, control: str | None) -> dict[str, Any]:
             "Holm over every pair of strategies (k(k-1)/2 tests); the control (below) is "
             "still the reference of the summary and of the final table"
         )
+        design = "all-pairs"
+    elif control is not None:
+        text = (
+            "Holm over the k-1 tests of each strategy against the control named in advance "
+            "(Demsar 2006, section 3.2.2); where it was not compared in a space, that "
+            "space's family is vs-best (below); the other pairs keep their raw p-values "
+            "(in_family false, pvalue_adjusted null)"
+        )
+        design = "vs-control"
     else:
         text = (
-            "Holm over the k-1 tests of each strategy against the control (Demsar 2006, "
-            "section 3.2.2); the other pairs keep their raw p-values (in_family false, "
-            "pvalue_holm null)"
+            "the k-1 tests of each strategy against the best by average rank, which is "
+            "chosen on the same data, adjusted by a permutation max-statistic step-down "
+            "that repeats the choice of the best in every permutation ("
+            + _best.VERSUS_BEST_METHOD
+            + "); Holm over k-1 as if the best had been named in advance rejects far more "
+            "often than alpha (0.12-0.13 with all strategies equal at k = 9, n = 10 and k = "
+            "8, n = 30); the other pairs keep their raw p-values (in_family false, "
+            "pvalue_adjusted null)"
         )
+        design = "vs-best"
     chosen = (
         f"{control} where it was compared, else the lowest average rank"
         if control is not None
-        else "the strategy with the lowest average rank (ties: lower mean, then label); "
-        "chosen on the same data, so 'significantly worse than the best' is the claim "
-        "tested, not 'the best is better than all'"
+        else "the strategy with the lowest average rank (ties: lower mean, then label), "
+        "chosen on the same data; the family's adjustment accounts for that choice"
     )
-    return {"kind": family, "control": control, "control_chosen_by": chosen, "holm": text}
+    controls = {
+        "vs-best": "the family-wise error rate of the claims 'X is significantly worse (or "
+        "better) than the best' at alpha when every strategy is equally good (an exact "
+        "permutation test, up to the stated Monte Carlo error); checked by simulation, "
+        "also with some strategies truly worse (docs/reports.md)",
+        "vs-control": "the family-wise error rate of the k-1 claims about the named control "
+        "(Holm: strong control)",
+        "all-pairs": "the family-wise error rate of every pairwise claim (Holm: strong control)",
+    }
+    return {
+        "kind": family,
+        "design": design,
+        "control": control,
+        "control_chosen_by": chosen,
+        "adjustment": text,
+        "controls": controls[design],
+        "n_permutations": _best.N_PERMUTATIONS,
+    }
 
 
 def _settings(
@@ -151,26 +184,38 @@ def _settings(
             "the two are the same metric, everything is of the search metric",
         },
         "interval": {
-            "name": "Student-t",
-            "method": _stats.T_INTERVAL + "; of the mean over seeds (final results, areas, "
-            "anytime bands) and of the mean paired difference (pairwise entries)",
+            "name": "Student-t widened by the bootstrap-t",
+            "method": _stats.INTERVAL_METHOD + "; of the mean over seeds (final results, "
+            "areas, test metric) and of the mean paired difference (pairwise entries)",
+            "bands": "the anytime bands of the figures (anytime.*.ci_low/ci_high) are "
+            "pointwise Student-t intervals: " + _stats.T_INTERVAL,
             "confidence": CONFIDENCE,
+            "n_resamples": _stats.N_INTERVAL_RESAMPLES,
+            "rng": "numpy default_rng(SeedSequence([seed, blake2b of the sample's values]))",
             "bound": "intervals of regret (which is never negative) are cut at 0; their "
             "coverage is unchanged",
-            "why": "chosen by a coverage simulation over normal and log-normal data at 5, "
-            "10, 20 and 50 seeds against the percentile and BCa bootstraps (docs/reports.md)",
+            "why": "chosen by a coverage simulation over normal, log-normal and "
+            "zero-inflated data at 5, 10, 20 and 50 seeds against the Student-t, percentile, "
+            "BCa and bootstrap-t intervals (docs/reports.md): Student-t alone covers 84-86 % "
+            "on log-normal data at 10-20 seeds",
         },
         "pairwise_test": {
-            "name": "Wilcoxon signed-rank test, paired by seed (scipy.stats.wilcoxon)",
+            "name": "Wilcoxon signed-rank test, paired by seed",
             "alternative": "two-sided",
             "zero_method": zero_method,
-            "method": "SciPy's choice (method='auto'): exact for <= 50 pairs without zero or "
-            "tied differences; exact permutation distribution (all 2**n sign flips) for <= 13 "
-            "pairs with zeros or ties; else normal approximation with tie correction",
+            "method": "the sign-flip permutation distribution of the signed-rank sum over "
+            "the non-zero differences (zeros keep their zero_method share): every one of the "
+            f"2**n flips counted for up to {_stats.MAX_EXACT_FLIP_PAIRS} differing pairs "
+            "('exact' without zeros or ties, where it is scipy.stats.wilcoxon's exact "
+            "distribution; 'exact permutation' with them), else "
+            f"{_stats.N_SIGN_FLIPS} random flips seeded from the differences (Monte Carlo, "
+            "with pvalue_standard_error); no normal approximation",
             "too_few_pairs": "no p-value when all pairs are equal, or when 2 / 2**n_nonzero "
             "> alpha (the smallest possible p-value cannot reach alpha)",
-            "correction": "Holm step-down over the family of a space (same values as "
-            "statsmodels multipletests method='holm'); see family",
+            "correction": "pvalue_adjusted: adjusted over the family of a space, see family "
+            "(Holm's step-down, the same values as statsmodels multipletests method='holm', "
+            "or the permutation max-statistic step-down against the best); pvalue_holm is "
+            "the same number under its name from before issue 35",
             "family": _family_setting(family, control),
             "effect_sizes": {
                 "a12": "Vargha-Delaney A12 = P(regret of a < regret of b) + 0.5 P(equal): "
@@ -181,7 +226,14 @@ def _settings(
         },
         "best": "lowest mean final regret (ties: lower median, then label)",
         "best_by_rank": "lowest average rank (ties: lower mean, then label)",
-        "not_significantly_worse": "Holm-adjusted p-value against the control (family) >= alpha",
+        "not_significantly_worse": "adjusted p-value against the control (family) >= alpha",
+        "best_set": "the control (the best by average rank) and every strategy the family "
+        "does not find significantly worse than it, untestable ones included: the "
+        "strategies the data cannot tell from the best (null where a control was named)",
+        "probability_best": "paired bootstrap over seeds ("
+        f"{_best.N_BEST_RESAMPLES} resamples, seeded from the results): the share of "
+        "resamples in which each strategy has the lowest mean (by_mean) and the best "
+        "average rank (by_rank), ties shared",
         "average_rank": "rank of final regret among strategies within each seed (1 = best, "
         "ties averaged), averaged over seeds",
         "auc": "mean incumbent regret over the budget axis grid (evaluations 1..budget, or "
@@ -200,15 +252,25 @@ def _settings(
             "where": "per pair of the family (pairwise[].power), and for the control against "
             "the runner-up by average rank (power)",
             "rng": "numpy default_rng(SeedSequence([seed, blake2b hashes of cell and pair]))",
+            "per_test_alpha": "against the best chosen on the same data: the exact two-sided "
+            "level of one signed-rank test on the compared seeds whose critical |z| is the "
+            "max-statistic procedure's first-step critical value (family.critical_value), "
+            "used for every number of seeds",
         },
         "cross_space": {
             "scores": "mean final regret of each strategy per space, over the space's "
             "compared seeds",
-            "friedman": "scipy.stats.friedmanchisquare over spaces (blocks), with Iman-Davenport F",
-            "nemenyi": "critical difference q_alpha * sqrt(k(k+1)/(6N)), q_alpha = "
-            "scipy.stats.studentized_range.ppf(1 - alpha, k, inf) / sqrt(2)",
-            "wilcoxon_holm": "pairwise Wilcoxon signed-rank over spaces with Holm correction "
-            "over the same kind of family, the control being the best average rank over "
+            "friedman": "Friedman's statistic over spaces (blocks); pvalue from its "
+            "permutation distribution (" + _stats.FRIEDMAN_PERMUTATION_METHOD + "); "
+            "pvalue_chi2 the chi-square approximation (scipy.stats.friedmanchisquare), with "
+            "Iman-Davenport F, both rough with few spaces",
+            "nemenyi": "critical difference of average ranks from the permutation "
+            "distribution of the largest difference of average ranks (the range test behind "
+            "Nemenyi's, at its exact level); critical_difference_asymptotic: Demsar's "
+            "q_alpha * sqrt(k(k+1)/(6N)), q_alpha = scipy.stats.studentized_range.ppf(1 - "
+            "alpha, k, inf) / sqrt(2)",
+            "wilcoxon_holm": "pairwise Wilcoxon signed-rank over spaces, adjusted over the "
+            "same kind of family as per space, the control being the best average rank over "
             "spaces (Benavoli, Corani & Mangili 2016)",
             "rank_over_budget": "rank within each (space, seed) at each fraction of the budget, "
             "averaged over seeds and spaces",
@@ -240,6 +302,8 @@ def _pair_entry(
         "r_minus": test.r_minus,
         "pvalue": _num(test.pvalue),
         "method": test.method,
+        "n_permutations": test.n_permutations,
+        "pvalue_standard_error": _num(test.pvalue_standard_error),
         "zero_method": test.zero_method,
         "a12": _num(test.a12),
         "rank_biserial": _num(test.rank_biserial),
@@ -259,31 +323,86 @@ def _pairwise(
     sign: float = 1.0,
     *,
     control: str | None = None,
+    seed: int = 0,
 ) -> list[dict[str, Any]]:
     """Every pair (a, b), a before b in label order; tests on loss(b) - loss(a).
 
-    Holm's correction covers the family: with a ``control``, the pairs that hold it (the
-    others keep their raw p-value, ``in_family`` false); without one, every pair.
+    The family is the pairs that hold the ``control`` (``in_family``), or every pair
+    without one; `_adjust` adjusts their p-values. Random draws (Monte Carlo p-values
+    beyond 300 differing pairs, bootstrap intervals) are seeded from each pair's
+    differences and the report seed.
     """
     entries = []
     for i, j in itertools.combinations(range(len(labels)), 2):
+        d = scores[j] - scores[i]
         test = _stats.paired_wilcoxon(
             scores[j],
             scores[i],
             alpha=alpha,
             zero_method=zero_method,  # type: ignore[arg-type]
+            rng=_stats.data_rng(d, seed=seed),
         )
-        ci = _stats.mean_interval(scores[j] - scores[i], confidence=CONFIDENCE)
+        ci = _stats.mean_interval(d, confidence=CONFIDENCE, rng=_stats.data_rng(d, seed=seed))
         entry = _pair_entry(labels[i], labels[j], test, ci, sign)
         entry["in_family"] = control is None or control in (labels[i], labels[j])
         entries.append(entry)
+    return entries
+
+
+def _adjust(
+    entries: list[dict[str, Any]],
+    labels: tuple[str, ...],
+    scores: np.ndarray[Any, Any],
+    *,
+    design: str,
+    control: str,
+    alpha: float,
+    zero_method: str,
+    seed: int,
+) -> _best.VersusBest | None:
+    """Adjust the p-values of the family (``in_family``) in place; significance from them.
+
+    ``vs-best``: the permutation max-statistic step-down of `reports._best.versus_best`,
+    which repeats the choice of the best in every permutation (its result is returned);
+    ``vs-control`` and ``all-pairs``: Holm. Tests without a p-value (too few differing
+    pairs) stay out: no adjusted p-value, ``significant`` null.
+    """
     family = [e for e in entries if e["in_family"]]
     for entry in entries:
-        entry["pvalue_holm"] = entry["significant"] = None
-    for entry, p in zip(family, _stats.holm([e["pvalue"] for e in family]), strict=True):
-        entry["pvalue_holm"] = p
+        entry["pvalue_adjusted"] = entry["pvalue_holm"] = entry["significant"] = None
+    result = None
+    if design == "vs-best":
+        # Seeded from the ranks within blocks: a monotone change of the measure (regret or
+        # a value) leaves the draws, like the ranks, unchanged.
+        result = _best.versus_best(
+            scores,
+            alpha=alpha,
+            zero_method=zero_method,
+            rng=_stats.data_rng(_best.block_ranks(scores), seed=seed),
+        )
+        by_row = {labels.index(e["b"] if e["a"] == control else e["a"]): e for e in family}
+        adjusted: list[float | None] = []
+        running = 0.0
+        for i in result.steps:
+            entry = by_row[i]
+            entry["z"] = _num(result.statistics[i])
+            entry["z_extreme"] = _num(result.extremes[i])
+            p = result.pvalues[i]
+            if entry["pvalue"] is None or p is None:
+                entry["pvalue_adjusted_standard_error"] = None
+                continue
+            # Never below the pair's own exact p-value (the permutation estimate can be,
+            # by Monte Carlo error), and still monotone over the steps.
+            running = max(running, p, float(entry["pvalue"]))
+            entry["pvalue_adjusted"] = running
+            entry["pvalue_adjusted_standard_error"] = _num(result.standard_errors[i])
+        adjusted = [e.get("pvalue_adjusted") for e in family]
+    else:
+        adjusted = _stats.holm([e["pvalue"] for e in family])
+    for entry, p in zip(family, adjusted, strict=True):
+        entry["pvalue_adjusted"] = entry["pvalue_holm"] = p
         entry["significant"] = None if p is None else bool(p < alpha)
-    return entries
+    return result
 
 
 def _by_rank(labels: tuple[str, ...] | list[str], scores: np.ndarray[Any, Any]) -> list[str]:
@@ -305,40 +424,82 @@ def _family(
     alpha: float,
     pairs: list[dict[str, Any]],
     blocks: str = "seeds",
+    versus: _best.VersusBest | None = None,
 ) -> dict[str, Any]:
     """The family of a space (or of the spaces): its size, and whether it can reach alpha.
 
-    The smallest p-value an exact Wilcoxon test on ``n`` blocks can give is ``2 / 2**n``;
-    with ``m`` tests, Holm's correction needs ``m 2 / 2**n < alpha``: ``min_<blocks>`` is the
-    fewest blocks for that (planning; it assumes every pair differs on every block). Holm
-    runs over the tests that could be run (a pair with too few differing blocks has no
-    p-value), so ``can_reach_alpha`` asks whether any of them, with its own number of
-    differing blocks, could be significant in that family; where none can, ``note`` says so
-    in one sentence with the blocks needed.
+    Holm's families (``vs-control``, ``all-pairs``): the smallest p-value an exact Wilcoxon
+    test on ``n`` blocks can give is ``2 / 2**n``; with ``m`` tests Holm needs
+    ``m 2 / 2**n < alpha``. Holm runs over the tests that could be run (a pair with too few
+    differing blocks has no p-value), so ``can_reach_alpha`` asks whether any of them, with
+    its own number of differing blocks, could be significant in that family.
+
+    ``vs-best`` (the permutation max-statistic procedure, ``versus``): a test can be
+    significant when the most one-sided outcome its zeros and ties allow would be beyond
+    the first step's critical value; ``min_<blocks>`` is the fewest blocks at which a
+    strategy worse than the best on every one of them is significant
+    (`reports._best.min_blocks_versus_best`). Where no test can be significant, ``note``
+    says so in one sentence with the blocks needed.
     """
     m = k - 1 if kind != "all-pairs" else k * (k - 1) // 2
-    min_blocks = _stats.min_seeds_for_alpha(alpha, m)
     in_family = [p for p in pairs if p["in_family"]]
     tested = [p for p in in_family if p["pvalue"] is not None]
-    can_reach = any(
-        len(tested) * _stats.min_wilcoxon_pvalue(p["n_pairs"] - p["n_zero_differences"]) < alpha
-        for p in tested
-    )
+    extra: dict[str, Any] = {}
+    if versus is not None:
+        min_blocks = _best.min_blocks_versus_best(k, alpha)
+        critical = versus.critical_value
+        extremes = [p.get("z_extreme") for p in tested]
+        can_reach = any(z is not None and z > critical + 1e-9 for z in extremes)
+        level = _stats.signed_rank_tail(n_blocks, critical)
+        if not 0.0 < level < alpha:
+            # No outcome of these seeds is beyond the critical value: plan with the level
+            # at which a sweep of the fewest seeds that can reach alpha is significant.
+            level = _stats.min_wilcoxon_pvalue(min_blocks)
+        extra = {
+            "adjustment": "permutation max-statistic step-down, the best chosen again in "
+            "every permutation",
+            "n_permutations": versus.n_permutations,
+            "critical_value": _num(critical),
+            # Holm-style "m p < alpha" at this level rejects exactly |z| > critical_value on
+            # untied blocks: the tiny margin turns its "<" into "<=".
+            "per_test_alpha": level * (1.0 + 1e-9),
+        }
+    else:
+        min_blocks = _stats.min_seeds_for_alpha(alpha, m)
+        can_reach = any(
+            len(tested) * _stats.min_wilcoxon_pvalue(p["n_pairs"] - p["n_zero_differences"]) < alpha
+            for p in tested
+        )
+        extra = {"adjustment": "Holm's step-down", "per_test_alpha": alpha / m}
     word = blocks[:-1] if n_blocks == 1 else blocks
     note = ""
     if not can_reach and n_blocks < min_blocks:
+        if versus is not None:
+            why = (
+                f"even a strategy worse than {control} on every one of them would not be "
+                f"beyond the permutation distribution of the largest of the {m} statistics "
+                f"against a best chosen on the same {blocks}"
+            )
+        else:
+            why = (
+                f"the exact Wilcoxon test's smallest p-value "
+                f"({_stats.min_wilcoxon_pvalue(n_blocks):.2g}) times the {m} "
+                f"comparison{'s' if m > 1 else ''} of Holm's correction is not below alpha"
+            )
         note = (
-            f"With {n_blocks} {word} no difference can be significant at alpha={alpha:g}: the "
-            f"exact Wilcoxon test's smallest p-value ({_stats.min_wilcoxon_pvalue(n_blocks):.2g}) "
-            f"times the {m} comparison{'s' if m > 1 else ''} of Holm's correction is not below "
-            f"alpha; at least {min_blocks} {blocks} are needed."
+            f"With {n_blocks} {word} no difference can be significant at alpha={alpha:g}: "
+            f"{why}; at least {min_blocks} {blocks} are needed."
         )
     elif not can_reach:
+        how = (
+            "for the family's adjustment"
+            if versus is not None
+            else (f"for Holm's correction over {len(tested)} test{'s' if len(tested) != 1 else ''}")
+        )
         note = (
             f"With {n_blocks} {word} no difference can be significant at alpha={alpha:g}: too "
             f"many {blocks} give {control} and the others equal results (zero differences) "
-            f"for Holm's correction over {len(tested)} test{'s' if len(tested) != 1 else ''} "
-            f"to reach alpha; more {blocks} are needed."
+            f"{how} to reach alpha; more {blocks} are needed."
         )
     return {
         "kind": kind,
@@ -350,12 +511,13 @@ def _family(
         "can_reach_alpha": can_reach,
         "n_significant": sum(bool(p["significant"]) for p in in_family),
         "n_untestable": len(in_family) - len(tested),
+        **extra,
         "note": note,
     }
 
 
 def _final_entries(
-    labels: Sequence[str], finals: Any, ranks: Any, *, kind: str, sign: float
+    labels: Sequence[str], finals: Any, ranks: Any, *, kind: str, sign: float, seed: int = 0
 ) -> dict[str, Any]:
     """Per strategy: location and interval of its final values, rank, optima found, seeds.
 
@@ -365,7 +527,12 @@ def _final_entries(
     bound = 0.0 if kind == "regret" else None
     final: dict[str, Any] = {}
     for i, lab in enumerate(labels):
-        ci = _stats.mean_interval(finals[i], confidence=CONFIDENCE, lower_bound=bound)
+        ci = _stats.mean_interval(
+            finals[i],
+            confidence=CONFIDENCE,
+            lower_bound=bound,
+            rng=_stats.data_rng(finals[i], seed=seed),
+        )
         final[lab] = {
             **_location(finals[i], ci, sign),
             "average_rank": _num(ranks[i]),
@@ -420,7 +587,7 @@ def _band(
     return {"mean": _nums(mean), "ci_low": _nums(low), "ci_high": _nums(high)}
 
 
-def _test_stats(cell: Cell) -> dict[str, Any] | None:
+def _test_stats(cell: Cell, *, seed: int = 0) -> dict[str, Any] | None:
     """The test-metric block of a space: final test value and anytime curves per strategy.
 
     Runs can lack a test value (NaN) even where the space has a test metric, so each
@@ -433,7 +600,9 @@ def _test_stats(cell: Cell) -> dict[str, Any] | None:
     final: dict[str, Any] = {}
     for i, lab in enumerate(cell.labels):
         values = track.final[i][np.isfinite(track.final[i])]
-        ci = _stats.mean_interval(values, confidence=CONFIDENCE)
+        ci = _stats.mean_interval(
+            values, confidence=CONFIDENCE, rng=_stats.data_rng(values, seed=seed)
+        )
         final[lab] = {**_location(values, ci, 1.0), "per_seed": _nums(track.final[i])}
     anytime: dict[str, Any] = {}
     for axis, grid, curves in (
@@ -473,7 +642,7 @@ def _test_stats(cell: Cell) -> dict[str, Any] | None:
     }
 
 
-def _search_stats(cell: Cell) -> dict[str, Any] | None:
+def _search_stats(cell: Cell, *, seed: int = 0) -> dict[str, Any] | None:
     """The search metric's block where a space ranks on a report metric; None elsewhere.
 
     The search metric's regret (or best value where its optimum is unknown) of the same
@@ -486,7 +655,7 @@ def _search_stats(cell: Cell) -> dict[str, Any] | None:
     m = track.measure
     bound = 0.0 if m.kind == "regret" else None
     ranks = _stats.average_ranks(track.final.T)
-    final = _final_entries(cell.labels, track.final, ranks, kind=m.kind, sign=m.sign)
+    final = _final_entries(cell.labels, track.final, ranks, kind=m.kind, sign=m.sign, seed=seed)
     anytime: dict[str, Any] = {}
     for axis, grid, curves in (
         ("evaluations", cell.eval_grid, track.eval_curves),
@@ -515,6 +684,7 @@ def _pair_powers(
     *,
     alpha: float,
     seed: int,
+    per_test_alpha: float | None = None,
 ) -> dict[str, Any] | None:
     """Power at the observed effect and seeds needed, into each pair of the family.
 
@@ -533,6 +703,7 @@ def _pair_powers(
             alpha=alpha,
             power=POWER,
             n_comparisons=n_comparisons,
+            per_test_alpha=per_test_alpha,
             rng=_rng(seed, "power", cell.name, pair["a"], pair["b"]),
         )
         pair["power"] = {
@@ -550,6 +721,46 @@ def _pair_powers(
                 "achieved_power": _num(est.achieved_power),
             }
     return headline
+
+
+def _not_worse(
+    pairs: list[dict[str, Any]], control: str, order: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    """Strategies the family does not find significantly worse than the control.
+
+    Returns:
+        The tested ones that are not significant (``not_significantly_worse``, as before),
+        and the best set: the control, then every strategy (in ``order``) that is not
+        significantly worse than it - untestable ones included, since the data cannot tell
+        them from it either, and any significantly better one.
+    """
+    tested, best_set = [], [control]
+    for lab in [lab for lab in order if lab != control]:
+        pair = find_pair(pairs, control, lab)
+        if pair is None or not pair["in_family"]:
+            continue
+        if pair["pvalue_adjusted"] is not None and not pair["significant"]:
+            tested.append(lab)
+        worse = bool(pair["significant"]) and pair["better"] == control
+        if not worse:
+            best_set.append(lab)
+    return tested, best_set
+
+
+def _probability_best(
+    labels: Sequence[str], scores: np.ndarray[Any, Any], *, seed: int, by_mean: bool = True
+) -> dict[str, Any] | None:
+    """`reports._best.probability_best` as a stats.json block (None without 2 strategies)."""
+    if len(labels) < 2 or scores.shape[1] < 1:
+        return None
+    pb = _best.probability_best(scores, rng=_stats.data_rng(_best.block_ranks(scores), seed=seed))
+    out: dict[str, Any] = {
+        "by_rank": {lab: pb.by_rank[i] for i, lab in enumerate(labels)},
+        "n_resamples": pb.n_resamples,
+    }
+    if by_mean:
+        out["by_mean"] = {lab: pb.by_mean[i] for i, lab in enumerate(labels)}
+    return out
 
 
 def _cell_stats(
@@ -614,6 +825,8 @@ def _cell_stats(
             best_by_rank=None,
             family=None,
             not_significantly_worse=[],
+            best_set=None,
+            probability_best=None,
             auc={},
             fixed_target={},
             anytime={},
@@ -632,7 +845,7 @@ def _cell_stats(
     ranks = np.asarray(
         [np.nan] * k if k == 0 else _stats.average_ranks(cell.final.T), dtype=np.float64
     )
-    final = _final_entries(cell.labels, cell.final, ranks, kind=m.kind, sign=sign)
+    final = _final_entries(cell.labels, cell.final, ranks, kind=m.kind, sign=sign, seed=seed)
     # Order on the loss (lower is better) whatever is shown: mean, then median, then label.
     described = {lab: _stats.describe(cell.final[i]) for i, lab in enumerate(cell.labels)}
     order = sorted(cell.labels, key=lambda lab: (described[lab].mean, described[lab].median, lab))
@@ -648,18 +861,32 @@ def _cell_stats(
         zero_method,
         sign,
         control=None if kind == "all-pairs" else ctl,
+        seed=seed,
     )
-    tied_with_best = []
-    for lab in [lab for lab in order if lab != ctl]:
-        pair = find_pair(pairs, ctl, lab)
-        if pair is not None and pair["pvalue_holm"] is not None and not pair["significant"]:
-            tied_with_best.append(lab)
-    fam = power = None
+    fam = power = versus = None
     if k >= 2:
-        fam = _family(kind, ctl, k=k, n_blocks=n, alpha=alpha, pairs=pairs)
+        versus = _adjust(
+            pairs,
+            cell.labels,
+            cell.final,
+            design=kind,
+            control=ctl,
+            alpha=alpha,
+            zero_method=zero_method,
+            seed=seed,
+        )
+    tied_with_best, best_set = _not_worse(pairs, ctl, order)
+    if k >= 2:
+        fam = _family(kind, ctl, k=k, n_blocks=n, alpha=alpha, pairs=pairs, versus=versus)
         runner_up = next(lab for lab in by_rank if lab != ctl)
         power = _pair_powers(
-            cell, pairs, fam["n_comparisons"], (ctl, runner_up), alpha=alpha, seed=seed
+            cell,
+            pairs,
+            fam["n_comparisons"],
+            (ctl, runner_up),
+            alpha=alpha,
+            seed=seed,
+            per_test_alpha=fam["per_test_alpha"] if versus is not None else None,
         )
     use_time = cell.budget_kind == "seconds"
     auc_grid = cell.time_curves if use_time else cell.eval_curves
@@ -670,7 +897,12 @@ def _cell_stats(
         auc["window"] = [float(cell.time_grid[0]), float(cell.time_grid[-1])]
     for i, lab in enumerate(cell.labels):
         areas = _stats.normalized_area(auc_grid[i])
-        ci = _stats.mean_interval(areas, confidence=CONFIDENCE, lower_bound=bound)
+        ci = _stats.mean_interval(
+            areas,
+            confidence=CONFIDENCE,
+            lower_bound=bound,
+            rng=_stats.data_rng(areas, seed=seed),
+        )
         where = _location(areas, ci, sign)
         auc[lab] = {
             **{key: where[key] for key in ("mean", "sd", "ci_low", "ci_high")},
@@ -717,13 +949,15 @@ def _cell_stats(
         order=order,
         family=fam,
         not_significantly_worse=tied_with_best,
+        best_set=None if kind == "vs-control" else best_set,
+        probability_best=_probability_best(cell.labels, cell.final, seed=seed),
         pairwise=pairs,
         power=power,
         auc=auc,
         fixed_target=fixed,
         anytime=anytime,
-        test_metric=_test_stats(cell),
-        search=_search_stats(cell),
+        test_metric=_test_stats(cell, seed=seed),
+        search=_search_stats(cell, seed=seed),
         notes=notes,
     )
     transfer = transfer_stats(cell)
@@ -772,6 +1006,24 @@ def _rank_over_budget(cells: list[Cell], labels: list[str]) -> dict[str, Any]:
     }
 
 
+def _friedman_note(n: int, k: int, perm: _stats.FriedmanPermutation, alpha: float) -> str:
+    """What to keep in mind about the Friedman test over ``n`` spaces."""
+    smallest = 1.0 / math.factorial(k) ** (n - 1) if perm.exact else None
+    if smallest is not None and smallest >= alpha:
+        return (
+            f"{n} spaces and {k} strategies: even complete agreement of the ranks on every "
+            f"space has permutation p = {smallest:.2g}, not below alpha={alpha:g}; no "
+            "difference over spaces can be significant"
+        )
+    if n < 10 or k < 5:
+        return (
+            f"{n} spaces and {k} strategies: the chi-square approximation (pvalue_chi2) is "
+            "rough below about 10 spaces and 5 strategies (Demsar 2006), so the p-value is "
+            "the permutation distribution's"
+        )
+    return ""
+
+
 def _cross_stats(
     cells: list[Cell],
     per_cell: list[dict[str, Any]],
@@ -780,6 +1032,7 @@ def _cross_stats(
     zero_method: str,
     family: str = "vs-best",
     control: str | None = None,
+    seed: int = 0,
 ) -> dict[str, Any] | None:
     usable = [(c, s) for c, s in zip(cells, per_cell, strict=True) if final_entries(s)]
     if len(cells) < 2:
@@ -828,21 +1081,27 @@ def _cross_stats(
     out["scores"] = {lab: _nums(scores[:, i]) for i, lab in enumerate(labels)}
     out["average_ranks"] = {lab: float(ranks[i]) for i, lab in enumerate(labels)}
     n, k = scores.shape
+    perm = _stats.friedman_permutation(
+        scores, alpha=alpha, rng=_stats.data_rng(_best.block_ranks(scores.T), seed=seed)
+    )
+    cd = perm.critical_difference
     if k >= 3:
         fr = _stats.friedman(scores, alpha=alpha)
-        cd = fr.critical_difference
         out["friedman"] = {
             "chi2": fr.chi2,
-            "pvalue": fr.pvalue,
+            "pvalue": perm.pvalue,
+            "method": "exact permutation" if perm.exact else "Monte Carlo permutation",
+            "n_permutations": perm.n_permutations,
+            "pvalue_standard_error": perm.standard_error,
+            "pvalue_chi2": fr.pvalue,
             "iman_davenport_f": _num(fr.iman_davenport_f),
             "iman_davenport_pvalue": _num(fr.iman_davenport_pvalue),
             "n_spaces": n,
             "k": k,
-            "significant": bool(fr.pvalue < alpha),
-            "note": fr.note,
+            "significant": bool(perm.pvalue < alpha),
+            "note": _friedman_note(n, k, perm, alpha),
         }
     else:
-        cd = _stats.nemenyi_cd(k, n, alpha=alpha)
         out["friedman"] = None
         notes.append("the Friedman test needs at least 3 strategies; see the Wilcoxon test")
     nemenyi_pairs = [
@@ -850,7 +1109,8 @@ def _cross_stats(
             "a": labels[i],
             "b": labels[j],
             "rank_difference": abs(float(ranks[i] - ranks[j])),
-            "significant": bool(abs(ranks[i] - ranks[j]) > cd),
+            "pvalue": perm.pair_pvalues[i][j],
+            "significant": bool(perm.pair_pvalues[i][j] < alpha),
         }
         for i, j in itertools.combinations(range(k), 2)
     ]
@@ -858,16 +1118,38 @@ def _cross_stats(
         "alpha": alpha,
         "q_alpha": _stats.nemenyi_q(k, alpha=alpha),
         "critical_difference": cd,
+        "critical_difference_asymptotic": _stats.nemenyi_cd(k, n, alpha=alpha),
+        "method": "exact permutation" if perm.exact else "Monte Carlo permutation",
+        "n_permutations": perm.n_permutations,
         "pairs": nemenyi_pairs,
     }
     ctl = control if control in labels else _by_rank(labels, scores.T)[0]
     kind = family if family == "all-pairs" else ("vs-control" if ctl == control else "vs-best")
-    out["wilcoxon_holm"] = _pairwise(
-        tuple(labels), scores.T, alpha, zero_method, control=None if kind == "all-pairs" else ctl
+    pairs = _pairwise(
+        tuple(labels),
+        scores.T,
+        alpha,
+        zero_method,
+        control=None if kind == "all-pairs" else ctl,
+        seed=seed,
     )
+    versus = _adjust(
+        pairs,
+        tuple(labels),
+        scores.T,
+        design=kind,
+        control=ctl,
+        alpha=alpha,
+        zero_method=zero_method,
+        seed=seed,
+    )
+    out["wilcoxon_holm"] = pairs
     out["family"] = _family(
-        kind, ctl, k=k, n_blocks=n, alpha=alpha, pairs=out["wilcoxon_holm"], blocks="spaces"
+        kind, ctl, k=k, n_blocks=n, alpha=alpha, pairs=pairs, blocks="spaces", versus=versus
     )
+    if kind != "vs-control":
+        out["best_set"] = _not_worse(pairs, ctl, _by_rank(labels, scores.T))[1]
+    out["probability_best"] = _probability_best(labels, scores.T, seed=seed, by_mean=False)
     out["head_to_head"] = _head_to_head(usable, labels, alpha)
     out["rank_over_budget"] = _rank_over_budget([c for c, _ in usable], labels)
     return out
@@ -986,7 +1268,13 @@ def compute_stats(
         "notes": notes,
         "spaces": per_cell,
         "cross_space": _cross_stats(
-            cells, per_cell, alpha=alpha, zero_method=zero_method, family=family, control=control
+            cells,
+            per_cell,
+            alpha=alpha,
+            zero_method=zero_method,
+            family=family,
+            control=control,
+            seed=seed,
         ),
     }
 

@@ -1,10 +1,13 @@
 """What a report found, in plain language: the summary that opens every rendered report.
 
 Reads only the ``stats.json`` tree (like the renderers), so every number it states is one of
-``stats.json``. One sentence per space says who is best by average rank and by mean, which
-strategies differ significantly from the control of the tests (the best average rank, unless
-another control was asked for) and by how much; where the design cannot reach significance
-(too few seeds for the number of comparisons), it says so with the seeds needed.
+``stats.json``. One paragraph per space says who leads by average rank and by mean, and with
+what uncertainty: a single strategy is called the best only when every other one is
+significantly worse than it; otherwise the paragraph names the strategies the data cannot
+tell from the leader and the chance of each being best in a paired bootstrap over the seeds.
+Then which strategies differ significantly from the control of the tests (the best average
+rank, unless another control was asked for) and by how much; where the design cannot reach
+significance (too few seeds for the number of comparisons), it says so with the seeds needed.
 """
 
 from __future__ import annotations
@@ -27,6 +30,12 @@ def _signed(x: float | None) -> str:
     return f"{x:+.3g}"
 
 
+def adjusted_pvalue(pair: dict[str, Any]) -> float | None:
+    """A pair's p-value adjusted over its family (``pvalue_holm`` in older stats.json)."""
+    p = pair.get("pvalue_adjusted", pair.get("pvalue_holm"))
+    return None if p is None else float(p)
+
+
 def control_of(space: dict[str, Any]) -> str | None:
     """The reference strategy of a space's tests (its family's control), else its best."""
     family = space.get("family")
@@ -38,8 +47,27 @@ def control_of(space: dict[str, Any]) -> str | None:
 
 def _family_text(family: dict[str, Any], blocks: str = "seeds") -> str:
     m = family["n_comparisons"]
-    kind = "every pair" if family["kind"] == "all-pairs" else f"each against {family['control']}"
-    return f"Holm over {m} test{'s' if m != 1 else ''}, {kind}, alpha = {family['alpha']:g}"
+    tests = f"{m} test{'s' if m != 1 else ''}"
+    if family["kind"] == "all-pairs":
+        return f"Holm over {tests}, every pair, alpha = {family['alpha']:g}"
+    if family["kind"] == "vs-best":
+        return (
+            f"{tests}, each against {family['control']}, the best by average rank chosen on "
+            f"the same {blocks}, adjusted for that choice by a permutation max-statistic "
+            f"procedure, alpha = {family['alpha']:g}"
+        )
+    return f"Holm over {tests}, each against {family['control']}, alpha = {family['alpha']:g}"
+
+
+def _chances(chance: dict[str, float], *, at_least: float = 0.05, most: int = 5) -> str:
+    """``a 0.41, b 0.32, c 0.15 (the others 0.12 together)``: the likeliest first."""
+    order = sorted(chance, key=lambda lab: (-chance[lab], lab))
+    shown = [lab for lab in order if chance[lab] >= at_least][:most] or order[:1]
+    text = ", ".join(f"{lab} {chance[lab]:.2f}" for lab in shown)
+    rest = sum(chance[lab] for lab in order if lab not in shown)
+    if rest >= 0.005:
+        text += f" (the others {rest:.2f} together)"
+    return text
 
 
 def _versus(space: dict[str, Any], control: str, other: str) -> dict[str, Any] | None:
@@ -52,7 +80,7 @@ def _versus(space: dict[str, Any], control: str, other: str) -> dict[str, Any] |
     diff = pair["mean_difference_b_minus_a"]
     return {
         "significant": pair["significant"],
-        "testable": pair["pvalue_holm"] is not None,
+        "testable": adjusted_pvalue(pair) is not None,
         "a12": None if a12 is None else (1.0 - a12 if flip else a12),
         # other minus control, in the shown units
         "difference": None if diff is None else (-diff if flip else diff),
@@ -74,21 +102,7 @@ def space_summary(space: dict[str, Any]) -> str | None:
     else:
         what = "regret" if m["kind"] == "regret" else f"{m['metric']}"
     n = len(space["seeds"])
-    best_mean = str(space["best"])
-    by_rank = str(space.get("best_by_rank") or best_mean)
-    rank = finals[by_rank]["average_rank"]
-    head = f"{space['name']} ({n} seed{'s' if n != 1 else ''}): "
-    if by_rank == best_mean:
-        head += (
-            f"{by_rank} is best both by average rank ({_num(rank)}) and by mean final "
-            f"{what} ({_num(finals[best_mean]['mean'], 5)})."
-        )
-    else:
-        head += (
-            f"{by_rank} has the best average rank ({_num(rank)}); {best_mean} the best mean "
-            f"final {what} ({_num(finals[best_mean]['mean'], 5)}, against "
-            f"{_num(finals[by_rank]['mean'], 5)} for {by_rank})."
-        )
+    head = f"{space['name']} ({n} seed{'s' if n != 1 else ''}): " + _leader_sentence(space, what)
     control = str(family["control"])
     worse: list[str] = []
     better: list[str] = []
@@ -106,6 +120,9 @@ def space_summary(space: dict[str, Any]) -> str | None:
         else:
             same.append(lab)
     parts = [head]
+    chance = _chance_sentence(space.get("probability_best"), what)
+    if chance:
+        parts.append(chance)
     searched = _search_sentence(space)
     if searched:
         parts.append(searched)
@@ -121,11 +138,65 @@ def space_summary(space: dict[str, Any]) -> str | None:
         if better:
             found.append(f"significantly better than {control}: " + ", ".join(better))
         parts.append(f"{tests}: " + "; ".join(found) + ".")
-        if same:
+        # The leader's sentence already names them where there is a best set.
+        if same and space.get("best_set") is None:
             parts.append(f"Not significantly different from {control}: {', '.join(same)}.")
     if untested and not family["note"]:
         parts.append(f"Not testable (too few pairs that differ): {', '.join(untested)}.")
     return " ".join(parts)
+
+
+def _leader_sentence(space: dict[str, Any], what: str) -> str:
+    """Who leads by average rank and by mean, and whether the data can tell it from others.
+
+    A strategy is called "the best" only where every other one is significantly worse than
+    it (its best set holds it alone); elsewhere the sentence says which strategies the
+    data cannot tell from it.
+    """
+    finals = final_entries(space)
+    best_mean = str(space["best"])
+    by_rank = str(space.get("best_by_rank") or best_mean)
+    rank = finals[by_rank]["average_rank"]
+    mean = f"mean final {what}"
+    if by_rank == best_mean:
+        lead = (
+            f"{by_rank} has the best average rank ({_num(rank)}) and the best {mean} "
+            f"({_num(finals[best_mean]['mean'], 5)})"
+        )
+    else:
+        lead = (
+            f"{by_rank} has the best average rank ({_num(rank)}); {best_mean} the best {mean} "
+            f"({_num(finals[best_mean]['mean'], 5)}, against {_num(finals[by_rank]['mean'], 5)} "
+            f"for {by_rank})"
+        )
+    best_set = space.get("best_set")
+    if best_set is None:  # tests against a control named in advance: see them below
+        return lead + "."
+    others = [lab for lab in best_set if lab != by_rank]
+    if not others:
+        return f"{lead}, and every other strategy is significantly worse than {by_rank}."
+    many = len(others) != 1
+    return (
+        f"{lead}, but the data cannot tell it from {len(others)} other "
+        f"strateg{'ies' if many else 'y'} (not significantly worse than {by_rank}): "
+        f"{', '.join(others)}."
+    )
+
+
+def _chance_sentence(chance: dict[str, Any] | None, what: str, blocks: str = "seeds") -> str:
+    """The chance of being best in a paired bootstrap, where it is not one strategy's alone."""
+    if not chance:
+        return ""
+    key, how = (
+        ("by_mean", f"by mean final {what}") if "by_mean" in chance else ("by_rank", "by rank")
+    )
+    values = chance[key]
+    if max(values.values()) >= 0.995:
+        return ""
+    return (
+        f"Chance of being best {how} when the {blocks} are resampled (paired bootstrap, "
+        f"{chance['n_resamples']} resamples): {_chances(values)}."
+    )
 
 
 def _search_sentence(space: dict[str, Any]) -> str | None:
@@ -160,16 +231,31 @@ def cross_summary(cross: dict[str, Any] | None) -> str | None:
     if not cross or "average_ranks" not in cross:
         return None
     ranks = cross["average_ranks"]
-    best = min(ranks, key=lambda lab: (ranks[lab], lab))
+    family = cross.get("family")
+    best = (
+        str(family["control"])
+        if family and family["kind"] != "vs-control"
+        else min(ranks, key=lambda lab: (ranks[lab], lab))
+    )
     n = len(cross["spaces"])
     text = f"Across {n} spaces: {best} has the best average rank ({_num(ranks[best])})"
     fr = cross.get("friedman")
     if fr:
         verdict = "the ranks differ significantly" if fr["significant"] else "no significant"
         verdict += " (Friedman" if fr["significant"] else " difference in ranks (Friedman"
-        text += f"; {verdict} p = {_num(fr['pvalue'], 2)})"
+        how = "" if fr.get("method") is None else f", {fr['method']}"
+        text += f"; {verdict} p = {_num(fr['pvalue'], 2)}{how})"
+    best_set = cross.get("best_set")
+    if best_set is not None and len(best_set) > 1:
+        others = [lab for lab in best_set if lab != best]
+        text += (
+            f", but the data cannot tell it from {len(others)} other "
+            f"strateg{'ies' if len(others) != 1 else 'y'}: {', '.join(others)}"
+        )
     text += "."
-    family = cross.get("family")
+    chance = _chance_sentence(cross.get("probability_best"), "regret", "spaces")
+    if chance:
+        text += " " + chance
     if family and family["note"]:
         text += " " + family["note"]
     elif family:
@@ -210,11 +296,17 @@ def settings_line(stats: dict[str, Any]) -> str:
         if family.get("kind") == "all-pairs"
         else f"each strategy against {family.get('control') or 'the best average rank'}"
     )
+    how = (
+        "adjusted for choosing the best on the same data (permutation max-statistic step-down)"
+        if family.get("design", "vs-best") == "vs-best" and family.get("kind") != "all-pairs"
+        else "Holm-corrected"
+    )
     return (
         f"alpha = {s['alpha']:g}; {interval.get('confidence', 0.95):.0%} "
         f"{interval.get('name', 'Student-t')} intervals of means; paired Wilcoxon signed-rank "
-        f"tests (zero_method = {s['pairwise_test']['zero_method']}), Holm-corrected over "
-        f"{kind} per space; power simulated with seed {s['seed']}."
+        f"tests (exact sign-flip p-values, zero_method = "
+        f"{s['pairwise_test']['zero_method']}), {how} over {kind} per space; power and "
+        f"resampling seeded with seed {s['seed']} and the results."
     )
 
 
@@ -225,10 +317,17 @@ def power_lines(space: dict[str, Any]) -> list[str]:
         return []
     pair = f"{pw['a']} vs {pw['b']}"
     m = pw["n_comparisons"]
-    how = (
-        f"paired Wilcoxon signed-rank, Holm over {m} test{'s' if m != 1 else ''}, "
-        f"alpha = {pw['alpha']:g}"
-    )
+    family = space.get("family") or {}
+    if family.get("kind") == "vs-best" and pw.get("per_test_alpha") is not None:
+        how = (
+            f"paired Wilcoxon signed-rank at {_num(pw['per_test_alpha'], 2)}, the level of one "
+            f"test of {m} against a best chosen on the same seeds, alpha = {pw['alpha']:g}"
+        )
+    else:
+        how = (
+            f"paired Wilcoxon signed-rank, Holm over {m} test{'s' if m != 1 else ''}, "
+            f"alpha = {pw['alpha']:g}"
+        )
     if pw["n_seeds"] is None:
         return [f"Seeds for {pw['power']:.0%} power ({pair}): {pw['note']}."]
     now = pw["achieved_power"]

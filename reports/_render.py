@@ -24,7 +24,13 @@ from rich.table import Table
 from rich.text import Text
 
 from reports._data import is_hypervolume
-from reports._findings import control_of, power_lines, settings_line, summary_lines
+from reports._findings import (
+    adjusted_pvalue,
+    control_of,
+    power_lines,
+    settings_line,
+    summary_lines,
+)
 from reports._pareto import pareto_figure_key
 from reports._summary import duration, fitted_tables
 from reports._transfer import importance_rows
@@ -147,7 +153,7 @@ def final_table(space: dict[str, Any], alpha: float) -> TextTable:
         "95% CI of mean",
         "avg rank",
         "found optimum",
-        "p vs best (Holm)",
+        "p vs best (adj.)",
         "A12 vs best",
     ]
     if test:
@@ -164,7 +170,7 @@ def final_table(space: dict[str, Any], alpha: float) -> TextTable:
         if lab == ref or pair is None:
             p_text, a12 = "-", "-"
         else:
-            p_text = _p(pair["pvalue_holm"])
+            p_text = _p(adjusted_pvalue(pair))
             # a12 in stats is P(a better than b); show P(best better than lab).
             a12_val = (
                 pair["a12"]
@@ -214,13 +220,25 @@ def final_table(space: dict[str, Any], alpha: float) -> TextTable:
             "regret and no 'found optimum')"
         )
     legend = (
-        f"{what} over {n} seed(s), {m['better']} is better; 95% CI of mean: Student-t. "
+        f"{what} over {n} seed(s), {m['better']} is better; 95% CI of mean: Student-t, "
+        "widened to the bootstrap-t interval where that reaches further (skewed results). "
         f"Bold: best mean and best average rank. 'best' in the p and A12 columns: {ref}, "
         f"the reference of the tests. {DAGGER}: not significantly worse than {ref} (paired "
-        f"Wilcoxon signed-rank, Holm-corrected over {_family_size(space)}, alpha={alpha:g}). "
+        f"Wilcoxon signed-rank, {_family_size(space)}, alpha={alpha:g}). "
         f"A12: probability that {ref} beats the strategy on a seed (0.5 = no difference). "
         "n/a: too few differing pairs for a test."
     )
+    chance = space.get("probability_best")
+    if chance and "by_mean" in chance:
+        legend += (
+            " Chance of being best by mean (paired bootstrap over seeds): "
+            + ", ".join(
+                f"{lab} {chance['by_mean'][lab]:.2f}"
+                for lab in space["order"]
+                if chance["by_mean"][lab] >= 0.005
+            )
+            + "."
+        )
     if is_report(m):
         legend += f" Ranks and tests are of {m['metric']}" + (
             "."
@@ -257,9 +275,21 @@ def final_table(space: dict[str, Any], alpha: float) -> TextTable:
 
 def _family_size(space: dict[str, Any]) -> str:
     family = space.get("family") or {}
+    return adjustment_text(family)
+
+
+def adjustment_text(family: dict[str, Any]) -> str:
+    """How a family's p-values were adjusted, e.g. ``Holm over 8 tests, each against it``."""
     m = family.get("n_comparisons", 0)
-    kind = "every pair" if family.get("kind") == "all-pairs" else "each against it"
-    return f"{m} test{'s' if m != 1 else ''}, {kind}"
+    tests = f"{m} test{'s' if m != 1 else ''}"
+    if family.get("kind") == "all-pairs":
+        return f"Holm-corrected over {tests}, every pair"
+    if family.get("kind") == "vs-best":
+        return (
+            f"{tests}, each against the best by average rank, adjusted for choosing that best "
+            "on the same data (permutation max-statistic step-down)"
+        )
+    return f"Holm-corrected over {tests}, each against it"
 
 
 def _budget(space: dict[str, Any]) -> str:
@@ -274,15 +304,17 @@ def pairwise_table(
     pairs: list[dict[str, Any]],
     alpha: float,
     measure: dict[str, Any] | None = None,
+    family: dict[str, Any] | None = None,
 ) -> TextTable:
     """The pairwise Wilcoxon tests of one family, with their power where it was computed.
 
     Args:
         title: Caption.
-        pairs: The entries from ``stats.json``; those outside the Holm family (``in_family``
+        pairs: The entries from ``stats.json``; those outside the family (``in_family``
             false: pairs without the control) are left out of the table.
         alpha: Significance level.
         measure: What was tested (a space's ``measure``); None for the test over spaces.
+        family: The family (its ``family`` block), for how the p-values were adjusted.
     """
     n_all = len(pairs)
     pairs = [p for p in pairs if p.get("in_family", True)]
@@ -293,7 +325,7 @@ def pairwise_table(
         "pairs",
         "zero diffs",
         "p",
-        "p (Holm)",
+        "p (adj.)",
         "A12 (a better)",
         "rank-biserial",
         *(["power now", "seeds for 80% power"] if with_power else []),
@@ -312,7 +344,7 @@ def pairwise_table(
                 str(p["n_pairs"]),
                 str(p["n_zero_differences"]),
                 _p(p["pvalue"]),
-                _p(p["pvalue_holm"]),
+                _p(adjusted_pvalue(p)),
                 fmt(p["a12"], 3),
                 fmt(p["rank_biserial"], 3),
                 *(
@@ -351,11 +383,13 @@ def pairwise_table(
         rows=rows,
         bold=bold,
         text_columns=frozenset({0, 1, len(cols) - 2, len(cols) - 1}),  # a, b, method, note
-        legend=f"Two-sided paired Wilcoxon signed-rank tests on {on}; bold: "
-        f"significant at alpha={alpha:g} after Holm's correction over the "
-        f"{sum(p['pvalue'] is not None for p in pairs)} of these {len(pairs)} tests that could "
-        f"be run (n/a: too few pairs that differ). A12 > 0.5 and rank-biserial > 0 mean "
-        f"{better}."
+        legend=f"Two-sided paired Wilcoxon signed-rank tests on {on}, p-values from the "
+        "exact sign-flip distribution (every flip counted; 'Monte Carlo' where too many to "
+        f"count); bold: significant at alpha={alpha:g} after adjustment ("
+        + (adjustment_text(family) if family else "Holm")
+        + f") over the {sum(p['pvalue'] is not None for p in pairs)} of these {len(pairs)} "
+        "tests that could be run (n/a: too few pairs that differ). A12 > 0.5 and "
+        f"rank-biserial > 0 mean {better}."
         + (
             f" The other {n_all - len(pairs)} pairs are outside the family (raw p-values in "
             "stats.json; `report --all-pairs` tests every pair)."
@@ -365,7 +399,8 @@ def pairwise_table(
         + (
             " Power now: chance that this test is significant with these seeds if the true "
             "effect were the observed one; seeds for 80% power at the same effect (simulated "
-            "exact Wilcoxon at alpha / number of tests)."
+            "exact Wilcoxon at the family's per-test level: alpha / number of tests for Holm, "
+            "family.per_test_alpha against a best chosen on the same data)."
             if with_power
             else ""
         ),
@@ -831,17 +866,27 @@ def _cross_lines(cross: dict[str, Any]) -> list[str]:
     lines = []
     fr = cross.get("friedman")
     if fr:
+        how = fr.get("method", "chi-square")
+        chi2_p = fr.get("pvalue_chi2")
         lines.append(
             f"Friedman test over {fr['n_spaces']} spaces and {fr['k']} strategies: "
-            f"chi2 = {fr['chi2']:.3f}, p = {_p(fr['pvalue'])}; Iman-Davenport F = "
-            f"{fmt(fr['iman_davenport_f'])}, p = {_p(fr['iman_davenport_pvalue'])}."
+            f"chi2 = {fr['chi2']:.3f}, p = {_p(fr['pvalue'])} ({how}"
+            + ("" if chi2_p is None else f"; chi-square approximation p = {_p(chi2_p)}")
+            + f"); Iman-Davenport F = {fmt(fr['iman_davenport_f'])}, "
+            f"p = {_p(fr['iman_davenport_pvalue'])}."
             + (f" Note: {fr['note']}." if fr["note"] else "")
         )
     nem = cross["nemenyi"]
     sig = [f"{p['a']} vs {p['b']}" for p in nem["pairs"] if p["significant"]]
+    asymptotic = nem.get("critical_difference_asymptotic")
     lines.append(
-        f"Nemenyi critical difference (alpha={nem['alpha']:g}, q = {nem['q_alpha']:.3f}): "
-        f"{nem['critical_difference']:.3f}; pairs differing by more: "
+        f"Nemenyi critical difference (alpha={nem['alpha']:g}"
+        + (
+            f", {nem['method']}; Demšar's studentized-range value {asymptotic:.3f}"
+            if asymptotic is not None
+            else f", q = {nem['q_alpha']:.3f}"
+        )
+        + f"): {nem['critical_difference']:.3f}; pairs differing by more: "
         + (", ".join(sig) if sig else "none")
         + "."
     )
@@ -960,6 +1005,7 @@ def markdown(stats: dict[str, Any], figures: dict[str, list[str]]) -> str:
                         "Wilcoxon signed-rank tests over spaces (Benavoli et al. 2016)",
                         cross["wilcoxon_holm"],
                         alpha,
+                        family=cross.get("family"),
                     )
                 )
             ]
@@ -991,6 +1037,7 @@ def markdown(stats: dict[str, Any], figures: dict[str, list[str]]) -> str:
                         space["pairwise"],
                         alpha,
                         measure_of(space),
+                        family=space.get("family"),
                     )
                 )
             ]
@@ -1118,6 +1165,7 @@ def html(stats: dict[str, Any], figures: dict[str, list[str]], root: Path) -> st
                         "Wilcoxon signed-rank tests over spaces (Benavoli et al. 2016)",
                         cross["wilcoxon_holm"],
                         alpha,
+                        family=cross.get("family"),
                     )
                 )
             )
@@ -1152,6 +1200,7 @@ def html(stats: dict[str, Any], figures: dict[str, list[str]], root: Path) -> st
                         space["pairwise"],
                         alpha,
                         measure_of(space),
+                        family=space.get("family"),
                     )
                 )
             )

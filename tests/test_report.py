@@ -6,6 +6,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from harness.cli import main
@@ -81,7 +82,8 @@ def test_statistics_are_consistent(built: Path) -> None:
         ranks = [space["final_regret"][lab]["average_rank"] for lab in labels]
         assert sum(ranks) == pytest.approx(10.0)
         for p in space["pairwise"]:
-            assert p["pvalue_holm"] is None or p["pvalue_holm"] >= p["pvalue"]
+            assert p["pvalue_adjusted"] is None or p["pvalue_adjusted"] >= p["pvalue"]
+            assert p["pvalue_holm"] == p["pvalue_adjusted"]  # its name before issue 35
         # s3 is clearly better than s0 in this synthetic store
         pair = next(p for p in space["pairwise"] if (p["a"], p["b"]) == ("s0", "s3"))
         assert pair["a12"] < 0.5
@@ -95,6 +97,12 @@ def test_statistics_are_consistent(built: Path) -> None:
     assert cross["friedman"]["k"] == 4
     assert cross["friedman"]["n_spaces"] == 3
     assert cross["nemenyi"]["q_alpha"] == pytest.approx(2.569, abs=1e-3)
+    # 3 spaces: the Friedman p-value counts every arrangement (24**2), not the chi-square.
+    assert cross["friedman"]["method"] == "exact permutation"
+    assert cross["friedman"]["n_permutations"] == 24**2
+    assert cross["nemenyi"]["critical_difference_asymptotic"] == pytest.approx(
+        2.569 * (4 * 5 / (6 * 3)) ** 0.5, rel=1e-3
+    )
     assert len(cross["wilcoxon_holm"]) == 6
     # 3 spaces: too few pairs for any Wilcoxon test across spaces; a note, not a p-value
     assert all(p["pvalue"] is None and p["note"] for p in cross["wilcoxon_holm"])
@@ -477,43 +485,81 @@ def test_several_objectives_of_one_space_get_distinct_names(tmp_path: Path) -> N
 
 
 def test_default_family_is_each_strategy_against_the_best_rank(built: Path) -> None:
+    from reports import _best
+    from reports import _stats as stats_module
+
     stats = _stats(built)
     assert stats["settings"]["pairwise_test"]["family"]["kind"] == "vs-best"
-    assert stats["settings"]["interval"]["name"] == "Student-t"
+    assert stats["settings"]["pairwise_test"]["family"]["design"] == "vs-best"
+    assert stats["settings"]["interval"]["name"] == "Student-t widened by the bootstrap-t"
+    with open_results(built) as store:
+        runs = store.runs()
     for space in stats["spaces"]:
         family = space["family"]
         control = family["control"]
         ranks = {lab: f["average_rank"] for lab, f in space["final_regret"].items()}
         assert ranks[control] == min(ranks.values())
         assert family["n_comparisons"] == 3
-        assert family["min_seeds"] == 7  # 3 * 2/2**6 = 0.094, 3 * 2/2**7 = 0.047
+        assert family["min_seeds"] == _best.min_blocks_versus_best(4, 0.05) == 8
+        assert family["n_permutations"] == _best.N_PERMUTATIONS
         assert family["can_reach_alpha"]
         assert family["note"] == ""
         in_family = [p for p in space["pairwise"] if p["in_family"]]
         assert {frozenset((p["a"], p["b"])) for p in in_family} == {
             frozenset((control, lab)) for lab in ranks if lab != control
         }
-        # Holm over the 3 tests of the family, checked against statsmodels.
-        from statsmodels.stats.multitest import multipletests
-
-        raw = [p["pvalue"] for p in in_family]
-        assert [p["pvalue_holm"] for p in in_family] == pytest.approx(
-            list(multipletests(raw, method="holm")[1])
+        # The adjusted p-values are those of the permutation max-statistic procedure on
+        # the stored final regrets, seeded from their ranks (never below the raw ones).
+        labels = sorted(ranks)
+        ok = runs[(runs["status"] == "finished") & (runs["space"] == space["name"])]
+        scores = np.array(
+            [
+                [float(ok[(ok["strategy"] == lab) & (ok["seed"] == sd)]["final_regret"].iloc[0])
+                 for sd in space["seeds"]]
+                for lab in labels
+            ]
+        )  # fmt: skip
+        res = _best.versus_best(
+            scores, rng=stats_module.data_rng(_best.block_ranks(scores), seed=0)
         )
+        assert labels[res.best] == control
+        for p in in_family:
+            other = p["b"] if p["a"] == control else p["a"]
+            if p["pvalue"] is None:
+                assert p["pvalue_adjusted"] is None
+                continue
+            raw_adjusted = res.pvalues[labels.index(other)]
+            assert raw_adjusted is not None
+            assert p["pvalue_adjusted"] >= max(raw_adjusted, p["pvalue"])
+            assert p["significant"] == (p["pvalue_adjusted"] < 0.05)
         for p in space["pairwise"]:
             if not p["in_family"]:
-                assert p["pvalue_holm"] is None
+                assert p["pvalue_adjusted"] is None
                 assert p["significant"] is None
                 assert "power" not in p
             else:
                 power = p["power"]
                 assert 0.0 <= power["achieved_power"] <= 1.0
-                assert power["n_seeds"] >= family["min_seeds"]
+                assert power["n_seeds"] >= family["min_seeds"] - 1
         assert space["power"]["a"] == control
         assert space["power"]["n_comparisons"] == 3
+        assert space["power"]["per_test_alpha"] == pytest.approx(family["per_test_alpha"])
+        assert space["power"]["per_test_alpha"] < 0.05 / 3  # stricter than Holm's first step
+        # The best set: the control and those not significantly worse than it.
+        worse = {
+            p["b"] if p["a"] == control else p["a"]
+            for p in in_family
+            if p["significant"] and p["better"] == control
+        }
+        assert space["best_set"][0] == control
+        assert set(space["best_set"]) == set(ranks) - worse
+        chance = space["probability_best"]
+        assert sum(chance["by_mean"].values()) == pytest.approx(1.0)
+        assert sum(chance["by_rank"].values()) == pytest.approx(1.0)
     md = (built / "report.md").read_text()
     assert md.startswith("# Comparison report\n\n## Summary\n")
-    assert "Holm over 3 tests, each against" in md
+    assert "3 tests, each against" in md
+    assert "adjusted for that choice by a permutation max-statistic procedure" in md
     assert "seeds for 80% power" in md
 
 
@@ -528,11 +574,15 @@ def test_all_pairs_on_request_and_a_chosen_control(built: Path, tmp_path: Path) 
     assert space["family"]["n_comparisons"] == 6
     assert all(p["in_family"] and "power" in p for p in space["pairwise"])
     default = compute_stats(loaded)
+    best = default["spaces"][0]["best_by_rank"]
+    named = compute_stats(loaded, control=best)
+    assert named["spaces"][0]["family"]["kind"] == "vs-control"
+    assert named["spaces"][0]["best_set"] is None
     # Raw p-values do not depend on the family; Holm over 6 is never below Holm over 3.
-    for a, b in zip(default["spaces"][0]["pairwise"], space["pairwise"], strict=True):
+    for a, b in zip(named["spaces"][0]["pairwise"], space["pairwise"], strict=True):
         assert a["pvalue"] == b["pvalue"]
-        if a["in_family"] and a["pvalue_holm"] is not None:
-            assert b["pvalue_holm"] >= a["pvalue_holm"]
+        if a["in_family"] and a["pvalue_adjusted"] is not None:
+            assert b["pvalue_adjusted"] >= a["pvalue_adjusted"]
     chosen = compute_stats(loaded, control="s0")
     for sp in chosen["spaces"]:
         assert sp["family"]["kind"] == "vs-control"
@@ -557,13 +607,21 @@ def test_a_design_that_cannot_reach_significance_says_so(
     assert sentence.startswith("With 10 seeds no difference can be significant at alpha=0.05")
     assert "at least 11 seeds are needed" in sentence
     assert sentence in (root / "report.md").read_text()
-    assert main(["report", str(root)]) == 0  # the default family: 8 tests, 9 seeds suffice
+    # The default family: 8 tests against a best chosen on the same seeds, 10 suffice (Holm
+    # as if the best had been named in advance would claim 9).
+    assert main(["report", str(root)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("summary: toy/0 (10 seeds)")
     default = _stats(root)["spaces"][0]
-    assert default["family"]["min_seeds"] == 9
+    assert default["family"]["min_seeds"] == 10
     assert default["family"]["can_reach_alpha"]
     assert default["family"]["note"] == ""
+    seven = write_synthetic_store(tmp_path / "seven", n_strategies=9, n_spaces=1, n_seeds=7)
+    short = build_report(seven, figures=False).stats["spaces"][0]["family"]
+    assert not short["can_reach_alpha"]
+    assert short["note"].startswith("With 7 seeds no difference can be significant")
+    assert "even a strategy worse than" in short["note"]
+    assert "at least 10 seeds are needed" in short["note"]
 
 
 def test_family_reach_counts_the_tests_holm_corrects() -> None:
@@ -581,13 +639,13 @@ def test_family_reach_counts_the_tests_holm_corrects() -> None:
     # 9 strategies, 8 seeds: Holm over 8 tests would need 9 seeds, but 3 pairs tie too often
     # to be tested, and Holm over the other 5 can reach alpha (5 * 2/256 < 0.05).
     pairs = [pair(8, 0, True)] * 5 + [pair(8, 6, False)] * 3
-    fam = _family("vs-best", "a", k=9, n_blocks=8, alpha=0.05, pairs=pairs)
+    fam = _family("vs-control", "a", k=9, n_blocks=8, alpha=0.05, pairs=pairs)
     assert fam["min_seeds"] == 9
     assert fam["can_reach_alpha"]
     assert fam["note"] == ""
     assert fam["n_untestable"] == 3
     # Enough seeds, but every pair ties on most of them: nothing can be significant.
     pairs = [pair(10, 4, True)] * 8  # 6 differing seeds each: 8 * 2/64 > 0.05
-    fam = _family("vs-best", "a", k=9, n_blocks=10, alpha=0.05, pairs=pairs)
+    fam = _family("vs-control", "a", k=9, n_blocks=10, alpha=0.05, pairs=pairs)
     assert not fam["can_reach_alpha"]
     assert "equal results (zero differences)" in fam["note"]

@@ -6,6 +6,7 @@ coverage and power simulations in ``test_stats_calibration.py``.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -59,10 +60,16 @@ def test_wilcoxon_reproduces_demsar_worked_example() -> None:
     assert res.statistic == 12.0
     assert res.n_zero == 2
     assert res.n_tied > 0
-    assert res.method.startswith("normal approximation")
+    # 14 pairs with zeros and ties: the exact sign-flip distribution, not SciPy's normal one
+    # (which Demšar used by hand: z = -2.45, p = 0.014).
+    assert res.method == _stats.WILCOXON_PERMUTATION
+    assert res.pvalue_standard_error == 0.0
+    assert res.n_permutations is None
     assert res.zero_method == "zsplit"
-    ref = sst.wilcoxon(x, zero_method="zsplit", method="approx")
+    ref = sst.wilcoxon(x, zero_method="zsplit", method=sst.PermutationMethod(n_resamples=np.inf))
     assert res.pvalue == pytest.approx(ref.pvalue)
+    approx = sst.wilcoxon(x, zero_method="zsplit", method="approx").pvalue
+    assert res.pvalue == pytest.approx(approx, abs=0.005)
     assert res.pvalue < 0.05  # Demšar: C4.5+m is significantly better at alpha = 0.05
     # Zeros left out and the 12 others re-ranked: R- = 1.5 + 5, R+ = 78 - 6.5 (Kerby 2014).
     assert res.rank_biserial == pytest.approx((71.5 - 6.5) / 78)
@@ -105,14 +112,67 @@ def test_small_samples_with_ties_use_the_exact_permutation_distribution() -> Non
     assert abs(approx - by_hand) > 0.005
 
 
-def test_wilcoxon_method_names_follow_scipy_auto() -> None:
+def test_wilcoxon_method_names() -> None:
     method = _stats.wilcoxon_method
     assert method(12, n_zero=0, n_tied=0) == _stats.WILCOXON_EXACT
-    assert method(50, n_zero=0, n_tied=0) == _stats.WILCOXON_EXACT
-    assert method(51, n_zero=0, n_tied=0) == _stats.WILCOXON_NORMAL
+    assert method(51, n_zero=0, n_tied=0) == _stats.WILCOXON_EXACT  # SciPy: normal here
     assert method(13, n_zero=1, n_tied=0) == _stats.WILCOXON_PERMUTATION
-    assert method(13, n_zero=0, n_tied=2) == _stats.WILCOXON_PERMUTATION
-    assert method(14, n_zero=1, n_tied=0) == _stats.WILCOXON_NORMAL
+    assert method(14, n_zero=1, n_tied=0) == _stats.WILCOXON_PERMUTATION  # SciPy: normal
+    assert method(300, n_zero=0, n_tied=2) == _stats.WILCOXON_PERMUTATION
+    assert method(310, n_zero=10, n_tied=0) == _stats.WILCOXON_PERMUTATION
+    assert method(301, n_zero=0, n_tied=0) == _stats.WILCOXON_MONTE_CARLO
+
+
+def test_many_zero_differences_get_the_exact_pvalue() -> None:
+    """Issue 35's case: 20 seeds, 13 equal, the other 7 all one way but for one."""
+    d = np.zeros(20)
+    d[13:] = [0.01, 0.02, 0.02, 0.03, 0.05, -0.004, 0.08]
+    res = _stats.paired_wilcoxon(d, np.zeros(20))
+    assert res.method == _stats.WILCOXON_PERMUTATION
+    # Every one of the 2**7 flips of the non-zero differences, counted by hand.
+    ranks = sst.rankdata(np.abs(d))[13:]
+    signs = np.array(list(itertools.product([0, 1], repeat=7)))
+    sums = signs @ ranks
+    observed = ranks[d[13:] > 0].sum()
+    by_hand = 2 * min(np.mean(sums <= observed), np.mean(sums >= observed))
+    assert res.pvalue == pytest.approx(by_hand)
+    assert res.pvalue == pytest.approx(4 / 128)
+    # SciPy's method="auto" takes the normal approximation here, and misses alpha.
+    assert sst.wilcoxon(d, zero_method="zsplit").pvalue > 0.05
+
+
+def test_beyond_300_differing_pairs_a_monte_carlo_pvalue_with_its_error() -> None:
+    rng = np.random.default_rng(9)
+    d = np.round(rng.normal(0.12, 1.0, size=400), 2)
+    res = _stats.paired_wilcoxon(d, np.zeros_like(d))
+    assert res.method == _stats.WILCOXON_MONTE_CARLO
+    assert res.n_permutations == _stats.N_SIGN_FLIPS
+    assert res.pvalue is not None
+    assert res.pvalue_standard_error is not None
+    assert res.pvalue_standard_error == pytest.approx(
+        math.sqrt(res.pvalue * (1 - res.pvalue) / _stats.N_SIGN_FLIPS)
+    )
+    # Seeded from the data: the same p-value every time; within its error of the exact one.
+    assert _stats.paired_wilcoxon(d, np.zeros_like(d)).pvalue == res.pvalue
+    ranks = sst.rankdata(np.abs(d[d != 0]))
+    exact = _stats._sign_flip_pvalue(ranks, d[d != 0] > 0)
+    assert res.pvalue == pytest.approx(exact, abs=4 * res.pvalue_standard_error + 1e-4)
+
+
+def test_signed_rank_tail_is_the_exact_two_sided_level() -> None:
+    # n = 10: z = (2 R+ - 55) / sqrt(385). A sweep (R+ = 0 or 55) is z = 2.803, one rank
+    # flipped (R+ = 1 or 54) 2.701, rank 2 flipped 2.599.
+    n = 10
+    sweep = 55 / math.sqrt(385)
+    assert _stats.signed_rank_tail(n, sweep) == 0.0
+    assert _stats.signed_rank_tail(n, 2.75) == pytest.approx(2 / 2**n)
+    assert _stats.signed_rank_tail(n, 2.65) == pytest.approx(4 / 2**n)
+    # It is the exact test's p-value of the outcome just beyond.
+    beyond = np.arange(1.0, n + 1)
+    beyond[0] = -1.0  # R+ = 54
+    assert 4 / 2**n == pytest.approx(sst.wilcoxon(beyond, method="exact").pvalue)
+    for z in (0.5, 1.0, 1.96):  # many pairs: close to the normal tail
+        assert _stats.signed_rank_tail(30, z) == pytest.approx(2 * sst.norm.sf(z), abs=0.01)
 
 
 def test_too_few_pairs_gives_a_note_not_a_pvalue() -> None:
@@ -206,6 +266,46 @@ def test_friedman_matches_scipy_and_rank_formula() -> None:
     assert r[0] < r[3]
     with pytest.raises(ValueError, match="at least 3 strategies"):
         _stats.friedman(scores[:, :2])
+
+
+def test_friedman_permutation_counts_every_arrangement() -> None:
+    # 3 spaces, 3 strategies, the same order everywhere: the most extreme of the 6**2
+    # arrangements (the first space held fixed), p = 1/36 where chi-square says 0.0498.
+    scores = np.array([[0.1, 0.2, 0.3], [0.0, 0.5, 0.9], [0.2, 0.25, 0.4]])
+    perm = _stats.friedman_permutation(scores)
+    assert perm.exact
+    assert perm.n_permutations == 36
+    assert perm.pvalue == pytest.approx(1 / 36)
+    assert _stats.friedman(scores).pvalue == pytest.approx(0.0498, abs=1e-4)
+    # Average ranks 1, 2, 3: only the range 2 (complete agreement) is beyond alpha.
+    assert perm.critical_difference == pytest.approx(5 / 3)
+    assert perm.pair_pvalues[0][2] == pytest.approx(1 / 36)
+    assert perm.pair_pvalues[0][1] > 0.05
+    # By brute force over every arrangement of the 3 spaces (6**3, each counted).
+    ranks = sst.rankdata(scores, axis=1)
+    orders = list(itertools.permutations(range(3)))
+    chi = []
+    for combo in itertools.product(orders, repeat=3):
+        sums = sum(ranks[b][list(o)] for b, o in enumerate(combo))
+        chi.append(float((sums**2).sum()))
+    observed = float((ranks.sum(axis=0) ** 2).sum())
+    assert perm.pvalue == pytest.approx(np.mean(np.array(chi) >= observed - 1e-9))
+
+
+def test_friedman_permutation_draws_where_there_are_too_many() -> None:
+    rng = np.random.default_rng(2)
+    scores = rng.normal(size=(15, 7)) + np.linspace(0.0, 1.0, 7)
+    perm = _stats.friedman_permutation(scores)
+    assert not perm.exact
+    assert perm.n_permutations == _stats.N_FRIEDMAN_PERMUTATIONS
+    assert perm.standard_error > 0
+    assert _stats.friedman_permutation(scores) == perm  # seeded from the scores
+    asymptotic = _stats.friedman(scores)
+    assert perm.pvalue == pytest.approx(asymptotic.pvalue, abs=0.03)
+    # With many spaces the permutation CD approaches Demšar's.
+    assert perm.critical_difference == pytest.approx(asymptotic.critical_difference, rel=0.1)
+    with pytest.raises(ValueError, match="at least 2 strategies and 2 blocks"):
+        _stats.friedman_permutation(scores[:1])
 
 
 def test_friedman_all_tied() -> None:
@@ -303,12 +403,42 @@ def test_t_interval_matches_scipy_and_statsmodels() -> None:
         ref = sst.t.interval(0.9, 11, loc=x[:, j].mean(), scale=sst.sem(x[:, j]))
         assert (low[j], high[j]) == pytest.approx(ref)
         assert (low[j], high[j]) == pytest.approx(DescrStatsW(x[:, j]).tconfint_mean(0.1))
-    one = _stats.mean_interval(x[:, 0])
-    assert one.method == _stats.T_INTERVAL
+
+
+def test_the_reported_interval_is_t_widened_by_the_bootstrap_t() -> None:
+    x = np.random.default_rng(0).lognormal(size=12)
+    one = _stats.mean_interval(x)
+    assert one.method == _stats.INTERVAL_METHOD
     assert one.confidence == 0.95
-    const = _stats.mean_interval(np.full(6, 0.25))
+    t_low, t_high = (float(v) for v in _stats.mean_ci(x))
+    b_low, b_high = _stats.bootstrap_t_ci(x, rng=_stats.data_rng(x))
+    assert (one.low, one.high) == (min(t_low, b_low), max(t_high, b_high))
+    # Skewed to the right: the bootstrap-t reaches further up than t.
+    assert one.high == b_high > t_high
+    # Seeded from the values: the same interval every time, another rng another one.
+    assert _stats.mean_interval(x) == one
+    other = _stats.mean_interval(x, rng=np.random.default_rng(1))
+    assert other.high != one.high
+    const = _stats.mean_interval(np.full(12, 0.25))
     assert (const.low, const.high) == (0.25, 0.25)
     assert math.isnan(_stats.mean_interval([1.0]).low)
+    assert _stats.mean_interval([0.0, 0.0, 0.0, 0.4], lower_bound=0.0).low == 0.0
+    # Below 10 seeds the t interval alone: the bootstrap-t is erratic there (one large
+    # value of 6 puts its upper bound far beyond every value).
+    six = np.array([0.0036, 0.0069, 0.0755, 0.0061, 0.0061, 0.0138])
+    t6 = _stats.mean_ci(six)
+    assert (_stats.mean_interval(six).low, _stats.mean_interval(six).high) == (
+        float(t6[0]),
+        float(t6[1]),
+    )
+    assert _stats.bootstrap_t_ci(six, rng=_stats.data_rng(six))[1] > 3 * six.max()
+    # Many seeds at the optimum: resamples without spread are left out, the rest decide.
+    sparse = np.zeros(12)
+    sparse[[3, 7]] = [1.0, 0.2]
+    interval = _stats.mean_interval(sparse, lower_bound=0.0)
+    assert interval.low == 0.0
+    assert math.isfinite(interval.high)
+    assert interval.high >= float(_stats.mean_ci(sparse)[1])
 
 
 def test_hitting_points_and_ecdf_count_not_reached() -> None:

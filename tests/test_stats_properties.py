@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -93,27 +94,43 @@ def test_holm_equals_statsmodels(raw: list[float]) -> None:
     assert np.allclose(_stats.holm(raw), multipletests(raw, method="holm")[1])  # type: ignore[arg-type]
 
 
-_SCIPY_METHOD = {
-    _stats.WILCOXON_EXACT: "exact",
-    _stats.WILCOXON_NORMAL: "asymptotic",
-}
-
-
 @settings(max_examples=80, deadline=None)
 @given(pairs, zero_methods)
-def test_wilcoxon_records_the_method_scipy_used(
+def test_wilcoxon_pvalue_is_scipys_where_scipy_is_exact(
     xy: tuple[list[float], list[float]], zero_method: str
 ) -> None:
-    """The recorded method, forced in SciPy, gives SciPy's method='auto' p-value."""
+    """SciPy's exact distribution without zeros or ties; its exhaustive flips up to 13 pairs."""
     from scipy import stats as sst
 
     x, y = np.array(xy[0]), np.array(xy[1])
     res = _stats.paired_wilcoxon(x, y, zero_method=zero_method)  # type: ignore[arg-type]
     if res.pvalue is None:
         return
-    method = _SCIPY_METHOD.get(res.method, sst.PermutationMethod())
-    forced = sst.wilcoxon(x - y, zero_method=zero_method, method=method).pvalue
-    assert res.pvalue == min(1.0, max(0.0, float(forced)))
+    assert res.method in (_stats.WILCOXON_EXACT, _stats.WILCOXON_PERMUTATION)
+    assert res.pvalue_standard_error == 0.0
+    if res.method == _stats.WILCOXON_EXACT:
+        ref = sst.wilcoxon(x - y, zero_method=zero_method, method="exact").pvalue
+    elif x.size <= 13:
+        ref = sst.wilcoxon(x - y, zero_method=zero_method, method=sst.PermutationMethod()).pvalue
+    elif np.count_nonzero(x - y) <= 18:
+        ref = _brute_force_pvalue(x - y, zero_method)
+    else:
+        return  # 2**19 flips and more: the recursion is checked against SciPy above
+    assert res.pvalue == pytest.approx(min(1.0, float(ref)), rel=1e-12, abs=1e-15)
+
+
+def _brute_force_pvalue(d: np.ndarray, zero_method: str) -> float:
+    """Every sign flip of the non-zero differences, counted one by one."""
+    from scipy import stats as sst
+
+    absd = np.abs(d if zero_method != "wilcox" else d[d != 0])
+    signed = d if zero_method != "wilcox" else d[d != 0]
+    ranks = sst.rankdata(absd)[signed != 0]
+    signs = np.array(list(itertools.product([0.0, 1.0], repeat=ranks.size)))
+    sums = signs @ ranks
+    observed = ranks[signed[signed != 0] > 0].sum()
+    tol = 1e-9
+    return min(1.0, 2 * min(np.mean(sums <= observed + tol), np.mean(sums >= observed - tol)))
 
 
 @settings(max_examples=40, deadline=None)
