@@ -96,7 +96,7 @@ class DEHB(LibraryStrategy):
     def _make(self) -> Any:
         from dehb import DEHB as Optimizer
 
-        class _NoFiles(Optimizer):  # type: ignore[misc, valid-type]
+        class _NoFiles(Optimizer):  # type: ignore[misc]
             # DEHB adds a log file in its output folder for every instance; the harness
             # keeps no files of a strategy, so the folder is one that is never created.
             def _setup_logger(self, kwargs: dict[str, Any]) -> None:

@@ -55,7 +55,7 @@ def _parameter(d: Dimension) -> Any:
     if not d.log:
         return ng.p.TransitionChoice(list(range(d.size)))
     low, high = d.choices[0], d.choices[-1]
-    scalar = ng.p.Log(lower=float(low), upper=float(high))  # type: ignore[arg-type]
+    scalar = ng.p.Log(lower=float(low), upper=float(high))
     integers = all(isinstance(v, int) for v in d.choices)
     return scalar.set_integer_casting() if integers else scalar
 

@@ -33,7 +33,7 @@ import dataclasses
 import inspect
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -104,10 +104,11 @@ def _make_sampler(self: _SamplerStrategy, seed: int) -> optuna.samplers.BaseSamp
     return _sampler_class(self.sampler_name)(**self.opts.as_dict(), seed=seed)
 
 
-def _sampler_class(name: str) -> type[optuna.samplers.BaseSampler]:
+def _sampler_class(name: str) -> Callable[..., optuna.samplers.BaseSampler]:
+    """The sampler class ``name`` of ``optuna.samplers`` (called with keywords and a seed)."""
     import optuna
 
-    cls: type[optuna.samplers.BaseSampler] = getattr(optuna.samplers, name)
+    cls: Callable[..., optuna.samplers.BaseSampler] = getattr(optuna.samplers, name)
     return cls
 
 
@@ -135,7 +136,7 @@ def _kind(annotation: object) -> tuple[type, bool] | None:
     return _KINDS[rest[0]], optional
 
 
-def _helps(sampler: type) -> dict[str, str]:
+def _helps(sampler: object) -> dict[str, str]:
     """Each argument's first sentence in the sampler's Google-style docstring."""
     doc = inspect.getdoc(sampler) or ""
     args = doc.partition("Args:")[2]
@@ -178,7 +179,7 @@ def _options_class(sampler_name: str) -> type[StrategyOptions]:
         if default is not None and not isinstance(default, typ):
             continue
         help_text = helps.get(p.name, f"{sampler_name}'s {p.name} argument.")
-        annotation = typ | None if optional else typ  # type: ignore[operator]
+        annotation = typ | None if optional else typ
         fields.append((p.name, annotation, option(default, help=help_text)))
 
     def check(self: StrategyOptions) -> None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import pytest
-
 from harness.testing import StrategyContract
 
 
