@@ -6,7 +6,8 @@ declares (`MULTI_FIDELITY`, `MULTI_OBJECTIVE`, `PRIOR`, `WEIGHT_SHARING`, `CAPAB
 the registry functions
 `available_strategies`, `get_strategy`, `build_strategy`, `parse_strategy_spec`,
 `split_strategy_spec`, `strategy_families` (with `StrategyFamily`: strategies another library
-names, such as ``optuna:CmaEsSampler``),
+names, such as ``optuna:CmaEsSampler``), `unavailable_reason` (why a strategy whose
+optional library is missing cannot run: `StrategyUnavailableError`),
 `resolved_options`, `option_defaults` and `strategy_option_specs`.
 """
 
@@ -21,6 +22,7 @@ from strategies._base import (
     Observation,
     Strategy,
 )
+from strategies._extras import StrategyUnavailableError, unavailable_reason
 from strategies._options import OptionSpec, StrategyOptionError, StrategyOptions, option
 from strategies._registry import (
     ENTRY_POINT_GROUP,
@@ -52,6 +54,7 @@ __all__ = [
     "StrategyFamily",
     "StrategyOptionError",
     "StrategyOptions",
+    "StrategyUnavailableError",
     "UnknownStrategyError",
     "available_strategies",
     "broken_plugins",
@@ -65,4 +68,5 @@ __all__ = [
     "split_strategy_spec",
     "strategy_families",
     "strategy_option_specs",
+    "unavailable_reason",
 ]

@@ -5,11 +5,14 @@ from __future__ import annotations
 import pytest
 
 from harness.testing import StrategyContract
-from strategies import available_strategies
+from strategies import available_strategies, get_strategy, unavailable_reason
 
 
 @pytest.fixture(params=available_strategies())
 def strategy_name(request: pytest.FixtureRequest) -> str:
+    reason = unavailable_reason(get_strategy(str(request.param)))
+    if reason is not None:
+        pytest.skip(reason)  # an adapter whose optional extra is not installed
     return str(request.param)
 
 
