@@ -17,8 +17,9 @@ scenario's and the space's seeds are drawn from the strategy's generator; SMAC k
 generators (the global state is also kept private: `strategies._extras.PrivateGlobalRandom`).
 Costs are the negated score; a diverged run (NaN) is told as the worst cost so far (one
 before any finite cost is told once there is one: SMAC's models cannot fit an infinite
-cost). SMAC writes its run history into a temporary folder that is removed with the
-strategy; its logging is set to errors only.
+cost). When SMAC reports the space exhausted (a tiny table), the remaining asks are uniform
+random configs, not told. SMAC writes its run history into a temporary folder that is
+removed with the strategy; its logging is set to errors only.
 
 SMAC 2.4 uses scikit-learn's random forest by default; the ``pyrfr`` forest of earlier
 releases (which has no wheel and needs swig and a C++ compiler to build) is not needed.
@@ -91,6 +92,7 @@ class SMAC(LibraryStrategy):
         self._pending: dict[Config, deque[Any]] = {}
         self._losses = WorstSoFar()
         self._held: list[Any] = []
+        self._exhausted = False
         self._folder: Path | None = None
 
     def _make(self) -> Any:
@@ -112,10 +114,19 @@ class SMAC(LibraryStrategy):
 
     def ask(self) -> Config:
         """SMAC's next trial, as a config."""
+        from smac.main.exceptions import ConfigurationSpaceExhaustedException
+
+        if self._exhausted:
+            return self.space.sample(self.rng)
         with self._global.active():
             if self._smac is None:
                 self._smac = self._make()
-            info = self._smac.ask()
+            try:
+                info = self._smac.ask()
+            except ConfigurationSpaceExhaustedException:
+                # SMAC has tried every config it would: uniform draws, not told, from here.
+                self._exhausted = True
+                return self.space.sample(self.rng)
         values = info.config
         config = tuple(
             from_param(d, values[d.name]) if d.log else int(values[d.name])
