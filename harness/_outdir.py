@@ -111,6 +111,13 @@ def check_output_folder(
             home = Path.home().resolve()
         except (RuntimeError, KeyError, OSError):  # no home: nothing more to protect
             home = None
+    try:
+        return _check(folder, flag=flag, force=force, root=root, home=home)
+    except OSError as exc:  # the file system's own refusal: a name too long, a loop of links
+        raise OutputFolderError(f"{flag} {folder}: {exc.strerror or exc}") from None
+
+
+def _check(folder: Path, *, flag: str, force: bool, root: Path, home: Path | None) -> Path:
     resolved = Path(os.path.realpath(folder))
     where = str(folder) if resolved == Path(os.path.abspath(folder)) else f"{folder} ({resolved})"
     if system_folder(resolved, root=root, home=home):
@@ -156,10 +163,6 @@ def experiment_out(out: Path, experiment_file: Path) -> Path:
     return target
 
 
-LOCK_NAME = ".report.lock"
-"""The lock file reports are built under, one at a time per results folder."""
-
-
 @contextlib.contextmanager
 def report_lock(folder: Path) -> Iterator[None]:
     """Hold the results folder's report lock: reports of one folder are built one at a time.
@@ -171,16 +174,16 @@ def report_lock(folder: Path) -> Iterator[None]:
     if fcntl is None:  # no advisory locks here (Windows): nothing to serialise with
         yield
         return
-    with (folder / LOCK_NAME).open("a") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    # The folder itself is locked (flock on its descriptor): no lock file is left in it.
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
 
 
 __all__ = [
-    "LOCK_NAME",
     "OutputFolderError",
     "check_output_folder",
     "experiment_out",

@@ -1071,16 +1071,19 @@ def _warn_broken_plugins(err: Console) -> None:
             )
 
 
-_LONG_RUN = re.compile(r"\S{300,}")  # longer than any path a user would type
-_MAX_ERROR_CHARS = 2000
+# A run of 1,000 characters without a space or slash is no name a user typed (file names
+# stop at 255 bytes); nor is anything longer than the longest path (4,096 bytes).
+_LONG_RUN = re.compile(r"[^\s/]{1000,}|\S{4097,}")
+_MAX_ERROR_CHARS = 5000
 
 
 def _one_line(text: str) -> str:
     """``text`` as one readable line: line breaks escaped, over-long values elided.
 
     A value may hold a line break, and a value of 100 kB pasted by mistake would make the
-    error unreadable: every run of 300 characters or more without a space keeps its first
-    `_SHOWN_CHARS` and says how long it was, and the line is cut at 2,000 characters.
+    error unreadable: every run of 1,000 characters or more without a space or a slash (or
+    longer than any path) keeps its first `_SHOWN_CHARS` and says how long it was, and the
+    line is cut at 5,000 characters.
     """
     flat = "".join(repr(c)[1:-1] if c in _LINE_BREAKS else c for c in text)
     short = _LONG_RUN.sub(
@@ -1132,8 +1135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "report":
             from reports import build_report, render_report
 
-            check_output_folder(args.directory, flag="report")
             open_results(args.directory).close()  # a folder without a store: one line, no lock
+            check_output_folder(args.directory, flag="report")
             with report_lock(args.directory):
                 report = build_report(
                     args.directory,

@@ -204,7 +204,7 @@ def test_default_output_directories(
     assert planned.args.out == Path("results/comparison")
     exp.write_text('out = "elsewhere"\nspaces = ["synthetic/open"]\nstrategies = ["random"]\n')
     assert _plan("--config", exp) == 0
-    assert planned.args.out == Path("elsewhere")
+    assert planned.args.out == tmp_path / "elsewhere"  # the file's out: beside the file
     assert not (tmp_path / "results").exists()
 
 
