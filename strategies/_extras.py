@@ -1,7 +1,7 @@
 """Strategies backed by an optional library: one place that says what they need and refuses.
 
-The core install carries no optimisation library beyond Optuna: Nevergrad, scikit-optimize,
-pymoo, DEHB, SMAC and Optuna's CMA-ES backend are optional extras
+The core install carries no optimisation library beyond Optuna: Nevergrad, pymoo, DEHB, SMAC
+and Optuna's CMA-ES backend are optional extras
 (``pip install "nas-harness[nevergrad]"``). A strategy built on one subclasses
 `LibraryStrategy` and says which extra and which import names it needs. Nothing here imports
 the library: `LibraryStrategy.unavailable` asks the import system whether the modules could be

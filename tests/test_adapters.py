@@ -1,6 +1,6 @@
 """The field's optimizers as strategies (issue 40): adapters behind optional extras.
 
-Every adapter module (`nevergrad`, `skopt`, `pymoo`, `dehb`, `smac`) runs the shared contract
+Every adapter module (`nevergrad`, `pymoo`, `dehb`, `smac`) runs the shared contract
 through ``tests/test_strategy_contract.py``, which skips one whose extra is not installed.
 Here: the ``optuna:<SamplerClass>`` family (resolved by name, not registered, so its contract
 is run for two members), the registry's handling of family names and bad options, and the
@@ -34,7 +34,7 @@ from strategies import (
     unavailable_reason,
 )
 
-ADAPTERS = ("dehb", "nevergrad", "pymoo", "skopt", "smac")
+ADAPTERS = ("dehb", "nevergrad", "pymoo", "smac")
 
 
 def _installed(module: str) -> bool:
