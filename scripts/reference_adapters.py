@@ -38,6 +38,7 @@ import math
 import os
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -172,7 +173,8 @@ def plain_dehb(objective: Objective, seed: int, n_evaluations: int) -> float:
         ]
     )
 
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # DEHB 0.1.1 on ConfigSpace 1.x
         optimizer = DEHB(
             f=None,
             cs=space,

@@ -15,12 +15,16 @@ the evaluation's fidelity over the largest one (what one evaluation of an evalua
 costs at that fidelity; a continued training is charged its extra epochs by the harness
 alone). On a space with one fidelity DEHB runs one rung (plain differential evolution).
 
-Space mapping: DEHB searches the unit hypercube and maps each coordinate to a dimension as
-its ConfigSpace mapping does: a categorical or ordinal dimension takes the value whose
-``1/size`` slice holds the coordinate (so ordinal ranks keep their order, categorical indices
-are unordered only in that DE's mutations treat them alike), a log dimension the size at
-that point of its log scale (rounded to the nearest size). DEHB's defaults otherwise:
-mutation factor 0.5, crossover probability 0.5, ``rand1_bin``, random boundary repair.
+Space mapping: a ConfigSpace search space, as DEHB is documented to be used: a categorical
+dimension is a ``CategoricalHyperparameter`` over its choice indices, an ordinal one an
+``OrdinalHyperparameter`` over its ranks, a log dimension a log-scaled
+``UniformIntegerHyperparameter`` over its sizes (``UniformFloatHyperparameter``, rounded to
+the nearest size, for non-integer values). DEHB evolves vectors in the unit hypercube and
+maps each coordinate's ``1/size`` slice to a choice (so mutations treat categorical indices
+as if ordered, as DEHB does for every ConfigSpace categorical); its initial population is
+drawn by the space (ConfigSpace's own generator, seeded from the strategy's). DEHB's
+defaults otherwise: mutation factor 0.5, crossover probability 0.5, ``rand1_bin``, random
+boundary repair.
 Its seed is drawn from the strategy's generator (DEHB keeps its own numpy generator); it runs
 with one worker and no Dask client, writes no files (``save_freq`` at the end of a run
 that the harness never calls) and its log lines are disabled. A diverged run (NaN) is told
@@ -33,26 +37,31 @@ from __future__ import annotations
 
 import math
 import tempfile
+import warnings
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from spaces import Config, Dimension, Space
 from strategies._base import MULTI_FIDELITY, Observation
 from strategies._extras import LibraryStrategy, PrivateGlobalRandom, WorstSoFar
 from strategies._options import StrategyOptions, option
+from strategies._scales import from_param
 
 
-def _value(d: Dimension, u: float) -> int:
-    """The choice index of unit coordinate ``u`` for dimension ``d`` (DEHB's mapping)."""
-    u = min(max(float(u), 0.0), 1.0)
-    if d.kind == "ordinal" and d.log:
-        logs = np.log(np.asarray(d.choices, dtype=np.float64))
-        return int(d.nearest(u if len(logs) > 1 else 0.0))
-    return min(int(u * d.size), d.size - 1)
+def _hyperparameter(d: Dimension) -> Any:
+    """The ConfigSpace hyperparameter DEHB searches for dimension ``d``."""
+    import ConfigSpace as CS
+
+    if d.kind == "categorical":
+        return CS.CategoricalHyperparameter(d.name, list(range(d.size)))
+    if not d.log:
+        return CS.OrdinalHyperparameter(d.name, list(range(d.size)))
+    low, high = d.choices[0], d.choices[-1]
+    if all(isinstance(v, int) for v in d.choices):
+        return CS.UniformIntegerHyperparameter(d.name, int(low), int(high), log=True)
+    return CS.UniformFloatHyperparameter(d.name, float(low), float(high), log=True)
 
 
 class DEHB(LibraryStrategy):
@@ -62,7 +71,7 @@ class DEHB(LibraryStrategy):
     tags = frozenset({MULTI_FIDELITY})
     description = "DEHB: differential evolution in Hyperband's brackets (Awad et al. 2021)."
     extra = "dehb"
-    modules = ("dehb",)
+    modules = ("dehb", "ConfigSpace")
     distribution = "dehb"
 
     @dataclass(frozen=True, slots=True, kw_only=True)
@@ -105,10 +114,14 @@ class DEHB(LibraryStrategy):
                 self.output_path = Path(tempfile.gettempdir()) / "nas-harness-dehb-unused"
                 self.logger = logger
 
+        import ConfigSpace as CS
+
+        space = CS.ConfigurationSpace(seed=int(self._seed % (2**31)))
+        space.add([_hyperparameter(d) for d in self.space.dimensions])
         low, high = (self.fidelities[0], self.fidelities[-1]) if self.fidelities else (1, 1)
         return _NoFiles(
             f=None,
-            dimensions=len(self.space.dimensions),
+            cs=space,
             min_fidelity=low,
             max_fidelity=high if high > low else low * self.opts.eta,
             eta=self.opts.eta,
@@ -128,12 +141,17 @@ class DEHB(LibraryStrategy):
 
     def ask_at(self) -> tuple[Config, int]:
         """DEHB's next job: a config and the fidelity to evaluate it at."""
-        with self._global.active():
+        with self._global.active(), warnings.catch_warnings():
+            # DEHB 0.1.1 calls ConfigSpace methods that ConfigSpace 1.x deprecates.
+            warnings.simplefilter("ignore", DeprecationWarning)
             if self._optimizer is None:
                 self._optimizer = self._make()
             job = self._optimizer.ask()
-        vector = np.asarray(job["config"], dtype=np.float64)
-        config = tuple(_value(d, u) for d, u in zip(self.space.dimensions, vector, strict=True))
+        values = job["config"]
+        config = tuple(
+            from_param(d, values[d.name]) if d.log else int(values[d.name])
+            for d in self.space.dimensions
+        )
         fidelity = self._fidelity(float(job["fidelity"]))
         self._pending.setdefault((config, fidelity), deque()).append(job)
         return config, fidelity
@@ -154,5 +172,6 @@ class DEHB(LibraryStrategy):
         loss = self._losses.loss(-self.score(observation.value))
         top = self.fidelities[-1] if self.fidelities else 1
         cost = (key[1] / top) if self.fidelities else 1.0
-        with self._global.active():
+        with self._global.active(), warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
             self._optimizer.tell(job, {"fitness": math.inf if loss is None else loss, "cost": cost})
