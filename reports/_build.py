@@ -396,6 +396,7 @@ def _adjust(
             running = max(running, p, float(entry["pvalue"]))
             entry["pvalue_adjusted"] = running
             entry["pvalue_adjusted_standard_error"] = _num(result.standard_errors[i])
+            entry["pvalue_adjusted_draws"] = result.draws[i]
         adjusted = [e.get("pvalue_adjusted") for e in family]
     else:
         adjusted = _stats.holm([e["pvalue"] for e in family])

@@ -249,7 +249,7 @@ def cross_summary(cross: dict[str, Any] | None) -> str | None:
     if best_set is not None and len(best_set) > 1:
         others = [lab for lab in best_set if lab != best]
         text += (
-            f", but the data cannot tell it from {len(others)} other "
+            f"; the data cannot tell it from {len(others)} other "
             f"strateg{'ies' if len(others) != 1 else 'y'}: {', '.join(others)}"
         )
     text += "."

@@ -112,6 +112,12 @@ class Interval:
     method: str
 
 
+@functools.lru_cache(maxsize=1024)
+def _t_quantile(q: float, df: int) -> float:
+    """Student's t quantile; SciPy's distribution machinery costs 0.4 ms a call."""
+    return float(stats.t.ppf(q, df))
+
+
 def mean_ci(
     samples: npt.ArrayLike, *, confidence: float = 0.95, lower_bound: float | None = None
 ) -> tuple[FloatArray, FloatArray]:
@@ -138,7 +144,7 @@ def mean_ci(
         nan = np.full(data.shape[1:], np.nan)
         return nan, nan.copy()
     mean = data.mean(axis=0)
-    half = stats.t.ppf(0.5 + confidence / 2.0, n - 1) * data.std(axis=0, ddof=1) / math.sqrt(n)
+    half = _t_quantile(0.5 + confidence / 2.0, n - 1) * data.std(axis=0, ddof=1) / math.sqrt(n)
     low = mean - half if lower_bound is None else np.maximum(mean - half, lower_bound)
     return np.asarray(low, dtype=np.float64), np.asarray(mean + half, dtype=np.float64)
 

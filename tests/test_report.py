@@ -649,3 +649,37 @@ def test_family_reach_counts_the_tests_holm_corrects() -> None:
     fam = _family("vs-control", "a", k=9, n_blocks=10, alpha=0.05, pairs=pairs)
     assert not fam["can_reach_alpha"]
     assert "equal results (zero differences)" in fam["note"]
+
+
+def test_family_reach_against_a_best_chosen_on_the_same_data() -> None:
+    """vs-best: a test can be significant when its most one-sided outcome passes the bar."""
+    from reports import _best
+    from reports._build import _family
+
+    # 9 strategies, 10 seeds: s8 worse than s0 on every seed, the others close to s0.
+    rng = np.random.default_rng(0)
+    scores = rng.normal(size=(9, 10)) * 0.1 + np.linspace(0.0, 0.3, 9)[:, None]
+    scores[8] = scores[0] + 1.0
+    versus = _best.versus_best(scores, rng=np.random.default_rng(1))
+    pairs = [
+        {
+            "in_family": True,
+            "a": "s0",
+            "b": f"s{i}",
+            "pvalue": 0.01,
+            "significant": versus.pvalues[i] is not None and versus.pvalues[i] < 0.05,
+            "z_extreme": versus.extremes[i],
+            "n_pairs": 10,
+            "n_zero_differences": 0,
+        }
+        for i in range(1, 9)
+    ]
+    fam = _family("vs-best", "s0", k=9, n_blocks=10, alpha=0.05, pairs=pairs, versus=versus)
+    assert fam["min_seeds"] == 10
+    assert fam["can_reach_alpha"]
+    assert fam["n_significant"] >= 1  # s8
+    assert fam["n_permutations"] == _best.N_PERMUTATIONS
+    assert fam["critical_value"] == versus.critical_value
+    # Its per-test level: one exact test on 10 seeds rejecting beyond the critical value.
+    assert fam["per_test_alpha"] == pytest.approx(2 / 2**10, rel=1e-6)
+    assert fam["note"] == ""
