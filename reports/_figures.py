@@ -20,6 +20,7 @@ same inputs give the same files.
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,8 +91,16 @@ def _save(fig: Figure, root: Path, stem: str, *, tight: bool = False) -> list[st
     out = root / "figures"
     out.mkdir(parents=True, exist_ok=True)
     bbox = "tight" if tight else None
-    fig.savefig(out / f"{stem}.png", metadata=_PNG_META, bbox_inches=bbox)
-    fig.savefig(out / f"{stem}.pdf", metadata=_PDF_META, bbox_inches=bbox)
+    for suffix, meta in (("png", _PNG_META), ("pdf", _PDF_META)):
+        # Written under a temporary name and renamed into place: a reader (a browser, another
+        # report) never sees half a figure.
+        target = out / f"{stem}.{suffix}"
+        temporary = out / f".{stem}.{os.getpid()}.{suffix}"
+        try:
+            fig.savefig(temporary, metadata=meta, bbox_inches=bbox, format=suffix)
+            os.replace(temporary, target)
+        finally:
+            temporary.unlink(missing_ok=True)
     plt.close(fig)
     return [f"figures/{stem}.png", f"figures/{stem}.pdf"]
 
