@@ -80,6 +80,7 @@ from strategies import (
     option_defaults,
     parse_strategy_spec,
     registry,
+    strategy_families,
 )
 from strategies import (
     broken_plugins as strategy_plugins,
@@ -1040,6 +1041,10 @@ def _cmd_list(console: Console) -> int:
     for name, cls in registry().items():
         opts = ", ".join(f"{k}={v}" for k, v in option_defaults(cls).items()) or "-"
         strategies.add_row(name, cls.description, opts)
+    for prefix, family in strategy_families().items():
+        # A family's members are named with its prefix; their options are the member's own.
+        members = ", ".join(family.members())
+        strategies.add_row(f"{prefix}:NAME", family.description, f"NAME one of {members}")
     console.print(strategies)
     return EXIT_OK
 
