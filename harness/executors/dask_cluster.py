@@ -287,7 +287,7 @@ def _connect(dask: Any, client_class: Any, scheduler: str) -> Any:
             "check the address and that `dask scheduler` runs there"
         )
     try:
-        return client_class(scheduler, timeout=CONNECT_TIMEOUT_SECONDS, set_as_default=False)
+        return client_class(scheduler, timeout=CONNECT_TIMEOUT_SECONDS)
     except Exception as exc:  # it answered a moment ago: say what went wrong, in one line
         text = str(exc).strip().splitlines()
         reason = f"{type(exc).__name__}: {text[0][:120]}" if text else type(exc).__name__
