@@ -206,9 +206,9 @@ def mean_interval(
     interval's and the bootstrap-t interval's (`bootstrap_t_ci`); with fewer, the t
     interval's. Chosen by the coverage simulation of docs/reports.md
     (``tests/test_stats_calibration.py``): at 20 seeds of log-normal data (sigma 1, the
-    skew of regret with a few bad seeds) the t interval covers 0.87 of the time, the
-    bootstrap-t 0.92 and this one 0.93; BCa 0.86. On normal data it covers 0.95-0.96
-    (never less than the t interval, which is exact there).
+    skew of regret with a few bad seeds) the t interval covers 0.86-0.87 of the time, BCa
+    0.86, the bootstrap-t 0.91-0.92 and this one 0.92-0.93. On normal data it covers
+    0.95-0.96 (never less than the t interval, which is exact there).
 
     Args:
         samples: One value per seed.
