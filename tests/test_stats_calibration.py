@@ -155,7 +155,9 @@ def test_the_default_family_keeps_its_error_rate_with_some_strategies_truly_wors
 
 def test_the_default_family_has_power() -> None:
     """One strategy worse by dz = 1.5 among 9 with 10 seeds: found at least half the time."""
-    power = family_power(9, 10, 1.5, n_reps=300, n_permutations=TEST_PERMUTATIONS)
+    # The report's own number of permutation draws: with a few hundred the smallest
+    # attainable p of the step-down is too coarse, and the power reads low (0.38 at 200).
+    power = family_power(9, 10, 1.5, n_reps=300, n_permutations=1000)
     assert power >= 0.5
 
 
