@@ -126,10 +126,10 @@ def _family_setting(family: str, control: str | None) -> dict[str, Any]:
         "chosen on the same data; the family's adjustment accounts for that choice"
     )
     controls = {
-        "vs-best": "the family-wise error rate of the claims 'X is significantly worse (or "
-        "better) than the best' at alpha when every strategy is equally good (an exact "
-        "permutation test, up to the stated Monte Carlo error); checked by simulation, "
-        "also with some strategies truly worse (docs/reports.md)",
+        "vs-best": "the family-wise error rate of the claims 'X is significantly worse or "
+        "better than the best' at alpha when every strategy is equally good; each step is "
+        "an exact permutation test (up to the stated Monte Carlo error), checked by "
+        "simulation also with some strategies truly worse (docs/reports.md)",
         "vs-control": "the family-wise error rate of the k-1 claims about the named control "
         "(Holm: strong control)",
         "all-pairs": "the family-wise error rate of every pairwise claim (Holm: strong control)",
@@ -184,7 +184,7 @@ def _settings(
             "the two are the same metric, everything is of the search metric",
         },
         "interval": {
-            "name": "Student-t widened by the bootstrap-t",
+            "name": "Student-t (widened by the bootstrap-t from 10 seeds)",
             "method": _stats.INTERVAL_METHOD + "; of the mean over seeds (final results, "
             "areas, test metric) and of the mean paired difference (pairwise entries)",
             "bands": "the anytime bands of the figures (anytime.*.ci_low/ci_high) are "

@@ -301,12 +301,14 @@ def settings_line(stats: dict[str, Any]) -> str:
         if family.get("design", "vs-best") == "vs-best" and family.get("kind") != "all-pairs"
         else "Holm-corrected"
     )
+    controls = family.get("controls")
     return (
         f"alpha = {s['alpha']:g}; {interval.get('confidence', 0.95):.0%} "
         f"{interval.get('name', 'Student-t')} intervals of means; paired Wilcoxon signed-rank "
         f"tests (exact sign-flip p-values, zero_method = "
-        f"{s['pairwise_test']['zero_method']}), {how} over {kind} per space; power and "
-        f"resampling seeded with seed {s['seed']} and the results."
+        f"{s['pairwise_test']['zero_method']}), {how} over {kind} per space"
+        + (f"; it controls {str(controls).split(';')[0]}" if controls else "")
+        + f"; power and resampling seeded with seed {s['seed']} and the results."
     )
 
 

@@ -32,6 +32,7 @@ from reports._findings import (
     summary_lines,
 )
 from reports._pareto import pareto_figure_key
+from reports._stats import MIN_BOOTSTRAP_T_SEEDS
 from reports._summary import duration, fitted_tables
 from reports._transfer import importance_rows
 from reports._tree import (
@@ -220,9 +221,13 @@ def final_table(space: dict[str, Any], alpha: float) -> TextTable:
             "regret and no 'found optimum')"
         )
     legend = (
-        f"{what} over {n} seed(s), {m['better']} is better; 95% CI of mean: Student-t, "
-        "widened to the bootstrap-t interval where that reaches further (skewed results). "
-        f"Bold: best mean and best average rank. 'best' in the p and A12 columns: {ref}, "
+        f"{what} over {n} seed(s), {m['better']} is better; 95% CI of mean: Student-t"
+        + (
+            ", widened to the bootstrap-t interval where that reaches further (skewed results). "
+            if n >= MIN_BOOTSTRAP_T_SEEDS
+            else f" (below {MIN_BOOTSTRAP_T_SEEDS} seeds not widened by the bootstrap-t). "
+        )
+        + f"Bold: best mean and best average rank. 'best' in the p and A12 columns: {ref}, "
         f"the reference of the tests. {DAGGER}: not significantly worse than {ref} (paired "
         f"Wilcoxon signed-rank, {_family_size(space)}, alpha={alpha:g}). "
         f"A12: probability that {ref} beats the strategy on a seed (0.5 = no difference). "

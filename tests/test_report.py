@@ -491,7 +491,9 @@ def test_default_family_is_each_strategy_against_the_best_rank(built: Path) -> N
     stats = _stats(built)
     assert stats["settings"]["pairwise_test"]["family"]["kind"] == "vs-best"
     assert stats["settings"]["pairwise_test"]["family"]["design"] == "vs-best"
-    assert stats["settings"]["interval"]["name"] == "Student-t widened by the bootstrap-t"
+    assert stats["settings"]["interval"]["name"] == (
+        "Student-t (widened by the bootstrap-t from 10 seeds)"
+    )
     with open_results(built) as store:
         runs = store.runs()
     for space in stats["spaces"]:
