@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
-from harness._budget import Budget
 from harness._execute import RunResult, execute_run
-from harness._loop import Interrupted, failed_trace
+from harness._loop import Interrupted
 from harness._priors import check_sources, default_sources
 from harness.capabilities import Setting, check_budget, decide, is_transfer, training_cache
 from harness.executors import Executor, open_executor
 from harness.results import ResultsStore, RunSpec
+from harness.run_types import Budget, failed_trace
 from spaces import (
     Objective,
     TableOptions,

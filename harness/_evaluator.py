@@ -14,8 +14,8 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from harness._budget import BUDGET_KINDS, Budget, BudgetKind
 from harness.capabilities import vector_reader
+from harness.run_types import BUDGET_KINDS, Budget, BudgetKind
 from harness.seeding import GOLDEN, MASK, crn_key
 from spaces import DEFAULT_FIDELITY, Config, Objective, Space
 

@@ -19,17 +19,10 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import Any
 
-from harness._loop import (
-    Interrupted,
-    RunTimedOut,
-    RunTrace,
-    describe_error,
-    failed_trace,
-    run_strategy,
-)
+from harness._loop import Interrupted, RunTimedOut, describe_error, run_strategy
 from harness._priors import load_prior
 from harness.capabilities import Setting, decide, new_models
-from harness.results import RunSpec
+from harness.run_types import RunSpec, RunTrace, failed_trace
 from harness.seeding import strategy_seed
 from spaces import TableOptions, load_objective, search_objective
 from strategies import build_strategy, get_strategy, registry

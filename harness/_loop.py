@@ -13,17 +13,16 @@ import math
 import time
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from harness._budget import Budget
 from harness._evaluator import Evaluator
 from harness._events import EventLoop, worker_note
 from harness._pareto_trace import front_note, pareto_steps
 from harness.capabilities import RunContext, Setting, decide, pareto_scored
+from harness.run_types import Budget, RunTrace, failed_trace, incumbents
 from spaces import Objective, PriorData
 from strategies import Observation, Strategy
 
@@ -41,75 +40,6 @@ class Interrupted(KeyboardInterrupt):
 
 class RunTimedOut(BaseException):
     """A run passed its time limit (raised inside the run by a timer)."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RunTrace:
-    """Everything one run produced, evaluation by evaluation.
-
-    Attributes:
-        config_index: Row number of each evaluated config.
-        slot: Training-seed slot of each evaluation (the common-random-numbers draw).
-        value: Observed search metric (one training run) of each evaluation.
-        cost_seconds: Recorded training time of each evaluation.
-        cumulative_cost_seconds: Running sum of ``cost_seconds``.
-        metrics: Every metric the objective reported, one array per name.
-        incumbent_index: Row number of the best observed config so far (-1 before any
-            finite observation).
-        incumbent_value: The incumbent's search metric as reports score it: its oracle value
-            (mean over recorded seeds) where the objective knows it, else the observed value.
-        incumbent_test: The incumbent's report metric where it differs from the search
-            metric, else its test metric (`spaces.ObjectiveInfo.reported`), scored the same
-            way (NaN where there is neither).
-        regret: Optimum oracle value minus ``incumbent_value``, sign-adjusted to be >= 0
-            (NaN where the optimum is unknown).
-        overhead_seconds: Wall time spent inside the strategy's ask and tell.
-        status: ``finished`` or ``failed``.
-        error: For failed runs, the error (type and message) and its traceback.
-        notes: What the run reports besides its evaluations (JSON values): ``prior`` for a
-            transfer strategy, ``diagnostics`` where the strategy gives any.
-    """
-
-    config_index: IntArray
-    slot: IntArray
-    value: FloatArray
-    cost_seconds: FloatArray
-    cumulative_cost_seconds: FloatArray
-    metrics: dict[str, FloatArray]
-    incumbent_index: IntArray
-    incumbent_value: FloatArray
-    incumbent_test: FloatArray
-    regret: FloatArray
-    overhead_seconds: float
-    status: Literal["finished", "failed"]
-    error: str | None = None
-    traceback: str | None = field(default=None, repr=False)
-    notes: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def n_evaluations(self) -> int:
-        """Evaluations made."""
-        return len(self.config_index)
-
-    @property
-    def n_unique(self) -> int:
-        """Distinct configs evaluated."""
-        return len(np.unique(self.config_index))
-
-    @property
-    def final_regret(self) -> float:
-        """Regret of the last incumbent (NaN without a finite observation or an optimum)."""
-        return float(self.regret[-1]) if len(self.regret) else math.nan
-
-    @property
-    def final_value(self) -> float:
-        """Search metric of the last incumbent, as reports score it."""
-        return float(self.incumbent_value[-1]) if len(self.incumbent_value) else math.nan
-
-    @property
-    def final_test(self) -> float:
-        """Test metric of the last incumbent (NaN without a test metric)."""
-        return float(self.incumbent_test[-1]) if len(self.incumbent_test) else math.nan
 
 
 def run_strategy(
@@ -301,16 +231,6 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
 
 
-def incumbents(values: FloatArray, *, maximize: bool) -> IntArray:
-    """Position of the best finite observed value so far at each step (-1 before any)."""
-    score = np.where(np.isnan(values), -np.inf, values if maximize else -values)
-    best = np.maximum.accumulate(score) if len(score) else score
-    # The incumbent changes only on a strict improvement, so ties keep the earlier config.
-    improved = np.concatenate(([True], best[1:] > best[:-1])) if len(score) else score > 0
-    pos = np.where(improved & np.isfinite(score), np.arange(len(score)), -1)
-    return np.maximum.accumulate(pos) if len(pos) else pos.astype(np.int64)
-
-
 def _incumbents_by_fidelity(values: FloatArray, fidelity: IntArray, *, maximize: bool) -> IntArray:
     """Position of the best finite value at the highest fidelity seen so far (-1 before)."""
     pos = np.full(len(values), -1, dtype=np.int64)
@@ -427,26 +347,4 @@ def build_trace(
         error=error,
         traceback=tb,
         notes=notes,
-    )
-
-
-def failed_trace(error: str, tb: str | None = None) -> RunTrace:
-    """An empty trace for a run that failed before its loop could report anything."""
-    empty_f = np.zeros(0)
-    empty_i = np.zeros(0, dtype=np.int64)
-    return RunTrace(
-        config_index=empty_i,
-        slot=empty_i,
-        value=empty_f,
-        cost_seconds=empty_f,
-        cumulative_cost_seconds=empty_f,
-        metrics={},
-        incumbent_index=empty_i,
-        incumbent_value=empty_f,
-        incumbent_test=empty_f,
-        regret=empty_f,
-        overhead_seconds=0.0,
-        status="failed",
-        error=error,
-        traceback=tb,
     )

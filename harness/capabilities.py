@@ -32,7 +32,7 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
-from harness._budget import MAX_EVALUATIONS, Budget
+from harness.run_types import MAX_EVALUATIONS, Budget
 from spaces import (
     DEFAULT_FIDELITY,
     Metric,

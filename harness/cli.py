@@ -21,7 +21,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from harness._budget import MAX_EVALUATIONS, Budget
 from harness._cli_executor import add_executor_arguments, open_cli_executor
 from harness._cli_experiment import add_experiment_parser, cmd_experiment
 from harness._cli_train import (
@@ -60,6 +59,7 @@ from harness._suites import (
 )
 from harness.executors import Executor, executor_names
 from harness.results import DB_NAME, ResultsStore, RunSpec, StoreError, open_results
+from harness.run_types import MAX_EVALUATIONS, Budget
 from spaces import (
     ObjectiveError,
     SpaceInfo,

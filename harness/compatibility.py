@@ -2,7 +2,7 @@
 
 Each cell is decided by `harness.capabilities` exactly as a comparison plans it
 (`check_budget`, then `decide` with ``strict=True``): it runs, under the equal-budget rules
-of `harness._budget`, or it is refused with one line and the rule that refused it. The
+of `harness.run_types`, or it is refused with one line and the rule that refused it. The
 matrix is made from the registries (every registered strategy, every capability rule), run
 by the test suite (every cell that runs must finish within its budget and give a report;
 every refused cell must be refused before anything is written) and rendered as
@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from harness._budget import BUDGET_KINDS, Budget, BudgetKind
-from harness._loop import RunTrace, run_strategy
+from harness._loop import run_strategy
 from harness.capabilities import RULES, Refused, Setting, check_budget, decide, tags_of
+from harness.run_types import BUDGET_KINDS, Budget, BudgetKind, RunTrace
 from spaces import Objective
 from strategies import available_strategies, build_strategy
 

@@ -21,17 +21,15 @@ import json
 import math
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from harness._evaluator import Budget
-from harness._loop import RunTrace
 from harness._version import __version__
+from harness.run_types import RunSpec, RunTrace, SpaceRecord
 from spaces import Objective
 
 SCHEMA_VERSION = 2
@@ -96,145 +94,6 @@ class StoreError(RuntimeError):
 
     The message is one line and names the directory or, once it exists, the database file.
     """
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RunSpec:
-    """One cell of a comparison grid: what determines a run's result.
-
-    Attributes:
-        strategy: Registry name of the strategy.
-        options: Every option of the strategy (defaults included), JSON-serialisable.
-        space: Space name.
-        seed: Run seed.
-        budget: The budget.
-        checksum: Checksum of the objective (table or training recipe) the run queries.
-        metric: The search metric.
-        fidelity: The fidelity of every evaluation.
-        report_metric: The report metric asked for, where it changes what the run stores
-            (the incumbent's second scored metric); None for the space's default.
-        sources: The source spaces a transfer strategy reads (`harness._priors`); empty for
-            every other strategy.
-        sim_workers: Simulated parallel workers of the run (``--sim-workers``).
-    """
-
-    strategy: str
-    options: dict[str, Any]
-    space: str
-    seed: int
-    budget: Budget
-    checksum: str
-    metric: str
-    fidelity: int
-    report_metric: str | None = None
-    sources: tuple[str, ...] = ()
-    sim_workers: int = 1
-
-    @property
-    def key(self) -> str:
-        """Stable key of this run in the store."""
-        fields: dict[str, Any] = {
-            "strategy": self.strategy,
-            "options": self.options,
-            "space": self.space,
-            "seed": self.seed,
-            "budget": [self.budget.kind, self.budget.amount],
-            "checksum": self.checksum,
-            "metric": self.metric,
-            "fidelity": self.fidelity,
-        }
-        if self.report_metric is not None:
-            # Only then: runs with the space's default keep their keys.
-            fields["report_metric"] = self.report_metric
-        if self.sources:
-            # Only for transfer strategies: every other run keeps its key.
-            fields["sources"] = list(self.sources)
-        if self.sim_workers != 1:
-            # Only then: a run with one worker is the sequential run and keeps its key.
-            fields["sim_workers"] = self.sim_workers
-        payload = json.dumps(fields, sort_keys=True)
-        return hashlib.sha256(payload.encode()).hexdigest()[:32]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SpaceRecord:
-    """What the store keeps of an objective, for reports: one row of `ResultsStore.spaces`.
-
-    Attributes:
-        name: Space name.
-        checksum: The objective's checksum.
-        metric: The search metric.
-        fidelity: The fidelity searched.
-        direction: The search metric's direction.
-        optimum: The best oracle value of the search metric, or None where unknown.
-        test_metric: The metric reported for incumbents beside the search metric, if any:
-            the report metric where it differs from the search metric, else the test metric
-            (`spaces.ObjectiveInfo.reported`); the column keeps its schema-2 name.
-        fully_recorded: Whether every config has recorded runs.
-        n_configs: Size of the space.
-        dimensions: Each dimension as ``{"name", "kind", "choices"}``.
-        metrics: Each metric as ``{name: {"direction", "units"}}``.
-        fidelities: The fidelities the objective offers.
-        provenance: Where the numbers come from.
-        report_metric: The metric reports rank on (`spaces.ObjectiveInfo.ranked_metric`):
-            where it differs from ``metric`` it is ``test_metric``, the incumbent's second
-            scored metric. None where unrecorded (a store written before it was kept):
-            reports then rank on the search metric.
-        report_optimum: The best oracle value of ``report_metric`` where known (its regret
-            needs it), else None.
-    """
-
-    name: str
-    checksum: str
-    metric: str
-    fidelity: int
-    direction: str
-    optimum: float | None
-    test_metric: str | None
-    fully_recorded: bool
-    n_configs: int
-    dimensions: Sequence[Mapping[str, Any]]
-    metrics: Mapping[str, Mapping[str, str]]
-    fidelities: Sequence[int]
-    provenance: Mapping[str, Any]
-    report_metric: str | None = None
-    report_optimum: float | None = None
-
-    def __post_init__(self) -> None:
-        differs = self.report_metric is not None and self.report_metric != self.metric
-        if differs and self.report_metric != self.test_metric:
-            raise ValueError(
-                f"{self.name}: report metric {self.report_metric!r} differs from the search "
-                f"metric {self.metric!r}, so runs must store it as their second metric, not "
-                f"{self.test_metric!r}"
-            )
-
-    @classmethod
-    def of(cls, objective: Objective) -> SpaceRecord:
-        """The record of ``objective`` as selected for a comparison."""
-        info = objective.info
-        return cls(
-            name=info.name,
-            checksum=info.checksum,
-            metric=info.search_metric,
-            fidelity=info.fidelity,
-            direction=objective.direction,
-            optimum=objective.optimum,
-            test_metric=info.reported,
-            fully_recorded=info.fully_recorded,
-            n_configs=info.space.n_configs,
-            dimensions=[
-                {"name": d.name, "kind": d.kind, "choices": list(d.choices)}
-                for d in info.space.dimensions
-            ],
-            metrics={
-                m.name: {"direction": m.direction, "units": m.units} for m in info.metrics.values()
-            },
-            fidelities=list(info.fidelities),
-            provenance=asdict(info.provenance),
-            report_metric=info.ranked_metric,
-            report_optimum=objective.optimum_of(info.ranked_metric),
-        )
 
 
 def _now() -> str:
@@ -701,3 +560,15 @@ def _os_reason(exc: OSError) -> str:
 def _num(x: float | None) -> float | None:
     """SQLite stores NaN as NULL; make that explicit."""
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+__all__ = [
+    "APPLICATION_ID",
+    "DB_NAME",
+    "SCHEMA_VERSION",
+    "ResultsStore",
+    "RunSpec",
+    "SpaceRecord",
+    "StoreError",
+    "open_results",
+]

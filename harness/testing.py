@@ -26,9 +26,9 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from harness._evaluator import Budget
-from harness._loop import RunTrace, run_strategy
+from harness._loop import run_strategy
 from harness.capabilities import tags_of
+from harness.run_types import Budget, RunTrace
 from spaces import (
     CurveTable,
     Dimension,

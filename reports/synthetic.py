@@ -17,8 +17,8 @@ from typing import Literal
 
 import numpy as np
 
-from harness import Budget, RunTrace, failed_trace, incumbents
 from harness.results import ResultsStore, RunSpec, SpaceRecord
+from harness.run_types import Budget, RunTrace, failed_trace, incumbents
 
 #: Name of the synthetic test metric (when asked for).
 TEST_METRIC = "test_accuracy"
