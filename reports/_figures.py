@@ -67,22 +67,113 @@ def slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "space"
 
 
-_LINESTYLES = ("-", "--", ":", "-.")
+# Twelve colours that stay apart from each other (tab10 without its grey, black, and two
+# darker hues), each paired with its own marker: a strategy is told apart by colour and by
+# marker, so a print in black and white or a reader with a colour-vision deficiency still can.
+# Grey is kept out of the palette: it marks the strategies a crowded figure plays down.
+_PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#bcbd22",
+    "#17becf",
+    "#000000",
+    "#00586e",
+    "#4400ee",
+)
+_MARKERS = ("o", "s", "^", "v", "D", "P", "X", "*", "<", ">", "h", "p")
+_GREY = "#a6a6a6"
+# A figure with more strategies than distinct styles highlights the best ones (by the value
+# at the end of the budget) and draws the rest thin and grey.
+HIGHLIGHTED = len(_PALETTE)
 
 
-def _colors(labels: list[str]) -> dict[str, Any]:
-    """Colour of each label: tab10's ten distinct colours (with `_linestyles` beyond ten)."""
-    cmap = plt.get_cmap("tab10")
-    return {lab: cmap(i % 10) for i, lab in enumerate(labels)}
+@dataclass(frozen=True, slots=True)
+class LineStyle:
+    """How one strategy's curve is drawn (see `line_styles`)."""
+
+    color: str
+    marker: str | None
+    linestyle: str
+    linewidth: float
+    alpha: float
+    zorder: float
+    highlighted: bool
+
+    def plot_kwargs(self, points: int) -> dict[str, Any]:
+        """Keyword arguments of ``Axes.plot`` for a curve of ``points`` data points.
+
+        Markers sit on about eight points of each curve, offset per style so that curves
+        sharing a stretch do not stack their markers.
+        """
+        kwargs: dict[str, Any] = {
+            "color": self.color,
+            "ls": self.linestyle,
+            "lw": self.linewidth,
+            "alpha": self.alpha,
+            "zorder": self.zorder,
+        }
+        if self.marker is not None and points > 0:
+            step = max(1, points // 8)
+            offset = (_MARKERS.index(self.marker) * max(1, step // len(_MARKERS))) % step
+            kwargs |= {"marker": self.marker, "ms": 4.5, "markevery": (offset, step)}
+        return kwargs
 
 
-def _linestyles(labels: list[str]) -> dict[str, str]:
-    """Line style of each label: solid for the first ten, then dashed, dotted, ...
+def line_styles(
+    labels: list[str],
+    scores: dict[str, float] | None = None,
+    *,
+    better: str = "lower",
+) -> dict[str, LineStyle]:
+    """Distinct styles for up to twelve strategies; beyond that the best twelve stand out.
 
-    With more than ten strategies the colours repeat; the style keeps the eleventh strategy
-    from looking like the first.
+    Args:
+        labels: The strategies, in the order that assigns colours (the legend's order).
+        scores: Each strategy's value at the end of the budget; with more than
+            `HIGHLIGHTED` strategies the best `HIGHLIGHTED` by this score keep their colours
+            and the others are drawn thin and grey. Without scores, the first ones do.
+        better: Whether a ``"lower"`` or ``"higher"`` score is better.
+
+    Returns:
+        The style of each label.
     """
-    return {lab: _LINESTYLES[(i // 10) % len(_LINESTYLES)] for i, lab in enumerate(labels)}
+    if len(labels) <= HIGHLIGHTED:
+        shown = list(labels)
+    else:
+        sign = 1.0 if better == "lower" else -1.0
+
+        def key(lab: str) -> tuple[float, int]:
+            value = (scores or {}).get(lab)
+            missing = value is None or not math.isfinite(value)
+            return (math.inf if missing else sign * float(value or 0.0), labels.index(lab))
+
+        shown = sorted(labels, key=key)[:HIGHLIGHTED]
+    styles: dict[str, LineStyle] = {}
+    slot = 0
+    for lab in labels:
+        if lab in shown:
+            styles[lab] = LineStyle(
+                _PALETTE[slot], _MARKERS[slot], "-", 1.5, 1.0, 3.0, highlighted=True
+            )
+            slot += 1
+        else:
+            styles[lab] = LineStyle(_GREY, None, "-", 0.9, 0.8, 2.0, highlighted=False)
+    return styles
+
+
+def _final_means(entry: dict[str, Any], labels: list[str]) -> dict[str, float]:
+    """Each strategy's mean curve value at the end of an anytime entry's grid."""
+    finals: dict[str, float] = {}
+    for lab in labels:
+        means = [v for v in entry[lab]["mean"] if v is not None]
+        if means:
+            finals[lab] = float(means[-1])
+    return finals
 
 
 def _save(fig: Figure, root: Path, stem: str, *, tight: bool = False) -> list[str]:
@@ -288,22 +379,23 @@ def _anytime(
     ax: Axes,
     entry: dict[str, Any],
     labels: list[str],
-    colors: dict[str, Any],
+    styles: dict[str, LineStyle],
     xlabel: str,
     log_scale: bool,
     ylabel: str = "regret of the incumbent",
 ) -> None:
     grid = np.asarray(entry["grid"], dtype=float)
-    styles = _linestyles(labels)
     means, bands = [], []
     for lab in labels:
         mean = np.asarray(entry[lab]["mean"], dtype=float)
         low = np.asarray([np.nan if v is None else v for v in entry[lab]["ci_low"]], dtype=float)
         high = np.asarray([np.nan if v is None else v for v in entry[lab]["ci_high"]], dtype=float)
-        ax.plot(
-            grid, mean, color=colors[lab], ls=styles[lab], label=lab, lw=1.4, drawstyle="steps-post"
-        )
-        ax.fill_between(grid, low, high, color=colors[lab], alpha=0.18, lw=0, step="post")
+        style = styles[lab]
+        ax.plot(grid, mean, label=lab, drawstyle="steps-post", **style.plot_kwargs(grid.size))
+        # Played-down strategies keep their curve but not their band: a dozen grey bands
+        # would hide the highlighted ones.
+        if style.highlighted:
+            ax.fill_between(grid, low, high, color=style.color, alpha=0.15, lw=0, step="post")
         means.append(mean)
         bands += [low, high]
     ax.set_xlabel(xlabel)
@@ -320,19 +412,16 @@ def _ecdf_panel(
     ax: Axes,
     entry: dict[str, Any],
     labels: list[str],
-    colors: dict[str, Any],
+    styles: dict[str, LineStyle],
     xlabel: str,
     xmax: float,
 ) -> None:
-    styles = _linestyles(labels)
     for lab in labels:
         hits = np.asarray([np.inf if v is None else v for v in entry[lab]["per_seed"]], dtype=float)
         x, frac = ecdf(hits)
         xs = np.concatenate(([0.0], x, [xmax]))
         ys = np.concatenate(([0.0], frac, [frac[-1] if frac.size else 0.0]))
-        ax.plot(
-            xs, ys, color=colors[lab], ls=styles[lab], label=lab, lw=1.4, drawstyle="steps-post"
-        )
+        ax.plot(xs, ys, label=lab, drawstyle="steps-post", **styles[lab].plot_kwargs(xs.size))
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("fraction of seeds at target")
@@ -350,8 +439,12 @@ def _above_again(entry: dict[str, Any], labels: list[str]) -> str:
 def draw_cell(root: Path, cell: Cell, stats: dict[str, Any], *, log_scale: bool) -> list[str]:
     """Draw one space's four-panel figure; returns the written files (relative)."""
     labels = list(cell.labels)
-    colors = _colors(labels)
     m = measure_of(stats)
+    styles = line_styles(
+        labels,
+        _final_means(stats["anytime"]["evaluations"], labels),
+        better="lower" if m["kind"] == "regret" else str(m["better"]),
+    )
     if is_report(m) and m["kind"] == "regret":
         what = f"{m['metric']} regret"
         ylabel = f"{m['metric']} regret of the incumbent"
@@ -390,7 +483,7 @@ def draw_cell(root: Path, cell: Cell, stats: dict[str, Any], *, log_scale: bool)
             axes[0, 0],
             stats["anytime"]["evaluations"],
             labels,
-            colors,
+            styles,
             "evaluations",
             log_scale,
             ylabel,
@@ -400,7 +493,7 @@ def draw_cell(root: Path, cell: Cell, stats: dict[str, Any], *, log_scale: bool)
             axes[0, 1],
             stats["anytime"]["seconds"],
             labels,
-            colors,
+            styles,
             time_label,
             log_scale,
             ylabel,
@@ -418,12 +511,12 @@ def draw_cell(root: Path, cell: Cell, stats: dict[str, Any], *, log_scale: bool)
             axes[1, 0],
             ft["evaluations"],
             labels,
-            colors,
+            styles,
             "evaluations",
             float(cell.eval_grid[-1]),
         )
         _time_axis(axes[1, 1], max_seconds, gpu, _wall_clock(cell))
-        _ecdf_panel(axes[1, 1], ft["seconds"], labels, colors, time_label, max_seconds)
+        _ecdf_panel(axes[1, 1], ft["seconds"], labels, styles, time_label, max_seconds)
         again = _above_again(ft["evaluations"], labels)
         axes[1, 0].set_title(f"evaluations to reach {reach} {target:.4g}{again}")
         time_to = "time to reach" if is_report(m) else "simulated time to reach"
@@ -453,6 +546,7 @@ def draw_search(root: Path, cell: Cell, stats: dict[str, Any], *, log_scale: boo
         cell,
         search["anytime"],
         ylabel=ylabel,
+        better="lower" if sm["kind"] == "regret" else str(sm["better"]),
         log_scale=log_scale,
         panel_title=f"{ylabel.removesuffix(' of the incumbent')} (mean, 95% CI)",
         title=f"{cell.name}: search metric {sm['metric']} (what the strategies saw; not ranked)",
@@ -468,6 +562,7 @@ def draw_test(root: Path, cell: Cell, stats: dict[str, Any]) -> list[str]:
         cell,
         test["anytime"],
         ylabel=f"{test['metric']} ({test['better']} is better)",
+        better=str(test["better"]),
         log_scale=False,
         panel_title=f"{test['metric']} of the incumbent (mean, 95% CI)",
         title=f"{cell.name}: test metric {test['metric']} of the incumbent chosen on {cell.metric}",
@@ -481,6 +576,7 @@ def _two_panel_anytime(
     anytime: dict[str, Any],
     *,
     ylabel: str,
+    better: str,
     log_scale: bool,
     panel_title: str,
     title: str,
@@ -488,7 +584,7 @@ def _two_panel_anytime(
 ) -> list[str]:
     """One metric's anytime curves against evaluations and against simulated time."""
     labels = list(cell.labels)
-    colors = _colors(labels)
+    styles = line_styles(labels, _final_means(anytime["evaluations"], labels), better=better)
     gpu = bool((cell.space_info.get("provenance") or {}).get("gpu_trained"))
     with plt.rc_context(_STYLE):
         layout = _figure(
@@ -503,10 +599,10 @@ def _two_panel_anytime(
         axes = layout.axes
         max_seconds = float(cell.time_grid[-1]) if cell.time_grid.size else 1.0
         _anytime(
-            axes[0, 0], anytime["evaluations"], labels, colors, "evaluations", log_scale, ylabel
+            axes[0, 0], anytime["evaluations"], labels, styles, "evaluations", log_scale, ylabel
         )
         time_label = _time_axis(axes[0, 1], max_seconds, gpu, _wall_clock(cell))
-        _anytime(axes[0, 1], anytime["seconds"], labels, colors, time_label, log_scale, ylabel)
+        _anytime(axes[0, 1], anytime["seconds"], labels, styles, time_label, log_scale, ylabel)
         axes[0, 0].set_title(panel_title)
         axes[0, 1].set_title("against simulated time")
         layout.legend(axes[0, 0])
@@ -572,8 +668,10 @@ def draw_rank_over_budget(root: Path, cross: dict[str, Any]) -> list[str]:
     """Average rank of each strategy against the budget spent, over spaces and seeds."""
     entry = cross["rank_over_budget"]
     labels = list(entry["ranks"])
-    colors = _colors(sorted(labels))
-    styles = _linestyles(sorted(labels))
+    # Colours follow the sorted names, as in the per-space figures; the highlighted
+    # strategies (with many) are those with the best average rank at the full budget.
+    finals = {lab: float(entry["ranks"][lab][-1]) for lab in labels if entry["ranks"][lab]}
+    styles = line_styles(sorted(labels), finals, better="lower")
     with plt.rc_context(_STYLE):
         layout = _figure(
             labels, nrows=1, ncols=1, width=7, panels=3.2, margins=(0.7, 0.2, 0.5, 0.1)
@@ -584,9 +682,7 @@ def draw_rank_over_budget(root: Path, cross: dict[str, Any]) -> list[str]:
                 entry["grid"],
                 entry["ranks"][lab],
                 label=lab,
-                color=colors[lab],
-                ls=styles[lab],
-                lw=1.4,
+                **styles[lab].plot_kwargs(len(entry["grid"])),
             )
         ax.set_xlabel(entry["axis"])
         ax.set_ylabel("average rank (1 = best)")
@@ -666,8 +762,10 @@ def draw_pareto(root: Path, name: str, stats: dict[str, Any]) -> list[str]:
     sign = np.array([1.0 if o["direction"] == "minimize" else -1.0 for o in objectives])
     reference = pareto["reference"]
     labels = list(stats["order"])
-    colors = _colors(sorted(labels))
-    styles = _linestyles(sorted(labels))
+    # The order is the report's ranking (best first): with many strategies the best keep
+    # their colours.
+    rank = {lab: float(i) for i, lab in enumerate(labels)}
+    styles = line_styles(sorted(labels), rank, better="lower")
     true_points = np.asarray(pareto["true_front"]["points"], dtype=float).reshape(-1, 2)
     entries = ["true Pareto front", *labels, "reference point"]
     with plt.rc_context(_STYLE):
@@ -683,7 +781,7 @@ def draw_pareto(root: Path, name: str, stats: dict[str, Any]) -> list[str]:
             if not surface:
                 continue
             xs, ys = _staircase(surface, reference, sign)
-            ax.plot(xs, ys, color=colors[lab], ls=styles[lab], lw=1.5, label=lab)
+            ax.plot(xs, ys, label=lab, **styles[lab].plot_kwargs(len(xs)))
         ax.plot(
             *reference, marker="x", color="black", ms=8, mew=1.8, ls="", label="reference point"
         )
