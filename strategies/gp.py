@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from spaces import Config, Space
 from strategies._base import Observation, Strategy
 from strategies._design import initial_design_size, n_init_option
+from strategies._gp_sampler import gp_sampler
 from strategies._options import StrategyOptions
 from strategies._scales import from_param, optuna_distribution
 
@@ -75,7 +76,7 @@ class GaussianProcess(Strategy):
         import torch
 
         torch.set_num_threads(1)
-        sampler = optuna.samplers.GPSampler(seed=self._sampler_seed, n_startup_trials=self._n_init)
+        sampler = gp_sampler(seed=self._sampler_seed, n_startup_trials=self._n_init)
         return optuna.create_study(
             sampler=sampler, direction="maximize" if self.maximize else "minimize"
         )
