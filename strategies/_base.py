@@ -18,6 +18,9 @@ Lifecycle (the harness owns the loop; a strategy never sees the table):
 3. ``tell`` reports the *observed* value of one recorded training run (noisy; NaN when the
    recorded run diverged) and its training cost in seconds. Repeating a config is allowed; it
    costs budget and returns another recorded seed.
+4. Outside comparisons only, a protocol may hand the strategy results it did not ask for
+   through `Strategy.tell_unasked` (by default learnt as ``tell`` learns them); the
+   harness's loop never calls it.
 
 A strategy that sets ``multi_fidelity = True`` chooses each evaluation's fidelity: the harness
 calls `Strategy.ask_at` instead of ``ask``, constructs it with the ``fidelities`` it may use and
@@ -219,6 +222,18 @@ class Strategy(ABC):
     @abstractmethod
     def tell(self, config: Config, observation: Observation) -> None:
         """Learn the result of evaluating ``config`` (the config the last ``ask`` returned)."""
+
+    def tell_unasked(self, config: Config, observation: Observation) -> None:
+        """Learn a result the strategy did not ask for (outside comparisons only).
+
+        A protocol that is not a comparison (`experiments`) may hand a strategy recorded
+        results before its first ``ask`` (a grid of trials to start from) or more training
+        seeds of a config it asked for; each comes through this call, never through a
+        ``tell`` without its ``ask``. A comparison's loop never calls it: there every result
+        is an evaluation that costs budget. The default learns it as `tell` would; a strategy
+        that keeps state between an ``ask`` and its ``tell`` overrides it.
+        """
+        self.tell(config, observation)
 
     def ask_at(self) -> tuple[Config, int] | None:
         """The next config and the fidelity to evaluate it at (multi-fidelity strategies).

@@ -15,8 +15,8 @@ from typing import Any, ClassVar
 
 import pytest
 
+from cli import main
 from harness import ResultsStore
-from harness.cli import main
 from harness.testing import StrategyContract, toy_benchmark, toy_fidelity_benchmark
 from strategies import (
     MULTI_FIDELITY,

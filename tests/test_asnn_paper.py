@@ -10,15 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness._asnn_paper import (
+from cli import EXIT_USAGE, main
+from experiments.asnn_paper import (
     Trials,
     compare_to_best,
     control_sequence,
-    holm,
     run_setting,
     summarise,
 )
-from harness.cli import EXIT_USAGE, main
+from reports.stats import holm
 
 SIZES = (16, 32, 64, 128, 256)
 
@@ -162,7 +162,7 @@ def test_end_to_end_on_digits_trains_through_the_cache(tmp_path: Path) -> None:
 
 
 def test_detectable_difference_and_the_comparison_with_the_control() -> None:
-    from harness._asnn_paper import against_control, detectable_difference
+    from experiments.asnn_paper import against_control, detectable_difference
 
     spread = Trials(
         (1,), (0.0,) * 10, tuple(90.0 + (i % 2) * 2.0 for i in range(10)), (1,) * 10, True

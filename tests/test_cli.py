@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from _procs import sigint_by_default
 
+from cli import main
 from harness import ResultsStore
-from harness.cli import main
 from spaces import Config
 from strategies import Observation, Strategy
 from strategies import _registry as registry_module

@@ -16,8 +16,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-import harness.cli as cli
-from harness.cli import (
+import cli._compare as compare_command
+from cli import (
     MAX_EPOCHS,
     MAX_EVALUATIONS,
     MAX_RUNS,
@@ -60,7 +60,7 @@ def no_planning(monkeypatch: pytest.MonkeyPatch) -> None:
     def planned(*args: object, **kwargs: object) -> Any:
         raise AssertionError("the input was planned: it should have been refused while parsing")
 
-    monkeypatch.setattr(cli, "plan_comparison", planned)
+    monkeypatch.setattr(compare_command, "plan_comparison", planned)
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str]:
@@ -150,7 +150,7 @@ def test_values_at_the_limits_are_accepted(
         planned.append(comparison)
         raise ValueError("stopped at planning")
 
-    monkeypatch.setattr(cli, "plan_comparison", plan)
+    monkeypatch.setattr(compare_command, "plan_comparison", plan)
     base = ["compare", "--space", f"table:{grid}", "--strategy", "random", "--quiet"]
     code, err = run(capsys, *base, "--out", tmp_path / "cmp", *args)
     assert_usage_error(code, err, "stopped at planning")

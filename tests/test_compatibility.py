@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from cli import main
 from harness import ResultsStore, RunSpec
 from harness.capabilities import RULES, Setting, decide
-from harness.cli import main
 from harness.compatibility import KINDS, budget_of, cells, kind, markdown, run_cell, spent
 from harness.testing import time_limit
 from reports import build_report

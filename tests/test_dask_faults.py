@@ -28,7 +28,7 @@ from test_faults import (  # noqa: F401  (plugin_dir and reference are fixtures 
     reference,
 )
 
-from harness.cli import main
+from cli import main
 
 pytest.importorskip("distributed", reason="the dask extra is not installed")
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cli import main
 from harness import Budget, Evaluator, open_results, run_strategy
-from harness.cli import main
 from spaces import load_objective
 from strategies import build_strategy
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from cli import main
 from harness import ResultsStore
-from harness.cli import main
 from harness.executors import ExecutorError, executor_names, open_executor
 
 SMALL = [

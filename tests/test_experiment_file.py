@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import EXIT_USAGE, main
+from cli import EXIT_USAGE, main
 from harness.results import ResultsStore
 
 TINY = """

@@ -23,8 +23,8 @@ import pytest
 from _plugin import installed_plugin
 from _procs import children, session_processes
 
+from cli import main
 from harness import ResultsStore
-from harness.cli import main
 
 soak = pytest.mark.skipif(os.environ.get("HARNESS_SOAK") != "1", reason="soak: set HARNESS_SOAK=1")
 

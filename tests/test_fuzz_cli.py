@@ -29,7 +29,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from harness.cli import main
+from cli import main
 from harness.results import open_results
 
 soak = pytest.mark.skipif(os.environ.get("HARNESS_SOAK") != "1", reason="soak: set HARNESS_SOAK=1")

@@ -43,8 +43,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cli import main
 from harness import ResultsStore
-from harness.cli import main
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 COMMAND = [

@@ -1,8 +1,9 @@
-"""The layering stays: spaces <- strategies <- harness <- reports <- CLI (docs/design.md).
+"""The layering stays: spaces <- strategies <- harness <- reports <- experiments <- cli.
 
 Three checks: the import-linter contracts in pyproject.toml (which layer may import which),
 no import cycle between modules of the packages, and a private module (``pkg._x``) imported
-only from inside its own package - by the packages, the scripts and the README's examples.
+only from inside its own package - by the packages, the scripts and the README's examples;
+and importing `reports` loads none of the harness's loop, planning or strategies.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import ast
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import grimp
@@ -17,7 +20,7 @@ import pytest
 from importlinter.cli import lint_imports
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGES = ("harness", "strategies", "spaces", "reports")
+PACKAGES = ("harness", "strategies", "spaces", "reports", "experiments", "cli")
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +116,9 @@ def test_private_modules_are_imported_only_inside_their_package(
     assert offences == []
 
 
-_IMPORT = re.compile(r"^\s*(?:from|import)\s+((?:harness|strategies|spaces|reports)[\w.]*)", re.M)
+_IMPORT = re.compile(
+    r"^\s*(?:from|import)\s+((?:harness|strategies|spaces|reports|experiments|cli)[\w.]*)", re.M
+)
 
 
 def _private_imports(text: str) -> list[str]:
@@ -142,3 +147,59 @@ def test_the_repository_root_is_where_the_packages_are() -> None:
     import harness
 
     assert Path(os.path.dirname(harness.__file__)).parent == REPO
+
+
+def _loaded_by(statement: str) -> set[str]:
+    """The project's modules a fresh interpreter has loaded after ``statement``."""
+    code = (
+        f"import sys\n{statement}\n"
+        f"print('\\n'.join(m for m in sys.modules if m.split('.')[0] in {PACKAGES!r}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    return set(out.stdout.split())
+
+
+def test_importing_reports_loads_no_loop_planning_or_strategy() -> None:
+    loaded = _loaded_by("import reports, reports.synthetic")
+    assert {"reports", "harness.results", "harness.run_types"} <= loaded  # the check sees
+    heavy = {"harness._loop", "harness._compare", "harness._evaluator", "harness.capabilities"}
+    assert not loaded & heavy
+    assert not {m for m in loaded if m.split(".")[0] in ("strategies", "experiments", "cli")}
+
+
+def test_importing_the_harness_loads_nothing_until_a_name_is_used() -> None:
+    assert not {"harness._loop", "strategies"} & _loaded_by("import harness")
+    loaded = _loaded_by("from harness import compare")
+    assert {"harness._compare", "strategies"} <= loaded
+    assert not {m for m in loaded if m.split(".")[0] in ("reports", "cli")}
+
+
+def test_an_unknown_harness_name_is_an_attribute_error() -> None:
+    import harness
+
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = harness.nope  # type: ignore[attr-defined]
+
+
+def test_python_m_harness_runs_the_command_line() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "harness", "--help"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0
+    assert out.stdout.startswith("usage: python -m harness")
+
+
+def test_the_old_harness_cli_module_warns_and_forwards() -> None:
+    import cli
+    import harness.cli as old
+
+    with pytest.warns(DeprecationWarning, match="moved to cli.main"):
+        assert old.main is cli.main
+    with pytest.raises(AttributeError):
+        _ = old.nope

@@ -11,7 +11,7 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-from harness.cli import main
+from cli import main
 from spaces import _registry as registry_module
 from spaces import _shipped, available_spaces, load_objective, space_info
 from spaces._shipped import SHIPPED_DIR, ShippedTableError, read_shipped
@@ -151,7 +151,7 @@ def test_a_table_failing_its_checksum_is_one_line_and_exit_2(
 def test_list_shows_source_licence_seeds_fidelities_metrics_and_optimum() -> None:
     from rich.console import Console
 
-    from harness.cli import _cmd_list
+    from cli._list import _wide as _cmd_list
 
     console = Console(width=500, record=True)
     assert _cmd_list(console) == 0

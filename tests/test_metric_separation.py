@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cli import main
 from harness import (
     Budget,
     Comparison,
@@ -22,7 +23,6 @@ from harness import (
     plan_comparison,
     run_strategy,
 )
-from harness.cli import main
 from spaces import Config, Objective, ObjectiveError, Space, load_objective
 from strategies import Observation, Strategy
 

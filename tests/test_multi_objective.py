@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cli import main
 from harness import Budget, Comparison, plan_comparison, run_strategy
-from harness.cli import main
 from harness.results import open_results
 from spaces import (
     REFERENCE_LOSS,

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from _transfer_kit import drive, synthetic_prior
 
+from cli import main as cli_main
 from harness import ResultsStore
-from harness.cli import main as cli_main
 from spaces import NB201_PATHS, Dimension, PriorData, Space, load_objective
 from strategies import Strategy, build_strategy
 from strategies._arch_graph import QualityCounter, architecture_graph

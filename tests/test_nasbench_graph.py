@@ -17,7 +17,7 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-from harness.cli import main
+from cli import main
 from spaces import ShippedTableError, _shipped, available_spaces, load_objective, space_info
 from spaces import _registry as registry_module
 from spaces._shipped import SHIPPED_DIR, read_shipped

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from harness.cli import main
+from cli import main
 from spaces import NB201_PATHS, ObjectiveError, load_objective, nb201_cell_space, space_info
 from spaces._fidelity import FidelityTable
 from spaces._nb201 import NB201_TWELVE_EPOCH_STEM, cell_string, parse_cell_string

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from harness._outdir import (
+from cli import main
+from cli._outdir import (
     OutputFolderError,
     check_output_folder,
     experiment_out,
     is_results_store,
 )
-from harness.cli import main
 
 SMALL = ["--strategy", "random", "--seeds", "1", "--budget", "3", "--workers", "0", "--quiet"]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from harness.cli import main
+from cli import main
 from harness.testing import StrategyContract, toy_benchmark
 from spaces import Config
 from strategies import (

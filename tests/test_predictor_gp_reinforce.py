@@ -10,8 +10,8 @@ import re
 import numpy as np
 import pytest
 
+from cli import main
 from harness import Budget, run_strategy
-from harness.cli import main
 from harness.testing import toy_benchmark
 from spaces import (
     NB201_EDGES,

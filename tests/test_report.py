@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness.cli import main
+from cli import main
 from harness.results import open_results
 from reports import ReportError, build_report
 from reports.synthetic import write_synthetic_store

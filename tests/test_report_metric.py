@@ -19,8 +19,8 @@ import pytest
 from rich.console import Console
 from scipy.stats import rankdata
 
+from cli import main
 from harness import Budget, Comparison, ResultsStore, SpaceRecord, compare
-from harness.cli import main
 from harness.results import open_results
 from reports import build_report, render_summary, summary_lines
 from spaces import load_objective

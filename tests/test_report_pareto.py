@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from harness.cli import main
+from cli import main
 from harness.results import open_results
 from reports import build_report
 from reports._pareto import median_attainment

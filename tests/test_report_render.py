@@ -24,8 +24,8 @@ import numpy as np
 import pytest
 from rich.console import Console
 
+from cli import build_parser, main
 from harness import Budget, RunTrace
-from harness.cli import build_parser, main
 from harness.results import ResultsStore, RunSpec, SpaceRecord
 from reports import _stats, build_report, render_summary
 from reports._data import load

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from cli import main
 from harness import Budget, Comparison, Evaluator, plan_comparison, run_strategy
 from harness._loop import _run_events
-from harness.cli import main
 from harness.results import open_results
 from spaces import (
     Config,

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from _plugin import installed_plugin
 
-import harness.cli as cli
-from harness._compare import Comparison
-from harness._experiment_file import ExperimentFile, load_experiment_file
-from harness._suites import (
+import cli._compare as compare_command
+from cli import EXIT_USAGE, main
+from cli._arguments import FILE_CONVERTERS
+from cli._experiment_file import ExperimentFile, load_experiment_file
+from cli._suites import (
     DEFAULT_SUITE,
     SUITES_DIR,
     UnknownSuiteError,
@@ -23,7 +24,7 @@ from harness._suites import (
     first_sentence,
     suite_path,
 )
-from harness.cli import EXIT_USAGE, main
+from harness._compare import Comparison
 from harness.results import ResultsStore, RunSpec
 from spaces import Config, available_spaces
 from strategies import Observation, Strategy, parse_strategy_spec, registry
@@ -90,7 +91,7 @@ def planned(monkeypatch: pytest.MonkeyPatch) -> Planned:
         )
         return 0
 
-    monkeypatch.setattr(cli, "_run_comparison", capture)
+    monkeypatch.setattr(compare_command, "_run_comparison", capture)
     return seen
 
 
@@ -99,7 +100,7 @@ def _plan(*argv: str | Path) -> int:
 
 
 def _load(name: str) -> ExperimentFile:
-    return load_experiment_file(suite_path(name), cli._FILE_CONVERTERS)
+    return load_experiment_file(suite_path(name), FILE_CONVERTERS)
 
 
 # ---------------------------------------------------------------- the shipped suites
@@ -387,4 +388,4 @@ def test_every_evidence_file_names_its_strategies(path: Path) -> None:
     table = tomllib.loads(path.read_text())
     assert table.get("strategies"), "an evidence file must list the strategies it compared"
     assert "every registered" not in table.get("description", "")
-    load_experiment_file(path, cli._FILE_CONVERTERS)
+    load_experiment_file(path, FILE_CONVERTERS)

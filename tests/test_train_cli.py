@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from _procs import children, session_processes, sigint_by_default
 
-from harness.cli import main
+from cli import main
 
 
 def _rows(cache_dir: Path) -> int:

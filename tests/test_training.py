@@ -20,6 +20,7 @@ from spaces.training import (
     DatasetError,
     DeviceError,
     Recipe,
+    TrainingContext,
     TrainingRun,
     load_dataset,
     recipe_for,
@@ -112,7 +113,31 @@ def test_data_dir_comes_from_the_environment_or_a_subfolder(
 ) -> None:
     fake_fashion(tmp_path / "fashion-mnist")
     monkeypatch.setenv("HARNESS_DATA_DIR", str(tmp_path))
-    assert load_dataset("fashion-mnist").x_val.shape == (10_000, 6)
+    context = TrainingContext.from_environment()
+    assert context.data_dir == tmp_path
+    assert load_dataset("fashion-mnist", context.data_dir).x_val.shape == (10_000, 6)
+
+
+def test_the_training_context_is_read_from_the_environment_in_one_place() -> None:
+    env = {"HARNESS_DEVICE": "auto", "HARNESS_DATA_DIR": "/d", "HARNESS_CACHE_READ_ONLY": "1"}
+    assert TrainingContext.from_environment(env) == TrainingContext(
+        device="auto", data_dir=Path("/d"), read_only=True
+    )
+    assert TrainingContext.from_environment({}) == TrainingContext()
+    assert TrainingContext(cache_dir=Path("/c")).trained_dir() == Path("/c/trained")
+
+
+def test_a_data_dir_in_the_environment_is_not_read_below_the_context(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only `TrainingContext.from_environment` reads the variable: a data set loaded without a
+    # folder looks where Debian installs it, whatever the environment says.
+    if Path("/usr/share/datasets/fashion-mnist").exists():
+        pytest.skip("Debian's fashion-mnist is installed here")
+    fake_fashion(tmp_path)
+    monkeypatch.setenv("HARNESS_DATA_DIR", str(tmp_path))
+    with pytest.raises(DatasetError, match="/usr/share/datasets/fashion-mnist"):
+        load_dataset("fashion-mnist")
 
 
 def one_line_error(tmp_path: Path, naming: str) -> str:

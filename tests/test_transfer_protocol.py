@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from _plugin import installed_plugin
 
+from cli import main
 from harness import ResultsStore
-from harness.cli import main
 from spaces import load_objective
 
 PLUGIN = """

@@ -18,8 +18,8 @@ import pytest
 from _transfer_kit import drive, synthetic_prior
 from scipy.stats import rankdata
 
+from cli import main as cli_main
 from harness import Budget, run_strategy
-from harness.cli import main as cli_main
 from spaces import Dimension, PriorData, RecordedTable, Space, load_objective
 from strategies import (
     Strategy,

@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 import torch
 
+from cli import main
 from harness import Budget, Comparison, plan_comparison, run_strategy
-from harness.cli import main
 from harness.results import open_results
 from harness.testing import TOY_SEARCH_SECONDS, tiny_supernet_task, toy_cell_benchmark
 from reports._weight_sharing import weight_sharing_stats
@@ -383,7 +383,7 @@ def test_simulated_workers_fail_a_weight_sharing_run_through_the_api() -> None:
 def test_list_shows_a_cell_space_cache_fill(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from harness._cli_train import recorded_fill
+    from cli._train import recorded_fill
 
     monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path))
     assert recorded_fill("cell/digits") == "0 models in cache (open)"

@@ -12,10 +12,18 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from harness._asnn_paper import METHODS, N_TRAINING_SEEDS, Setting, Trials, as_json, run_setting
-from harness._asnn_paper import write_report as write_asnn_report
-from harness._cli_train import DATA_DIR_ENV, add_training_arguments, apply_training_arguments
-from harness._version import __version__
+from cli._train import DATA_DIR_ENV, add_training_arguments, apply_training_arguments
+from experiments.asnn_paper import (
+    METHODS,
+    N_TRAINING_SEEDS,
+    Setting,
+    Trials,
+    as_json,
+    run_setting,
+    summarise,
+)
+from experiments.asnn_paper import write_report as write_asnn_report
+from harness import __version__
 
 EXPERIMENTS = ("asnn-paper",)
 GRIDS = ("mlp2", "mlp3")
@@ -192,7 +200,6 @@ def cmd_experiment(args: argparse.Namespace, console: Console, err: Console) -> 
 
 
 def _headline(s: Setting) -> str:
-    from harness._asnn_paper import summarise
 
     parts = [
         f"grid best {'-'.join(map(str, s.grid_best.hidden))} test {s.grid_best.test_mean:.2f} %"

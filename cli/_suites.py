@@ -1,7 +1,7 @@
 """Suites: curated comparisons shipped with the package, run by ``compare --suite NAME``.
 
-A suite is an experiment file (the format of `harness._experiment_file`) kept in
-``harness/suites/NAME.toml``: which spaces, strategies, seeds and budget make a meaningful
+A suite is an experiment file (the format of `cli._experiment_file`) kept in
+``cli/suites/NAME.toml``: which spaces, strategies, seeds and budget make a meaningful
 comparison of one kind of strategy (search, multi-fidelity, multi-objective, transfer,
 weight sharing, trainable spaces). ``compare`` without ``--suite`` or ``--config`` runs the
 ``default`` suite, so the default comparison is a list someone chose and a strategy never

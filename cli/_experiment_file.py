@@ -6,7 +6,7 @@ overrides the file's value for that key. Example (every key optional)::
     # Equal-budget comparison on the ASNN grids.
     spaces = ["mlp2/digits", "mlp3/digits"]
     strategies = ["random", "tpe", { name = "evolution", options = { population = 10 } }]
-    # (without strategies or spaces: those of the default suite, harness/suites/default.toml)
+    # (without strategies or spaces: those of the default suite, cli/suites/default.toml)
     seeds = 20
     first_seed = 0
     out = "results/trainable"

@@ -16,8 +16,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from harness._cli_executor import add_executor_arguments, open_cli_executor
-from harness._train import (
+from cli._executor import add_executor_arguments, open_cli_executor
+from harness import (
     TrainPlan,
     TrainTask,
     estimate_seconds,

@@ -37,7 +37,9 @@ from typing import Any
 
 import numpy as np
 
+from reports.stats import holm
 from spaces import Dimension, Space
+from strategies import Observation, build_strategy
 
 METHODS = ("asnn", "asnn-plus", "control")
 """What suggests: the faithful ASNN, the project's ASNN+, and the naive control."""
@@ -150,15 +152,6 @@ def compare_to_best(best: Trials, other: Trials) -> Comparison:
     return Comparison(diff, float(interval.low), float(interval.high), p_welch, p_mwu)
 
 
-def holm(pvalues: Sequence[float]) -> list[float]:
-    """Holm-adjusted p-values (statsmodels)."""
-    from statsmodels.stats.multitest import multipletests
-
-    if not pvalues:
-        return []
-    return [float(p) for p in multipletests(list(pvalues), method="holm")[1]]
-
-
 def control_sequence(
     best: tuple[int, ...], grid: set[tuple[int, ...]], low: int, high: int, k: int, seed: int
 ) -> list[tuple[int, ...]]:
@@ -187,27 +180,35 @@ def _strategy_sequence(
     k: int,
     seed: int,
 ) -> tuple[list[Trials], float]:
-    """Tell ``grid_trials`` to ``method``, then ``k`` suggest-train-tell rounds.
+    """Hand ``grid_trials`` to ``method``, then ``k`` suggest-train-tell rounds.
+
+    The grid's trials were never asked for: they reach the strategy through
+    `strategies.Strategy.tell_unasked`. Each suggestion is one ``ask``; its first training seed is
+    that ask's ``tell`` and its other seeds are told unasked, in the seeds' order (the order in
+    which the strategy learns them is the protocol's, so results do not depend on which call
+    carries them for a strategy that learns both alike).
 
     Returns:
         The suggestions' trials in order, and the strategy's own seconds (fit + suggest).
     """
-    from strategies import Observation, build_strategy
-
     n_told = len(grid_trials) * N_TRAINING_SEEDS + k * N_TRAINING_SEEDS
     strategy = build_strategy(method, {}, space, seed=seed, maximize=True, budget=n_told)
     index = {v: i for i, v in enumerate(space.dimensions[0].choices)}
     busy = 0.0
 
-    def tell(trials: Trials) -> float:
+    def learn(trials: Trials, *, asked: bool) -> float:
         config = tuple(index[h] for h in trials.hidden)
         start = time.perf_counter()
-        for value, seconds in zip(trials.val, trials.seconds, strict=True):
-            strategy.tell(config, Observation(value=value, cost_seconds=seconds))
+        for seed_no, (value, seconds) in enumerate(zip(trials.val, trials.seconds, strict=True)):
+            observation = Observation(value=value, cost_seconds=seconds)
+            if asked and seed_no == 0:
+                strategy.tell(config, observation)
+            else:
+                strategy.tell_unasked(config, observation)
         return time.perf_counter() - start
 
     for trials in grid_trials:
-        busy += tell(trials)
+        busy += learn(trials, asked=False)
     out: list[Trials] = []
     for _ in range(k):
         start = time.perf_counter()
@@ -216,7 +217,7 @@ def _strategy_sequence(
         hidden = tuple(int(v) for v in space.values(config).values())
         trials = train(hidden)
         out.append(trials)
-        busy += tell(trials)
+        busy += learn(trials, asked=True)
     return out, busy
 
 
@@ -282,6 +283,11 @@ def run_setting(
     return setting
 
 
+def _holm(pvalues: Sequence[float]) -> list[float]:
+    """Holm-adjusted p-values of a family in which every test could be run."""
+    return [math.nan if p is None else float(p) for p in holm(pvalues)]
+
+
 def reported_ks(setting: Setting, method: str) -> list[int]:
     """The `K_REPORTED` counts this setting's ``method`` reaches (fewer when ``k`` was)."""
     made = sum(s.method == method for s in setting.suggestions)
@@ -293,8 +299,8 @@ def summarise(setting: Setting, method: str, k: int) -> dict[str, Any]:
     chosen = [s for s in setting.suggestions if s.method == method and s.order <= k]
     if not chosen:
         return {"k": k, "n": 0}
-    welch = holm([s.vs_best.p_welch for s in chosen])
-    mwu = holm([s.vs_best.p_mwu for s in chosen])
+    welch = _holm([s.vs_best.p_welch for s in chosen])
+    mwu = _holm([s.vs_best.p_mwu for s in chosen])
     # The suggestion a user would keep: the best by validation accuracy (never by test).
     i = max(range(len(chosen)), key=lambda j: (chosen[j].trials.val_mean, -chosen[j].order))
     top = chosen[i]
