@@ -163,7 +163,7 @@ def _loaded_by(statement: str) -> set[str]:
 
 def test_importing_reports_loads_no_loop_planning_or_strategy() -> None:
     loaded = _loaded_by("import reports, reports.synthetic")
-    assert {"reports", "harness.results", "harness.run_types"} <= loaded  # the check sees
+    assert {"reports", "harness.results", "harness.run_types"} <= loaded  # it saw the imports
     heavy = {"harness._loop", "harness._compare", "harness._evaluator", "harness.capabilities"}
     assert not loaded & heavy
     assert not {m for m in loaded if m.split(".")[0] in ("strategies", "experiments", "cli")}
