@@ -12,16 +12,21 @@ file, so that ``compare`` then knows its optimum and reports regret.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.executors import Executor, open_executor
 from spaces import UnknownSpaceError, available_spaces, space_info, space_training
+from spaces.training import TrainingContext, shipped_table
+
+if TYPE_CHECKING:
+    from spaces.training import Dataset, Recipe
 
 Hidden = tuple[int, ...]
 
@@ -38,6 +43,8 @@ class TrainTask:
     recipe_checksum: str = ""
     """The coordinator's recipe: a worker whose own recipe differs (another torch version,
     other data files) refuses the task instead of mixing its numbers into the cache."""
+    data_dir: Path | None = None
+    """Where the worker finds the data (the coordinator's `TrainingContext.data_dir`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,6 +59,9 @@ class TrainPlan:
         cache: The cache file.
         recipe_line: The recipe, in one line.
         recipe: The recipe itself (`spaces.training.Recipe`).
+        shipped: The table of the whole grid that ships with the package, where there is
+            one: ``compare`` reads it (on ``cpu`` or ``auto``) and never trains this grid.
+        context: Where the models train, and the folders of the data and the cache.
     """
 
     space: str
@@ -61,6 +71,8 @@ class TrainPlan:
     cache: str
     recipe_line: str
     recipe: Any
+    shipped: str | None = None
+    context: TrainingContext = field(default_factory=TrainingContext)
 
     @property
     def missing(self) -> int:
@@ -69,11 +81,18 @@ class TrainPlan:
 
 
 def plan_training(
-    space: str, *, seeds: int | None = None, device: str = "cpu", device_here: bool = True
+    space: str,
+    *,
+    seeds: int | None = None,
+    device: str | None = None,
+    device_here: bool = True,
+    context: TrainingContext | None = None,
 ) -> TrainPlan:
     """The models of ``space``'s grid that its cache does not hold yet.
 
     ``device_here=False``: the models are trained elsewhere (see `spaces.training.recipe_for`).
+    ``context`` (default: the environment's) names the device, data and cache folders;
+    ``device`` overrides its device.
 
     Raises:
         UnknownSpaceError: ``space`` is not a space.
@@ -109,12 +128,15 @@ def plan_training(
             f"space {space!r} is open ({size}): its models are trained on demand by "
             f"`compare`; `train` fills the grids {grids}"
         )
+    context = _with_device(context, device)
     family, _, dataset = space.partition("/")
-    recipe = recipe_for(dataset, device=device, device_here=device_here)
+    recipe = recipe_for(
+        dataset, device=context.device, data_dir=context.data_dir, device_here=device_here
+    )
     n_seeds = recipe.n_seeds if seeds is None else seeds
     if not 1 <= n_seeds <= recipe.n_seeds:
         raise ValueError(f"--seeds {n_seeds}: the recipe has seeds 0..{recipe.n_seeds - 1}")
-    path = cache_path(recipe)
+    path = cache_path(recipe, context.cache_dir)
     with TrainingCache(path, recipe) as cache:
         done = cache.keys()
     grid = family_space(family)
@@ -126,7 +148,18 @@ def plan_training(
         missing = tuple(s for s in range(n_seeds) if (key, s) not in done)
         recorded += n_seeds - len(missing)
         if missing:
-            tasks.append(TrainTask(family, dataset, device, hidden, missing, recipe.checksum()))
+            tasks.append(
+                TrainTask(
+                    family,
+                    dataset,
+                    context.device,
+                    hidden,
+                    missing,
+                    recipe.checksum(),
+                    context.data_dir,
+                )
+            )
+    shipped = shipped_table(family, dataset)
     return TrainPlan(
         space=space,
         tasks=tuple(tasks),
@@ -135,30 +168,38 @@ def plan_training(
         cache=str(path),
         recipe_line=recipe.describe(),
         recipe=recipe,
+        shipped=str(shipped) if shipped.exists() else None,
+        context=context,
     )
 
 
+def _with_device(context: TrainingContext | None, device: str | None) -> TrainingContext:
+    """``context`` (default: the environment's) with ``device`` where one is named."""
+    context = context or TrainingContext.from_environment()
+    return context if device is None else dataclasses.replace(context, device=device)
+
+
 @functools.cache
-def _context(dataset: str, device: str) -> tuple[object, object]:
+def _recipe_and_data(dataset: str, device: str, data_dir: Path | None) -> tuple[Recipe, Dataset]:
     """This process's recipe and data set for ``dataset`` (loaded once per worker)."""
     from spaces.training import load_dataset, recipe_for
 
-    recipe = recipe_for(dataset, device=device)
-    return recipe, load_dataset(dataset)
+    recipe = recipe_for(dataset, device=device, data_dir=data_dir)
+    return recipe, load_dataset(dataset, data_dir)
 
 
 def train_task(task: TrainTask) -> list[Any]:
     """Train one task's models (in a worker); returns the training runs, seed by seed."""
     from spaces.training import train_config
 
-    recipe, data = _context(task.dataset, task.device)
-    here = recipe.checksum()  # type: ignore[attr-defined]
+    recipe, data = _recipe_and_data(task.dataset, task.device, task.data_dir)
+    here = recipe.checksum()
     if task.recipe_checksum and here != task.recipe_checksum:
         raise ValueError(
-            f"this worker's recipe ({recipe.describe()}) is not the "  # type: ignore[attr-defined]
+            f"this worker's recipe ({recipe.describe()}) is not the "
             "coordinator's: install the same torch version and data files on every worker"
         )
-    return train_config(recipe, data, task.hidden, list(task.seeds))  # type: ignore[arg-type]
+    return train_config(recipe, data, task.hidden, list(task.seeds))
 
 
 def run_training(
@@ -217,15 +258,12 @@ def estimate_seconds(plan: TrainPlan, *, workers: int) -> float:
     The warm-up trains the plan's median-size config with all its missing seeds for one
     epoch; every other config is scaled by its parameter count.
     """
-    import dataclasses
-
-    from spaces.training import load_dataset, recipe_for, train_config
+    from spaces.training import train_config
 
     if not plan.tasks:
         return 0.0
     task = plan.tasks[0]
-    recipe = recipe_for(task.dataset, device=task.device)
-    data = load_dataset(task.dataset)
+    recipe, data = _recipe_and_data(task.dataset, task.device, task.data_dir)
 
     def weight(t: TrainTask) -> float:
         sizes = (64, *t.hidden, 10)
@@ -237,36 +275,60 @@ def estimate_seconds(plan: TrainPlan, *, workers: int) -> float:
     start = time.perf_counter()
     train_config(short, data, probe.hidden, list(probe.seeds))
     per_weight = (time.perf_counter() - start) / weight(probe)
-    total = sum(weight(t) for t in plan.tasks) * per_weight * recipe.epochs
+    total = sum(weight(t) for t in plan.tasks) * per_weight * int(plan.recipe.epochs)
     return total / max(1, min(workers, len(plan.tasks)))
 
 
+def dry_run_summary(plan: TrainPlan, *, workers: int) -> str:
+    """What ``train --dry-run`` says of ``plan``: whether the grid ships, and how long it takes.
+
+    A one-epoch warm-up of a median config is timed (`estimate_seconds`) where anything is
+    left to train.
+    """
+    lines = []
+    if plan.shipped is not None:
+        lines.append(
+            f"{plan.space} ships with the package ({plan.shipped}): compare reads that table "
+            "on --device cpu or auto and trains nothing; `train` only fills the cache below"
+        )
+    if plan.missing:
+        seconds = estimate_seconds(plan, workers=workers)
+        lines.append(
+            f"estimated {seconds:.0f} s ({seconds / 60:.1f} min) with {max(workers, 1)} "
+            "worker(s), from a one-epoch warm-up of a median config"
+        )
+    else:
+        lines.append("nothing to train: every model of the grid is in the cache")
+    return "\n".join(lines)
+
+
 def export_if_complete(
-    space: str, *, device: str = "cpu", to: Path | None = None, device_here: bool = True
+    space: str,
+    *,
+    device: str | None = None,
+    to: Path | None = None,
+    device_here: bool = True,
+    context: TrainingContext | None = None,
 ) -> str | None:
     """Export ``space``'s grid as a table once every model is recorded; returns its path.
 
     Args:
         space: A grid space.
-        device: The device of the recipe.
+        device: The device of the recipe (overrides the context's).
         to: Where to write (default: beside the cache, where `load_objective` finds it).
         device_here: False where the models were trained on other machines (see
             `plan_training`).
+        context: Device, data and cache folders (default: the environment's).
     """
-    from spaces.training import (
-        TrainingCache,
-        cache_path,
-        export_grid,
-        exported_table,
-    )
+    from spaces.training import TrainingCache, export_grid, exported_table
 
-    plan = plan_training(space, device=device, device_here=device_here)
+    plan = plan_training(space, device=device, device_here=device_here, context=context)
     if plan.missing:
         return None
     family, _, dataset = space.partition("/")
     recipe = plan.recipe
-    target = to or exported_table(family, dataset, recipe.checksum())
-    with TrainingCache(cache_path(recipe), recipe) as cache:
+    target = to or exported_table(family, dataset, recipe.checksum(), context=plan.context)
+    with TrainingCache(Path(plan.cache), recipe) as cache:
         export_grid(family, recipe, cache, target, licence=_LICENCES.get(dataset, "see README"))
     return str(target)
 

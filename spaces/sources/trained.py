@@ -16,8 +16,6 @@ Nothing here imports torch until a space is actually trained: ``list`` and table
 
 from __future__ import annotations
 
-import os
-
 from spaces._objective import Objective, Provenance
 from spaces._source import SpaceInfo, SpaceSource, Training
 from spaces._table import TableOptions
@@ -26,15 +24,13 @@ from spaces.training import (
     FAMILIES,
     GRID_FAMILIES,
     METRIC_NAMES,
+    TrainingContext,
     curves_path,
     family_space,
     hidden_sizes,
     load_trained,
     shipped_table,
 )
-
-DEVICE_ENV = "HARNESS_DEVICE"
-"""Environment variable naming the training device (``auto``, ``cpu``, ``cuda``)."""
 
 
 def _fidelities(family: str, data: str) -> tuple[int, ...]:
@@ -79,7 +75,7 @@ class TrainedSpaces(SpaceSource):
         """A grid ``harness train`` fills (mlp2, mlp3), or an open space (mlpwide)."""
         return "grid" if name.split("/", 1)[0] in GRID_FAMILIES else "on-demand"
 
-    def recorded(self, name: str) -> str:
+    def recorded(self, name: str, *, training: TrainingContext | None = None) -> str:
         """A shipped table, else how many of the grid's models (or any) the cache holds."""
         family, data = name.split("/", 1)
         if family in GRID_FAMILIES and shipped_table(family, data).exists():
@@ -88,9 +84,10 @@ class TrainedSpaces(SpaceSource):
         # (and loading a recorded table in a worker) must not pay for.
         from spaces.training import TrainingCache, cache_path, recipe_for
 
+        context = training or TrainingContext.from_environment()
         try:
-            recipe = recipe_for(data, device="cpu")
-            with TrainingCache(cache_path(recipe), recipe) as cache:
+            recipe = recipe_for(data, device="cpu", data_dir=context.data_dir)
+            with TrainingCache(cache_path(recipe, context.cache_dir), recipe) as cache:
                 if family not in GRID_FAMILIES:
                     return f"{cache.count():,} models in cache (open)"
                 done = cache.keys()
@@ -101,7 +98,19 @@ class TrainedSpaces(SpaceSource):
         held = sum(1 for key, seed in done if key in keys and seed < recipe.n_seeds)
         return f"{held:,}/{grid.n_configs * recipe.n_seeds:,} models in cache"
 
-    def load(self, name: str, *, table_options: TableOptions | None) -> Objective:
-        """The shipped or exported table of a full grid, else the cache with its trainer."""
+    def load(
+        self,
+        name: str,
+        *,
+        table_options: TableOptions | None,
+        training: TrainingContext | None = None,
+    ) -> Objective:
+        """The shipped or exported table of a full grid, else the cache with its trainer.
+
+        Args:
+            name: ``family/data set``.
+            table_options: Ignored (no user tables here).
+            training: Device, data and cache folders (default: the environment's).
+        """
         family, data = name.split("/", 1)
-        return load_trained(family, data, device=os.environ.get(DEVICE_ENV, "cpu"))
+        return load_trained(family, data, context=training)

@@ -12,16 +12,11 @@ Nothing here imports torch until a space is loaded.
 
 from __future__ import annotations
 
-import os
-
 from spaces._nb201 import nb201_cell_space
 from spaces._objective import Objective, Provenance
 from spaces._source import SpaceInfo, SpaceSource, Training
 from spaces._table import TableOptions
-from spaces.training import CELL_DATASETS, DATA_DIR_ENV, METRIC_NAMES
-
-DEVICE_ENV = "HARNESS_DEVICE"
-"""Environment variable naming the training device (``auto``, ``cpu``, ``cuda``)."""
+from spaces.training import CELL_DATASETS, METRIC_NAMES, TrainingContext
 
 
 class CellSpaces(SpaceSource):
@@ -58,24 +53,32 @@ class CellSpaces(SpaceSource):
         """Open: 15,625 cells, each trained when a comparison asks for it."""
         return "on-demand"
 
-    def recorded(self, name: str) -> str:
+    def recorded(self, name: str, *, training: TrainingContext | None = None) -> str:
         """The models in the space's cache (an open space: never all of it)."""
         from spaces.training import TrainingCache, cell_cache_path, cell_recipe_for
 
+        context = training or TrainingContext.from_environment()
         try:
-            recipe = cell_recipe_for(name.split("/", 1)[1], device="cpu")
-            with TrainingCache(cell_cache_path(recipe), recipe) as cache:
+            recipe = cell_recipe_for(name.split("/", 1)[1], device="cpu", data_dir=context.data_dir)
+            with TrainingCache(cell_cache_path(recipe, context.cache_dir), recipe) as cache:
                 return f"{cache.count():,} models in cache (open)"
         except ValueError as exc:  # the data set is missing, the cache unusable: say which
             return f"unavailable: {str(exc).split(';')[0]}"
 
-    def load(self, name: str, *, table_options: TableOptions | None) -> Objective:
-        """The cell space served by its training cache and trainer."""
+    def load(
+        self,
+        name: str,
+        *,
+        table_options: TableOptions | None,
+        training: TrainingContext | None = None,
+    ) -> Objective:
+        """The cell space served by its training cache and trainer.
+
+        Args:
+            name: ``cell/<data set>``.
+            table_options: Ignored (no user tables here).
+            training: Device, data and cache folders (default: the environment's).
+        """
         from spaces.training import load_cell
 
-        data = name.split("/", 1)[1]
-        return load_cell(
-            data,
-            device=os.environ.get(DEVICE_ENV, "cpu"),
-            data_dir=os.environ.get(DATA_DIR_ENV) or None,
-        )
+        return load_cell(name.split("/", 1)[1], context=training)

@@ -9,6 +9,9 @@ Public surface:
 - the spaces: `FAMILIES` (``mlp2``, ``mlp3``, ``mlpwide``), `GRID_FAMILIES`,
   `TRAINABLE_FAMILIES`, `MLP2_SIZES`, `MLP3_SIZES` (hidden-layer sizes of the grids),
   `WIDE_RANGE` (the open space's whole sizes), `family_space`, `METRICS`, `DEFAULT_EPOCHS`;
+- the context: `TrainingContext` (device, data folder, cache folder, read-only caches),
+  passed to the loaders; `TrainingContext.from_environment` reads `DEVICE_ENV`,
+  `DATA_DIR_ENV` and `READ_ONLY_ENV`, the command line's way to fill it;
 - loading: `load_trained` (a grid's table where it is complete, else cache + trainer),
   `TrainedObjective`, table files (`export_grid`, `read_table`, `shipped_table`,
   `exported_table`; learning curves `CURVE_ARRAYS`, `curves_path`);
@@ -32,8 +35,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from spaces.training._load import (
+from spaces.training._context import (
     DATA_DIR_ENV,
+    DEVICE_ENV,
+    READ_ONLY_ENV,
+    TrainingContext,
+)
+from spaces.training._load import (
     export_grid,
     exported_table,
     load_trained,
@@ -80,6 +88,7 @@ if TYPE_CHECKING:
         train_cell,
     )
     from spaces.training._data import DATASETS, Dataset, DatasetError, load_dataset
+    from spaces.training._loop import TrainingRun
     from spaces.training._objective import TrainedObjective, evaluation_of
     from spaces.training._recipe import (
         CPU_THREADS,
@@ -89,7 +98,7 @@ if TYPE_CHECKING:
         recipe_for,
         resolve_device,
     )
-    from spaces.training._trainer import MAX_WIDTH, TrainingRun, train_config
+    from spaces.training._trainer import MAX_WIDTH, train_config
 
 TRAINABLE_FAMILIES = tuple(FAMILIES)
 """Every family of trainable spaces."""
@@ -129,7 +138,7 @@ _LAZY = {
     "recipe_for": "_recipe",
     "resolve_device": "_recipe",
     "MAX_WIDTH": "_trainer",
-    "TrainingRun": "_trainer",
+    "TrainingRun": "_loop",
     "train_config": "_trainer",
 }
 
@@ -152,6 +161,7 @@ __all__ = [
     "DATASETS",
     "DATA_DIR_ENV",
     "DEFAULT_EPOCHS",
+    "DEVICE_ENV",
     "FAMILIES",
     "GRID_FAMILIES",
     "MAX_WIDTH",
@@ -160,6 +170,7 @@ __all__ = [
     "MLP2_SIZES",
     "MLP3_SIZES",
     "ORACLE_SEEDS",
+    "READ_ONLY_ENV",
     "RECIPE_DEFAULTS",
     "TRAINABLE_FAMILIES",
     "TRAINER_VERSION",
@@ -181,6 +192,7 @@ __all__ = [
     "TableFileError",
     "TrainedObjective",
     "TrainingCache",
+    "TrainingContext",
     "TrainingRun",
     "cache_path",
     "cell_cache_path",

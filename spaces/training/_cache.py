@@ -13,7 +13,7 @@ Safe under concurrency and crashes:
   deterministic, so they get the same accuracies) and ``INSERT OR IGNORE``: one row is kept,
   and the loser reads the winner's row back, so both report the same numbers, recorded
   seconds included.
-- Read-only (``read_only=True``, or ``$HARNESS_CACHE_READ_ONLY=1`` as Dask workers set it):
+- Read-only (``read_only=True``: a `TrainingContext` that says so, as on a Dask worker):
   the file, where there is one, is copied into memory once and never written; models trained
   in this process are kept in memory (`TrainingCache.take_new`) for the one process that
   writes the cache to record.
@@ -31,16 +31,14 @@ import stat
 from pathlib import Path
 from types import TracebackType
 
-from spaces._cache import cache_dir as default_cache_dir
+from spaces.training._context import TrainingContext
+from spaces.training._loop import TrainingRun
 from spaces.training._recipe import Recipe, RecipeLike
-from spaces.training._trainer import TrainingRun
 
 APPLICATION_ID = 0x4E415354
 """SQLite application id of a training cache ("NAST")."""
 SCHEMA_VERSION = 1
 _BUSY_MS = 60_000  # a writer waits this long for another process's transaction
-READ_ONLY_ENV = "HARNESS_CACHE_READ_ONLY"
-"""Set to ``1``: every cache opened in this process is read-only (see module doc)."""
 
 Hidden = tuple[int, ...]
 
@@ -61,8 +59,8 @@ def hidden_key(hidden: Hidden) -> str:
 
 def cache_path(recipe: Recipe, cache_dir: Path | None = None) -> Path:
     """Where the cache of ``recipe`` lives under ``cache_dir`` (default: the user's)."""
-    root = default_cache_dir() if cache_dir is None else cache_dir
-    return root / "trained" / f"{recipe.dataset}-{recipe.checksum()[:16]}.sqlite"
+    trained = TrainingContext(cache_dir=cache_dir).trained_dir()
+    return trained / f"{recipe.dataset}-{recipe.checksum()[:16]}.sqlite"
 
 
 class TrainingCache:
@@ -71,18 +69,19 @@ class TrainingCache:
     Args:
         path: The SQLite file (created with its folder if missing).
         recipe: The recipe every row was trained with.
+        read_only: Work on a private in-memory copy, never written (see the module doc).
 
     Raises:
         CacheError: The file is not a training cache, holds another recipe, or cannot be
             created or opened.
     """
 
-    def __init__(self, path: Path, recipe: RecipeLike, *, read_only: bool | None = None) -> None:
+    def __init__(self, path: Path, recipe: RecipeLike, *, read_only: bool = False) -> None:
         self.path = path
         self.recipe = recipe
         self._checksum = recipe.checksum()
         self._new: list[tuple[Hidden, TrainingRun]] = []
-        self.read_only = os.environ.get(READ_ONLY_ENV) == "1" if read_only is None else read_only
+        self.read_only = read_only
         self._rows: dict[tuple[str, int], TrainingRun] | None = None
         if self.read_only:
             self._open_in_memory()

@@ -40,9 +40,11 @@ from spaces.training._cell_trainer import (
     timed,
     train_cell,
 )
+from spaces.training._context import TrainingContext
 from spaces.training._data import Dataset
+from spaces.training._load import trained_provenance
+from spaces.training._loop import TrainingRun
 from spaces.training._objective import TrainedObjective
-from spaces.training._trainer import TrainingRun
 
 ORACLE_SEEDS = 3
 """Training seeds whose mean stand-alone result is a cell's oracle value."""
@@ -251,43 +253,50 @@ def _write_record(path: Path, record: SupernetRecord) -> SupernetRecord:
 
 def cell_cache_path(recipe: CellRecipe, cache_dir: Path | None = None) -> Path:
     """Where the training cache of cell recipe ``recipe`` lives (default: the user's)."""
-    from spaces._cache import cache_dir as default_cache_dir
-
-    root = default_cache_dir() if cache_dir is None else cache_dir
-    return root / "trained" / f"cell-{recipe.dataset}-{recipe.checksum()[:16]}.sqlite"
+    trained = TrainingContext(cache_dir=cache_dir).trained_dir()
+    return trained / f"cell-{recipe.dataset}-{recipe.checksum()[:16]}.sqlite"
 
 
 def cell_provenance(recipe: CellRecipe) -> Provenance:
     """Provenance of a cell space trained on demand with ``recipe``."""
-    return Provenance(
-        source=f"NAS-Bench-201 cells trained on demand by nas-harness ({recipe.describe()})",
-        package="nas-harness (training cache)",
-        licence="Apache-2.0 (the data set under its own licence)",
-        objective_units="validation accuracy, percent",
-        cost_units="seconds of recorded training time (wall time when first trained)",
-        hardware=f"this machine ({recipe.device_type})",
-        gpu_trained=recipe.device_type == "cuda",
+    return trained_provenance(
+        recipe,
+        source="NAS-Bench-201 cells trained on demand by nas-harness",
         notes=f"cells are trained when first asked for; an incumbent is scored by its mean "
         f"over training seeds 0..{ORACLE_SEEDS - 1}; the optimum is unknown",
     )
 
 
-def load_cell(dataset: str, *, device: str = "cpu", data_dir: str | None = None) -> CellObjective:
+def load_cell(
+    dataset: str, *, context: TrainingContext | None = None, device: str | None = None
+) -> CellObjective:
     """Space ``cell/<dataset>``: the cell recipe for this machine, its cache and trainer.
+
+    Args:
+        dataset: One of `CELL_DATASETS`.
+        context: Device, data and cache folders (default: the environment's,
+            `TrainingContext.from_environment`).
+        device: Overrides the context's device.
 
     Raises:
         DatasetError, DeviceError, CacheError: Unusable input (one line).
     """
+    import dataclasses
     import functools
 
     from spaces.training._cell_trainer import cell_recipe_for
     from spaces.training._data import load_dataset
 
-    recipe = cell_recipe_for(dataset, device=device, data_dir=data_dir)
+    context = context or TrainingContext.from_environment()
+    if device is not None:
+        context = dataclasses.replace(context, device=device)
+    recipe = cell_recipe_for(dataset, device=context.device, data_dir=context.data_dir)
     return CellObjective(
         name=f"cell/{dataset}",
         recipe=recipe,
-        cache=TrainingCache(cell_cache_path(recipe), recipe),
-        dataset=functools.partial(load_dataset, dataset, data_dir),
+        cache=TrainingCache(
+            cell_cache_path(recipe, context.cache_dir), recipe, read_only=context.read_only
+        ),
+        dataset=functools.partial(load_dataset, dataset, context.data_dir),
         provenance=cell_provenance(recipe),
     )

@@ -5,7 +5,7 @@ Two data sets, both read from local files and never downloaded:
 - ``digits``: scikit-learn's bundled 8x8 digits (1,797 images), split 60/20/20 into train,
   validation and test by a stratified permutation with a fixed seed;
 - ``fashion-mnist``: the four standard IDX files (plain or gzipped), found in ``data_dir``,
-  else ``$HARNESS_DATA_DIR``, else where Debian's ``dataset-fashion-mnist`` package installs
+  else where Debian's ``dataset-fashion-mnist`` package installs
   them; the last 10,000 of the 60,000 training images are the validation split and the
   10,000 ``t10k`` images the test split.
 
@@ -16,11 +16,11 @@ recipe (and through it a training cache) is tied to exactly the data it was trai
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gzip
 import hashlib
 import json
-import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,9 +31,6 @@ import torch
 
 DATASETS: tuple[str, ...] = ("digits", "fashion-mnist")
 """The data sets `load_dataset` knows."""
-
-DATA_DIR_ENV = "HARNESS_DATA_DIR"
-"""Environment variable naming a folder with the fashion-mnist IDX files."""
 
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 """Where ``apt-get install dataset-fashion-mnist`` puts the IDX files."""
@@ -57,7 +54,7 @@ deviation is under a tenth of the pixel range is scaled as if it were a tenth.
 
 _HOW_TO_GET = (
     "install it with `apt-get install dataset-fashion-mnist` or pass --data-dir DIR "
-    f"(or set ${DATA_DIR_ENV}) holding the four IDX files"
+    "(or set $HARNESS_DATA_DIR) holding the four IDX files"
 )
 _FASHION_FILES = {
     "train_images": "train-images-idx3-ubyte",
@@ -75,7 +72,25 @@ class DatasetError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class Dataset:
+class Splits:
+    """Train, validation and test splits as tensors: features ``x_*``, class labels ``y_*``."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+
+    def on(self, device: torch.device) -> Splits:
+        """These splits, as they are, on ``device``."""
+        return Splits(
+            **{f.name: getattr(self, f.name).to(device) for f in dataclasses.fields(Splits)}
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Dataset(Splits):
     """One data set, split and preprocessed, as CPU tensors.
 
     Attributes:
@@ -92,12 +107,6 @@ class Dataset:
     """
 
     name: str
-    x_train: torch.Tensor
-    y_train: torch.Tensor
-    x_val: torch.Tensor
-    y_val: torch.Tensor
-    x_test: torch.Tensor
-    y_test: torch.Tensor
     n_classes: int
     checksum: str
     source: str
@@ -116,7 +125,7 @@ def load_dataset(name: str, data_dir: str | Path | None = None) -> Dataset:
     Args:
         name: One of `DATASETS`.
         data_dir: Folder with the fashion-mnist IDX files (or a ``fashion-mnist`` folder
-            inside it); default ``$HARNESS_DATA_DIR``, else Debian's install path. Ignored
+            inside it; `TrainingContext.data_dir`); default Debian's install path. Ignored
             for ``digits``, which scikit-learn bundles.
 
     Returns:
@@ -189,12 +198,7 @@ def _stratified_split(
 
 def _fashion_paths(data_dir: str | Path | None) -> list[Path]:
     """The four IDX files (train images, train labels, test images, test labels)."""
-    if data_dir is not None:
-        folder = Path(data_dir)
-    elif os.environ.get(DATA_DIR_ENV):
-        folder = Path(os.environ[DATA_DIR_ENV])
-    else:
-        folder = DEBIAN_FASHION_MNIST
+    folder = DEBIAN_FASHION_MNIST if data_dir is None else Path(data_dir)
     # A data folder shared by several data sets holds fashion-mnist in its own subfolder.
     if not _find(folder, _FASHION_FILES["train_images"]) and (folder / "fashion-mnist").is_dir():
         folder = folder / "fashion-mnist"

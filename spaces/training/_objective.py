@@ -20,9 +20,10 @@ from spaces._objective import (
 from spaces._space import Space
 from spaces.training._cache import Hidden, TrainingCache
 from spaces.training._data import Dataset
+from spaces.training._loop import TrainingRun
 from spaces.training._recipe import Recipe, RecipeLike
 from spaces.training._spaces import METRICS, hidden_sizes
-from spaces.training._trainer import TrainingRun, train_config
+from spaces.training._trainer import train_config
 
 
 def evaluation_of(run: TrainingRun, search_metric: str) -> Evaluation:

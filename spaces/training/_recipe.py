@@ -12,13 +12,14 @@ import hashlib
 import json
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, ClassVar, Protocol, Self
 
 import torch
 
-from spaces.training._data import DATASETS, DatasetError, load_dataset
+from spaces.training._data import DATASETS, Dataset, DatasetError, load_dataset
 from spaces.training._spaces import RECIPE_DEFAULTS
 
 TRAINER_VERSION = 1
@@ -70,11 +71,12 @@ class DeviceError(ValueError):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Recipe:
-    """How every model of a space is trained.
+class BaseRecipe:
+    """What every recipe fixes (MLP or cell): data, optimiser, epochs, seeds, device, torch.
 
     Two recipes with equal checksums produce identical numbers for a (config, training seed)
-    on the same device type.
+    on the same device type. A subclass adds its model's settings (fields, `_check_more`)
+    and what its checksum adds (`_identity`).
 
     Attributes:
         dataset: One of `DATASETS`.
@@ -85,7 +87,7 @@ class Recipe:
         n_seeds: Training seeds ``0..n_seeds - 1`` per config.
         device_type: ``"cpu"`` or ``"cuda"``.
         torch_version: The torch version the numbers were produced with.
-        data_checksum: The data set's checksum (`recipe_for` fills it in).
+        data_checksum: The data set's checksum (the ``*_for`` builders fill it in).
     """
 
     dataset: str
@@ -98,28 +100,42 @@ class Recipe:
     torch_version: str = field(default_factory=lambda: str(torch.__version__))
     data_checksum: str = ""
 
+    _label: ClassVar[str] = "recipe"
+    """How error messages name this kind of recipe."""
+    _positive: ClassVar[tuple[str, ...]] = ("epochs", "batch_size", "n_seeds")
+    """Fields that must be positive whole numbers."""
+
     def __post_init__(self) -> None:
+        label = self._label
         if self.dataset not in DATASETS:
             raise DatasetError(f"unknown data set {self.dataset!r}; known: {', '.join(DATASETS)}")
-        for name in ("epochs", "batch_size", "n_seeds"):
+        for name in self._positive:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"recipe: {name} must be a positive integer, got {value!r}")
+                raise ValueError(f"{label}: {name} must be a positive integer, got {value!r}")
+        self._check_more()
         if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
-            raise ValueError(f"recipe: learning_rate must be positive, got {self.learning_rate}")
+            raise ValueError(f"{label}: learning_rate must be positive, got {self.learning_rate}")
         if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
-            raise ValueError(f"recipe: weight_decay must be >= 0, got {self.weight_decay}")
+            raise ValueError(f"{label}: weight_decay must be >= 0, got {self.weight_decay}")
         if self.device_type not in DEVICE_TYPES:
             raise DeviceError(
-                f"recipe: device_type {self.device_type!r}; known: {', '.join(DEVICE_TYPES)}"
+                f"{label}: device_type {self.device_type!r}; known: {', '.join(DEVICE_TYPES)}"
             )
+
+    def _check_more(self) -> None:
+        """A subclass's own checks (raise ValueError); none here."""
+
+    def _identity(self, values: dict[str, object]) -> None:
+        """Add the trainer's version (and a subclass its model) to ``values``, in place."""
+        values["trainer_version"] = TRAINER_VERSION
 
     def as_dict(self) -> dict[str, object]:
         """Every field, plus the trainer's version and CPU thread count, as plain values."""
         values: dict[str, object] = {
             f.name: getattr(self, f.name) for f in dataclasses.fields(self)
         }
-        values["trainer_version"] = TRAINER_VERSION
+        self._identity(values)
         values["cpu_threads"] = CPU_THREADS
         return values
 
@@ -127,6 +143,64 @@ class Recipe:
         """SHA-256 of the canonical JSON of `as_dict`."""
         text = json.dumps(self.as_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
+
+    def check_data(self, dataset: Dataset) -> None:
+        """Refuse a data set other than the one this recipe was made for.
+
+        Raises:
+            ValueError: Another data set, or other files than the recipe's checksum says.
+        """
+        if self.dataset != dataset.name:
+            raise ValueError(f"recipe trains on {self.dataset}, got data set {dataset.name}")
+        if self.data_checksum and self.data_checksum != dataset.checksum:
+            raise ValueError(
+                f"{dataset.name}: data checksum {dataset.checksum[:12]} is not the recipe's "
+                f"{self.data_checksum[:12]} (other files than the recipe was made for)"
+            )
+
+    @classmethod
+    def from_defaults(
+        cls,
+        defaults: Mapping[str, Mapping[str, int | float]],
+        dataset: str,
+        *,
+        device: str = "cpu",
+        data_dir: str | Path | None = None,
+        device_here: bool = True,
+    ) -> Self:
+        """The recipe ``defaults[dataset]`` for the data found on this machine and ``device``.
+
+        Args:
+            defaults: Settings (field values) per data set.
+            dataset: One of `DATASETS` that ``defaults`` has.
+            device: ``"auto"``, ``"cpu"`` or ``"cuda"`` (see `resolve_device`).
+            data_dir: Where to look for the data (see `load_dataset`).
+            device_here: False where the models are trained on other machines (a Dask
+                cluster's GPU workers): ``cuda`` is then taken as asked, without a CUDA
+                device here.
+
+        Raises:
+            DatasetError: Unknown data set, or its files are missing or malformed.
+            DeviceError: ``cuda`` asked for where there is none.
+        """
+        if dataset not in defaults:
+            raise DatasetError(f"unknown data set {dataset!r}; known: {', '.join(DATASETS)}")
+        kinds = {f.name: f.type for f in dataclasses.fields(cls)}
+        settings: dict[str, Any] = {
+            name: float(value) if kinds[name] == "float" else int(value)
+            for name, value in defaults[dataset].items()
+        }
+        return cls(
+            dataset=dataset,
+            **settings,
+            device_type=target_device(device, device_here=device_here),
+            data_checksum=load_dataset(dataset, data_dir).checksum,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Recipe(BaseRecipe):
+    """How every model of an MLP space is trained (the fields are `BaseRecipe`'s)."""
 
     def describe(self) -> str:
         """One line for provenance and docs."""
@@ -138,6 +212,15 @@ class Recipe:
         )
 
 
+def target_device(device: str, *, device_here: bool) -> str:
+    """The device type a recipe names for ``device`` (see `recipe_for`'s arguments).
+
+    Raises:
+        DeviceError: ``cuda`` asked for here where there is none, or an unknown name.
+    """
+    return "cuda" if device == "cuda" and not device_here else resolve_device(device)
+
+
 def recipe_for(
     dataset: str,
     *,
@@ -145,35 +228,14 @@ def recipe_for(
     data_dir: str | Path | None = None,
     device_here: bool = True,
 ) -> Recipe:
-    """The project's default recipe for ``dataset``, tied to the data found on this machine.
-
-    Args:
-        dataset: One of `DATASETS`.
-        device: ``"auto"``, ``"cpu"`` or ``"cuda"`` (see `resolve_device`).
-        data_dir: Where to look for the data (see `load_dataset`).
-        device_here: False where the models are trained on other machines (a Dask
-            cluster's GPU workers): ``cuda`` is then taken as asked, without a CUDA device
-            here.
-
-    Returns:
-        The recipe, with the data set's checksum filled in.
+    """The project's default MLP recipe for ``dataset`` (see `BaseRecipe.from_defaults`).
 
     Raises:
         DatasetError: Unknown data set, or its files are missing or malformed.
         DeviceError: ``cuda`` asked for where there is none.
     """
-    if dataset not in RECIPE_DEFAULTS:
-        raise DatasetError(f"unknown data set {dataset!r}; known: {', '.join(DATASETS)}")
-    device_type = "cuda" if device == "cuda" and not device_here else resolve_device(device)
-    defaults = RECIPE_DEFAULTS[dataset]
-    return Recipe(
-        dataset=dataset,
-        epochs=int(defaults["epochs"]),
-        batch_size=int(defaults["batch_size"]),
-        learning_rate=float(defaults["learning_rate"]),
-        weight_decay=float(defaults["weight_decay"]),
-        device_type=device_type,
-        data_checksum=load_dataset(dataset, data_dir).checksum,
+    return Recipe.from_defaults(
+        RECIPE_DEFAULTS, dataset, device=device, data_dir=data_dir, device_here=device_here
     )
 
 

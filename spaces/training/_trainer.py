@@ -27,37 +27,40 @@ seeds it was trained with. These make that hold bit for bit (a test checks it):
   ``recipe.n_seeds`` models (filler models where fewer seeds are asked for).
 
 ``batched=False`` trains one model at a time with ``nn.Linear`` and ``torch.optim.Adam``: the
-textbook reference, with the same initial weights and data order. Its numbers agree with the
+textbook reference, with the same initial weights and data order, trained by the epoch loop
+the cell trainer uses too (`spaces.training._loop.train_epochs`). Its numbers agree with the
 stacked path up to float rounding (``tests/test_training.py`` bounds the difference).
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
 import math
-import statistics
-import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from spaces.training._data import Dataset
-from spaces.training._recipe import CPU_THREADS, Recipe, resolve_device
+from spaces.training._data import Dataset, Splits
+from spaces.training._loop import (
+    ADAM_BETAS,
+    ADAM_EPS,
+    TrainingRun,
+    adam,
+    clock,
+    deterministic,
+    device_name,
+    generator,
+    latency_ms,
+    orders,
+    train_epochs,
+)
+from spaces.training._recipe import Recipe, resolve_device
 
 MAX_WIDTH = 4096
 """Largest hidden layer a config may have."""
-
-LATENCY_ROWS = 256
-"""Rows of the fixed batch whose inference latency is recorded."""
-
-LATENCY_REPEATS = 7
-"""Timed repeats of the latency batch; the median is recorded."""
 
 ADAM_PIECE = 65_536
 """Floats per piece of a stacked Adam update (256 KB: a few such arrays fit in L2)."""
@@ -65,41 +68,12 @@ ADAM_PIECE = 65_536
 EVAL_ROWS = 2048
 """Rows evaluated per step: bounds the memory of a stacked evaluation of many models."""
 
-ADAM_BETAS = (0.9, 0.999)
-ADAM_EPS = 1e-8  # torch.optim.Adam's defaults, so the reference path matches
-
 ALIGN = 16
 """Stacked tensors are padded so that every model's block is a whole number of this many
 floats (64 bytes): MKL's matrix products round differently at other alignments."""
 
 _INIT_STREAM = 0
 _ORDER_STREAM = 1
-
-
-@dataclass(frozen=True, slots=True)
-class TrainingRun:
-    """One trained model: a config with one training seed.
-
-    Attributes:
-        seed: The training seed.
-        train_loss: Mean cross-entropy over each epoch's steps, per epoch.
-        val_acc: Validation accuracy after each epoch, in percent.
-        test_acc: Test accuracy after each epoch, in percent.
-        epoch_seconds: Wall seconds of each epoch's training steps attributed to this model
-            (a batched pass's wall time divided by the models in it); evaluation excluded.
-        n_params: Trainable parameters.
-        device_name: What it was trained on (``"cpu (AMD EPYC)"``, a CUDA device's name).
-        latency_ms: Median wall milliseconds of one forward pass over `LATENCY_ROWS` rows.
-    """
-
-    seed: int
-    train_loss: tuple[float, ...]
-    val_acc: tuple[float, ...]
-    test_acc: tuple[float, ...]
-    epoch_seconds: tuple[float, ...]
-    n_params: int
-    device_name: str
-    latency_ms: float
 
 
 def train_config(
@@ -137,8 +111,8 @@ def train_config(
     device_type = resolve_device(recipe.device_type)
     device = torch.device(device_type)
     sizes = (dataset.n_features, *hidden, dataset.n_classes)
-    with _deterministic(device_type):
-        data = _Data.on(dataset, device)
+    with deterministic(device_type):
+        data = dataset.on(device)
         if batched:
             return _train_stacks(recipe, data, sizes, seeds, device)
         return [_train_single(recipe, data, sizes, seed, device) for seed in seeds]
@@ -147,13 +121,7 @@ def train_config(
 def _check(
     recipe: Recipe, dataset: Dataset, hidden: tuple[int, ...], seeds: Sequence[int]
 ) -> tuple[int, ...]:
-    if recipe.dataset != dataset.name:
-        raise ValueError(f"recipe trains on {recipe.dataset}, got data set {dataset.name}")
-    if recipe.data_checksum and recipe.data_checksum != dataset.checksum:
-        raise ValueError(
-            f"{dataset.name}: data checksum {dataset.checksum[:12]} is not the recipe's "
-            f"{recipe.data_checksum[:12]} (other files than the recipe was made for)"
-        )
+    recipe.check_data(dataset)
     if not hidden or any(
         isinstance(h, bool) or int(h) != h or not 1 <= h <= MAX_WIDTH for h in hidden
     ):
@@ -165,125 +133,24 @@ def _check(
     return tuple(int(h) for h in hidden)
 
 
-@contextlib.contextmanager
-def _deterministic(device_type: str) -> Iterator[None]:
-    """Deterministic kernels, IEEE float32 matmuls and (on CPU) one thread; restored after."""
-    was_deterministic = torch.are_deterministic_algorithms_enabled()
-    was_warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
-    was_precision = torch.get_float32_matmul_precision()
-    was_threads = torch.get_num_threads()
-    torch.use_deterministic_algorithms(True)
-    # TF32 matmuls on a GPU would make the numbers depend on the GPU's generation.
-    torch.set_float32_matmul_precision("highest")
-    if device_type == "cpu" and was_threads != CPU_THREADS:
-        torch.set_num_threads(CPU_THREADS)
-    try:
-        yield
-    finally:
-        if torch.get_num_threads() != was_threads:
-            torch.set_num_threads(was_threads)
-        torch.set_float32_matmul_precision(was_precision)
-        torch.use_deterministic_algorithms(was_deterministic, warn_only=was_warn_only)
-
-
-@dataclass(frozen=True, slots=True)
-class _Data:
-    """The splits on the training device."""
-
-    x_train: torch.Tensor
-    y_train: torch.Tensor
-    x_val: torch.Tensor
-    y_val: torch.Tensor
-    x_test: torch.Tensor
-    y_test: torch.Tensor
-
-    @classmethod
-    def on(cls, dataset: Dataset, device: torch.device) -> _Data:
-        return cls(
-            *(
-                t.to(device)
-                for t in (
-                    dataset.x_train,
-                    dataset.y_train,
-                    dataset.x_val,
-                    dataset.y_val,
-                    dataset.x_test,
-                    dataset.y_test,
-                )
-            )
-        )
-
-
-def _generator(seed: int, stream: int) -> torch.Generator:
-    """A CPU generator for one purpose of one training seed.
-
-    Seeded through `numpy.random.SeedSequence`, so nearby seeds and the two streams give
-    unrelated sequences. Always on the CPU: a model starts from the same weights and sees
-    the same data order on every device.
-    """
-    words = np.random.SeedSequence([seed, stream]).generate_state(2, dtype=np.uint32)
-    return torch.Generator(device="cpu").manual_seed(int(words[0]) << 31 | int(words[1]) >> 1)
-
-
 def _initial_weights(seed: int, sizes: tuple[int, ...]) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """(weight (out, in), bias (out,)) per layer, as ``nn.Linear`` draws them by default.
 
     ``nn.Linear`` draws both from U(-1/sqrt(in), 1/sqrt(in)) (Kaiming uniform with
     a = sqrt(5)); drawn here from the seed's own generator, in a fixed order.
     """
-    generator = _generator(seed, _INIT_STREAM)
+    weights = generator(seed, _INIT_STREAM)
     layers = []
     for n_in, n_out in itertools.pairwise(sizes):
         bound = 1.0 / math.sqrt(n_in)
-        weight = torch.rand((n_out, n_in), generator=generator) * (2 * bound) - bound
-        bias = torch.rand((n_out,), generator=generator) * (2 * bound) - bound
+        weight = torch.rand((n_out, n_in), generator=weights) * (2 * bound) - bound
+        bias = torch.rand((n_out,), generator=weights) * (2 * bound) - bound
         layers.append((weight, bias))
     return layers
 
 
-def _orders(seed: int, n_rows: int, epochs: int) -> Iterator[torch.Tensor]:
-    """The train split's row order in each epoch (CPU)."""
-    generator = _generator(seed, _ORDER_STREAM)
-    for _ in range(epochs):
-        yield torch.randperm(n_rows, generator=generator)
-
-
 def _n_params(sizes: tuple[int, ...]) -> int:
     return sum(n_in * n_out + n_out for n_in, n_out in itertools.pairwise(sizes))
-
-
-def _device_name(device: torch.device) -> str:
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return f"cpu ({line.split(':', 1)[1].strip()})"
-    except OSError:
-        pass
-    return "cpu"
-
-
-def _clock(device: torch.device) -> float:
-    """Wall time after the device has finished the work queued so far."""
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    return time.perf_counter()
-
-
-def _latency_ms(forward: Callable[[torch.Tensor], torch.Tensor], data: _Data) -> float:
-    """Median wall milliseconds of ``forward`` over a fixed batch (after one warm-up)."""
-    batch = data.x_test[:LATENCY_ROWS]
-    device = batch.device
-    times = []
-    with torch.inference_mode():
-        forward(batch)
-        for _ in range(LATENCY_REPEATS):
-            start = _clock(device)
-            forward(batch)
-            times.append(_clock(device) - start)
-    return statistics.median(times) * 1e3
 
 
 # ---- stacked: K models of one config in one pass --------------------------------------------
@@ -390,7 +257,7 @@ def _scalar(value: float) -> torch.Tensor:
 
 
 def _train_stacks(
-    recipe: Recipe, data: _Data, sizes: tuple[int, ...], seeds: list[int], device: torch.device
+    recipe: Recipe, data: Splits, sizes: tuple[int, ...], seeds: list[int], device: torch.device
 ) -> list[TrainingRun]:
     """Train ``seeds`` stacked: all in one pass on CPU, in stacks of ``n_seeds`` on CUDA.
 
@@ -411,7 +278,7 @@ def _train_stacks(
 
 def _train_stacked(
     recipe: Recipe,
-    data: _Data,
+    data: Splits,
     sizes: tuple[int, ...],
     seeds: list[int],
     device: torch.device,
@@ -449,15 +316,15 @@ def _train_stacked(
             F.pad(x, (0, padded[0] - sizes[0])) for x in (x_train, x_val, x_test)
         )
     n_rows = len(x_train)
-    orders = [_orders(seed, n_rows, recipe.epochs) for seed in stacked_seeds]
+    epoch_orders = [orders(seed, n_rows, recipe.epochs, _ORDER_STREAM) for seed in stacked_seeds]
     losses: list[list[float]] = [[] for _ in stacked_seeds]
     val_acc: list[list[float]] = [[] for _ in stacked_seeds]
     test_acc: list[list[float]] = [[] for _ in stacked_seeds]
     seconds: list[float] = []
     for _ in range(recipe.epochs):
-        order = torch.stack([next(o) for o in orders]).to(device)
+        order = torch.stack([next(o) for o in epoch_orders]).to(device)
         loss_sum = torch.zeros(n_models, dtype=torch.float64, device=device)
-        start = _clock(device)
+        start = clock(device)
         for first in range(0, n_rows, recipe.batch_size):
             rows = order[:, first : first + recipe.batch_size]  # (K, B)
             n_batch = rows.shape[1]
@@ -476,14 +343,14 @@ def _train_stacked(
             grads = torch.autograd.grad(loss.sum(), params)
             optimiser.step(grads)
             loss_sum += loss.detach().double() * n_batch
-        seconds.append((_clock(device) - start) / n_models)
+        seconds.append((clock(device) - start) / n_models)
         with torch.no_grad():
             for k, value in enumerate((loss_sum / n_rows).tolist()):
                 losses[k].append(value)
             for split, x, y in ((val_acc, x_val, data.y_val), (test_acc, x_test, data.y_test)):
                 for k, acc in enumerate(_stacked_accuracy(x, y, weights, biases, n_classes)):
                     split[k].append(acc)
-    name = _device_name(device)
+    name = device_name(device)
     runs = []
     for k, seed in enumerate(seeds):
         # Latency of the model as it would be deployed: unpadded, alone.
@@ -503,7 +370,7 @@ def _train_stacked(
                 epoch_seconds=tuple(seconds),
                 n_params=_n_params(sizes),
                 device_name=name,
-                latency_ms=_latency_ms(functools.partial(_plain_forward, layers=model), data),
+                latency_ms=latency_ms(functools.partial(_plain_forward, layers=model), data),
             )
         )
     return runs
@@ -523,7 +390,7 @@ def _plain_forward(
 
 
 def _train_single(
-    recipe: Recipe, data: _Data, sizes: tuple[int, ...], seed: int, device: torch.device
+    recipe: Recipe, data: Splits, sizes: tuple[int, ...], seed: int, device: torch.device
 ) -> TrainingRun:
     layers: list[nn.Module] = []
     for i, (weight, bias) in enumerate(_initial_weights(seed, sizes)):
@@ -538,46 +405,12 @@ def _train_single(
         if i < len(sizes) - 2:
             layers.append(nn.ReLU())
     model = nn.Sequential(*layers).to(device)
-    optimiser = torch.optim.Adam(
-        model.parameters(),
-        lr=recipe.learning_rate,
-        betas=ADAM_BETAS,
-        eps=ADAM_EPS,
-        weight_decay=recipe.weight_decay,
-    )
-    n_rows = len(data.x_train)
-    losses, val_acc, test_acc, seconds = [], [], [], []
-    for order in _orders(seed, n_rows, recipe.epochs):
-        order = order.to(device)
-        loss_sum = torch.zeros((), dtype=torch.float64, device=device)
-        start = _clock(device)
-        for first in range(0, n_rows, recipe.batch_size):
-            rows = order[first : first + recipe.batch_size]
-            loss = F.cross_entropy(model(data.x_train[rows]), data.y_train[rows])
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()  # type: ignore[no-untyped-call]
-            optimiser.step()
-            loss_sum += loss.detach().double() * len(rows)
-        seconds.append(_clock(device) - start)
-        losses.append(float(loss_sum) / n_rows)
-        with torch.no_grad():
-            val_acc.append(_accuracy(model, data.x_val, data.y_val))
-            test_acc.append(_accuracy(model, data.x_test, data.y_test))
-    return TrainingRun(
+    return train_epochs(
+        model,
+        adam(model.parameters(), recipe),
+        data,
+        recipe=recipe,
         seed=seed,
-        train_loss=tuple(losses),
-        val_acc=tuple(val_acc),
-        test_acc=tuple(test_acc),
-        epoch_seconds=tuple(seconds),
-        n_params=_n_params(sizes),
-        device_name=_device_name(device),
-        latency_ms=_latency_ms(model, data),
+        order_stream=_ORDER_STREAM,
+        eval_rows=EVAL_ROWS,
     )
-
-
-def _accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
-    correct = 0
-    for start in range(0, len(x), EVAL_ROWS):
-        logits = model(x[start : start + EVAL_ROWS])
-        correct += int((logits.argmax(dim=1) == y[start : start + EVAL_ROWS]).sum())
-    return 100.0 * correct / len(x)
