@@ -12,7 +12,15 @@ import importlib
 import warnings
 from typing import Any
 
-_FORWARDED = ("main", "entry", "build_parser", "EXIT_OK", "EXIT_USAGE", "EXIT_RUNS_FAILED")
+_FORWARDED = (
+    "main",
+    "entry",
+    "build_parser",
+    "EXIT_OK",
+    "EXIT_RUNS_FAILED",
+    "EXIT_USAGE",
+    "EXIT_INTERRUPTED",
+)
 
 
 def __getattr__(name: str) -> Any:

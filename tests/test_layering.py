@@ -203,3 +203,15 @@ def test_the_old_harness_cli_module_warns_and_forwards() -> None:
         assert old.main is cli.main
     with pytest.raises(AttributeError):
         _ = old.nope
+
+
+def test_every_public_harness_name_resolves_to_its_home() -> None:
+    import importlib
+
+    import harness
+
+    homes = harness._HOMES  # the table the lazy lookup reads
+    assert sorted(harness._HOME_OF) == sorted(n for n in harness.__all__ if n != "__version__")
+    for module, names in homes.items():
+        for name in names:
+            assert getattr(harness, name) is getattr(importlib.import_module(module), name)
