@@ -346,7 +346,8 @@ def test_commands_in_text_blocks_are_not_hidden() -> None:
     hidden = [
         b.where
         for b in all_blocks()
-        if b.lang == "text" and re.search(r"^\s*(python|pip|harness) ", b.text, re.MULTILINE)
+        if b.lang == "text"
+        and re.search(r"^\s*(python3? (-m |\S+\.py)|pip install )", b.text, re.MULTILINE)
     ]
     assert not hidden, f"commands in text blocks (tag them bash): {hidden}"
 
@@ -377,3 +378,20 @@ def test_install_steps_are_checked_against_ci() -> None:
         check_install_step('pip install -e ".[no-such-extra]"', "t")
     with pytest.raises(AssertionError, match=r"not what \.ci/run installs"):
         check_install_step("pip install torch==0.1", "t")
+
+
+def test_a_failing_example_fails(tmp_path: Path) -> None:
+    """The mechanism reports a broken example with its page, line, command and output."""
+    scratch = scratch_folder(tmp_path)
+    env = environment(scratch)
+    bad_command = Block(ROOT / "README.md", 7, "bash", "python -m harness list no/such-space\n")
+    with pytest.raises(AssertionError, match=r"README\.md:7: python -m harness list no/such"):
+        run_block(bad_command, scratch, env, 0)
+    bad_code = Block(ROOT / "README.md", 9, "python", "raise SystemExit(3)\n")
+    with pytest.raises(AssertionError, match="exited 3"):
+        run_block(bad_code, scratch, env, 1)
+    unlinted = Block(
+        ROOT / "README.md", 11, "python", "import os\n", flags={"file": "x.py", "lint": ""}
+    )
+    with pytest.raises(AssertionError, match="ruff"):
+        run_block(unlinted, scratch, env, 2)

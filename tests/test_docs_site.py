@@ -98,6 +98,8 @@ def test_reference_check_names_a_stale_page(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     docs_reference = _script("docs_reference")
+    listing = docs_reference.list_markdown()
+    monkeypatch.setattr(docs_reference, "list_markdown", lambda: listing)
     monkeypatch.setattr(docs_reference, "ROOT", tmp_path)
     monkeypatch.setattr(docs_reference, "REFERENCE", tmp_path / "docs" / "reference")
     assert docs_reference.main([]) == 0
@@ -106,6 +108,18 @@ def test_reference_check_names_a_stale_page(
     stale.write_text(stale.read_text(encoding="utf-8").replace("`default`", "`old`"))
     assert docs_reference.main(["--check"]) == 1
     assert "docs/reference/suites.md" in capsys.readouterr().err
+
+
+def test_reference_pages_are_the_sections_of_one_command() -> None:
+    docs_reference = _script("docs_reference")
+    pages = docs_reference.render_pages(
+        "## Suites\n\n| a |\n## Spaces\n\ns\n## Strategies\n\nt\n"
+        "## Command-line options\n\n### `python -m harness compare`\n\no\n"
+    )
+    assert pages["suites.md"].endswith("| a |\n")
+    assert "\n## `python -m harness compare`\n" in pages["options.md"]
+    with pytest.raises(SystemExit, match="no section 'Spaces'"):
+        docs_reference.render_pages("## Suites\n")
 
 
 def test_performance_page_records_machine_load_and_command() -> None:
