@@ -13,13 +13,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from cli._experiment_file import ExperimentFile
-from cli._train import (
-    DEVICES,
-)
-from harness import (
-    MAX_EVALUATIONS,
-    Budget,
-)
+from cli._train import DEVICES
+from harness import MAX_EVALUATIONS, Budget
 from harness.executors import executor_names
 
 DEFAULT_OUT = Path("results") / "comparison"

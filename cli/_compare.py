@@ -26,13 +26,8 @@ from cli._arguments import (
 from cli._executor import open_cli_executor
 from cli._experiment_file import ExperimentFile, load_experiment_file
 from cli._outdir import check_output_folder, report_lock
-from cli._suites import (
-    DEFAULT_SUITE,
-    suite_path,
-)
-from cli._train import (
-    apply_training_arguments,
-)
+from cli._suites import DEFAULT_SUITE, suite_path
+from cli._train import apply_training_arguments
 from harness import (
     Budget,
     Comparison,
@@ -44,13 +39,8 @@ from harness import (
 )
 from harness.executors import Executor
 from harness.results import DB_NAME, ResultsStore
-from spaces import (
-    TableOptions,
-    pareto_metric,
-)
-from strategies import (
-    parse_strategy_spec,
-)
+from spaces import TableOptions, pareto_metric
+from strategies import parse_strategy_spec
 
 # SQLite's unix VFS opens paths of up to 512 bytes, less its "-journal" suffix (measured with
 # SQLite 3.40): a longer --out would only fail once every space had been loaded.

@@ -1,4 +1,4 @@
-"""Command line: ``python -m harness compare | list | export | report``.
+"""The command line's entry: parse, dispatch to a command, turn every user mistake into one line.
 
 A thin layer over the library: parse, validate everything before touching the disk, call
 `harness.compare`, print. Every user mistake is one line on stderr and exit code 2; runs that
@@ -32,33 +32,14 @@ from cli._experiment import cmd_experiment
 from cli._list import cmd_list
 from cli._outdir import OutputFolderError, check_output_folder, experiment_out, report_lock
 from cli._parser import build_parser
-from cli._suites import (
-    UnknownSuiteError,
-)
-from cli._train import (
-    cmd_train,
-    restore_environment,
-    saved_environment,
-)
-from harness import (
-    Interrupted,
-)
+from cli._suites import UnknownSuiteError
+from cli._train import cmd_train, restore_environment, saved_environment
+from harness import Interrupted
 from harness.results import StoreError, open_results
-from spaces import (
-    ObjectiveError,
-    TableError,
-    UnknownSpaceError,
-)
-from spaces import (
-    broken_plugins as space_plugins,
-)
-from strategies import (
-    StrategyOptionError,
-    UnknownStrategyError,
-)
-from strategies import (
-    broken_plugins as strategy_plugins,
-)
+from spaces import ObjectiveError, TableError, UnknownSpaceError
+from spaces import broken_plugins as space_plugins
+from strategies import StrategyOptionError, UnknownStrategyError
+from strategies import broken_plugins as strategy_plugins
 
 
 def _cmd_export(args: argparse.Namespace, console: Console) -> int:

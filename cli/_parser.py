@@ -28,19 +28,9 @@ from cli._arguments import (
 )
 from cli._executor import add_executor_arguments
 from cli._experiment import add_experiment_parser
-from cli._suites import (
-    DEFAULT_SUITE,
-    available_suites,
-)
-from cli._train import (
-    add_train_parser,
-    add_training_arguments,
-)
-from harness import (
-    MAX_EVALUATIONS,
-    RECORDED_RUN_TIMEOUT,
-    TRAINED_RUN_TIMEOUT,
-)
+from cli._suites import DEFAULT_SUITE, available_suites
+from cli._train import add_train_parser, add_training_arguments
+from harness import MAX_EVALUATIONS, RECORDED_RUN_TIMEOUT, TRAINED_RUN_TIMEOUT
 
 _DESCRIPTION = """\
 Compare architecture-suggestion strategies under equal budgets on recorded training
