@@ -284,7 +284,12 @@ def _option_rows(parser: argparse.ArgumentParser) -> list[tuple[str, str, str]]:
         if isinstance(action, argparse._HelpAction | argparse._SubParsersAction):
             continue
         names = ", ".join(f"`{o}`" for o in action.option_strings) or f"`{action.metavar}`"
-        value = "" if action.nargs == 0 else str(action.metavar or action.dest.upper())
+        if action.nargs == 0 or not action.option_strings:
+            value = ""  # a flag takes no value; a positional's name is its value
+        elif action.choices is not None:
+            value = " or ".join(map(str, action.choices))
+        else:
+            value = str(action.metavar or action.dest.upper())
         text = (action.help or "") % {**vars(action), "prog": parser.prog}
         rows.append((names, value, text))
     return rows
