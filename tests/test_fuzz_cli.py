@@ -2,7 +2,7 @@
 
 Argument lists are drawn from the real flags with awkward values (huge, negative and zero
 numbers, ``1e400``, ``nan``, empty and very long strings, unicode, unknown spaces and
-strategies, garbage strategy options, repeated flags). The property: `harness.cli.main`
+strategies, garbage strategy options, repeated flags). The property: `cli.main`
 returns 0, 1 or 2 and never raises; exit code 2 is exactly one line on stderr starting with
 ``error:`` and writes nothing; exit code 0 stores only finished runs with at least one
 evaluation, finite regrets and budgets kept.
