@@ -10,7 +10,7 @@ Usage::
 
     python scripts/render_performance.py                      # every benchmark
     python scripts/render_performance.py -k "lookup or load"  # only some
-    python scripts/render_performance.py --json bench.json    # a run made before
+    python scripts/render_performance.py --json a.json --json b.json  # runs made before
 """
 
 from __future__ import annotations
@@ -152,11 +152,27 @@ def _library_versions() -> list[tuple[str, str]]:
     return found
 
 
+def merge(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One result from several runs: the first one's date and machine, every benchmark."""
+    merged = dict(runs[0])
+    merged["benchmarks"] = [b for run in runs for b in run.get("benchmarks", [])]
+    commands = [str(run["command"]) for run in runs if run.get("command")]
+    if commands:
+        merged["command"] = "; ".join(commands)
+    return merged
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run (or read) the benchmarks and write the page; exit non-zero if a benchmark failed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("-k", dest="select", help="pytest -k expression: only these benchmarks")
-    parser.add_argument("--json", type=Path, help="render this benchmark JSON instead of running")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        action="append",
+        help="render these benchmark JSON files (repeatable) instead of running",
+    )
+    parser.add_argument("--save-json", type=Path, help="also keep the run's raw JSON here")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the page to write")
     parser.add_argument(
         "targets", nargs="*", default=["benchmarks"], help="benchmark files or folders"
@@ -164,9 +180,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     load_before = load_average()
     rc = 0
-    if args.json is not None:
-        command = f"rendered from {args.json.name}"
-        data = json.loads(args.json.read_text(encoding="utf-8"))
+    if args.json:
+        data = merge([json.loads(p.read_text(encoding="utf-8")) for p in args.json])
+        command = str(
+            data.get("command") or f"rendered from {', '.join(p.name for p in args.json)}"
+        )
     else:
         with tempfile.TemporaryDirectory() as tmp:
             json_path = Path(tmp) / "bench.json"
@@ -175,6 +193,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"the benchmarks wrote no results (pytest exit {rc})", file=sys.stderr)
                 return rc or 1
             data = json.loads(json_path.read_text(encoding="utf-8"))
+            data["command"] = command
+            if args.save_json is not None:
+                args.save_json.write_text(json.dumps(data), encoding="utf-8")
     page = render(data, command=command, load_before=load_before, load_after=load_average())
     args.out.write_text(page, encoding="utf-8")
     print(f"wrote {args.out}")
