@@ -40,7 +40,6 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -274,19 +273,8 @@ def run_pairs(
     names: Sequence[str], space: str, seeds: Sequence[int], n_evaluations: int, *, workers: int = 1
 ) -> list[tuple[str, Any]]:
     """Run each adapter and its library's loop on ``space`` for every seed; compare them."""
-    jobs = [
-        (side, name, space, seed, n_evaluations)
-        for name in names
-        for side in ("harness", "reference")
-        for seed in seeds
-    ]
-    if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
-            regrets = list(pool.map(_run, jobs, chunksize=1))
-    else:
-        regrets = [_run(job) for job in jobs]
-    table = np.asarray(regrets).reshape(len(names), 2, len(seeds))
-    return [(n, rb.compare_samples(t[0], t[1])) for n, t in zip(names, table, strict=True)]
+    found = rb.run_sides(_run, names, space, seeds, n_evaluations, workers=workers)
+    return list(zip(names, found, strict=True))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -323,23 +311,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(reason)
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     results = run_pairs(names, args.space, seeds, args.budget, workers=args.workers)
-    print(
-        f"{args.space}: final regret after {args.budget} evaluations, seeds "
-        f"{seeds.start}..{seeds.stop - 1} ({len(seeds)} per side); mean ± standard error"
-    )
-    header = f"{'harness':12s} {'mean ± se':>17s}   {'reference':28s} {'mean ± se':>17s}"
-    print(f"{header}  {'z':>6s}  {'MW p':>6s}  {'KS p':>6s}  verdict")
-    for name, a in results:
-        (hm, hs), (rm, rs) = a.mean_se(a.harness), a.mean_se(a.reference)
-        verdict = "agree" if a.agrees(args.alpha) else "DIFFER"
-        print(
-            f"{name:12s} {hm:8.4f} ± {hs:6.4f}   {REFERENCES[name][0]:28s} {rm:8.4f} ± {rs:6.4f}"
-            f"  {a.z:6.2f}  {a.mann_whitney_p:6.3f}  {a.ks_p:6.3f}  {verdict}"
-        )
-    print(
-        f"agree = Mann-Whitney and KS (two-sided) both p > {args.alpha:g} and |z| <= 2, "
-        "z = difference of the means / its standard error"
-    )
+    rows = [(name, REFERENCES[name][0], a) for name, a in results]
+    rb.print_agreements(args.space, args.budget, seeds, rows, alpha=args.alpha, widths=(12, 28))
     return 0
 
 

@@ -346,19 +346,46 @@ def run_pairs(
 ) -> list[tuple[Pair, Agreement]]:
     """Run every pair on ``space`` for every seed and compare the two sides of each."""
     pairs = default_pairs(tpe, evolution)
+    found = run_sides(_run, pairs, space, seeds, n_evaluations, workers=workers, chunksize=2)
+    return list(zip(pairs, found, strict=True))
+
+
+def run_sides(
+    run: Callable[[tuple[str, Any, str, int, int]], float],
+    keys: Sequence[Any],
+    space: str,
+    seeds: Sequence[int],
+    n_evaluations: int,
+    *,
+    workers: int = 1,
+    chunksize: int = 1,
+) -> list[Agreement]:
+    """``run`` both sides of every key on ``space`` for every seed; compare the two sides.
+
+    Args:
+        run: Called with ``(side, key, space, seed, n_evaluations)``, side ``harness`` or
+            ``reference``; returns the final regret (a module-level function: it may run in
+            a worker process).
+        keys: What is compared (a pair, a strategy name).
+        space: The space.
+        seeds: The seeds of each side.
+        n_evaluations: The budget.
+        workers: Processes (1: this one).
+        chunksize: Jobs per hand-out to a worker.
+    """
     jobs = [
-        (side, pair, space, seed, n_evaluations)
-        for pair in pairs
+        (side, key, space, seed, n_evaluations)
+        for key in keys
         for side in ("harness", "reference")
         for seed in seeds
     ]
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
-            regrets = list(pool.map(_run, jobs, chunksize=2))
+            regrets = list(pool.map(run, jobs, chunksize=chunksize))
     else:
-        regrets = [_run(job) for job in jobs]
-    table = np.asarray(regrets).reshape(len(pairs), 2, len(seeds))
-    return [(pair, compare_samples(t[0], t[1])) for pair, t in zip(pairs, table, strict=True)]
+        regrets = [run(job) for job in jobs]
+    table = np.asarray(regrets).reshape(len(keys), 2, len(seeds))
+    return [compare_samples(t[0], t[1]) for t in table]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -397,24 +424,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         evolution=args.evolution,
         workers=args.workers,
     )
+    rows = [(pair.spec, pair.label, a) for pair, a in results]
+    print_agreements(args.space, args.budget, seeds, rows, alpha=args.alpha, widths=(30, 36))
+    return 0
+
+
+def print_agreements(
+    space: str,
+    budget: int,
+    seeds: range,
+    rows: Sequence[tuple[str, str, Agreement]],
+    *,
+    alpha: float,
+    widths: tuple[int, int],
+) -> None:
+    """Print the table of (harness label, reference label, agreement) rows and its legend."""
+    wide, ref = widths
     print(
-        f"{args.space}: final regret after {args.budget} evaluations, seeds "
+        f"{space}: final regret after {budget} evaluations, seeds "
         f"{seeds.start}..{seeds.stop - 1} ({len(seeds)} per side); mean ± standard error"
     )
-    header = f"{'harness':30s} {'mean ± se':>17s}   {'reference':36s} {'mean ± se':>17s}"
+    header = f"{'harness':{wide}s} {'mean ± se':>17s}   {'reference':{ref}s} {'mean ± se':>17s}"
     print(f"{header}  {'z':>6s}  {'MW p':>6s}  {'KS p':>6s}  verdict")
-    for pair, a in results:
+    for label, reference, a in rows:
         (hm, hs), (rm, rs) = a.mean_se(a.harness), a.mean_se(a.reference)
-        verdict = "agree" if a.agrees(args.alpha) else "DIFFER"
+        verdict = "agree" if a.agrees(alpha) else "DIFFER"
         print(
-            f"{pair.spec:30s} {hm:8.4f} ± {hs:6.4f}   {pair.label:36s} {rm:8.4f} ± {rs:6.4f}"
+            f"{label:{wide}s} {hm:8.4f} ± {hs:6.4f}   {reference:{ref}s} {rm:8.4f} ± {rs:6.4f}"
             f"  {a.z:6.2f}  {a.mann_whitney_p:6.3f}  {a.ks_p:6.3f}  {verdict}"
         )
     print(
-        f"agree = Mann-Whitney and KS (two-sided) both p > {args.alpha:g} and |z| <= 2, "
+        f"agree = Mann-Whitney and KS (two-sided) both p > {alpha:g} and |z| <= 2, "
         "z = difference of the means / its standard error"
     )
-    return 0
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ run observed (the report's Kendall tau between the two), and the search's epochs
 
 from __future__ import annotations
 
-from abc import abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -53,6 +52,9 @@ class WeightSharing(Strategy):
     tags = frozenset({WEIGHT_SHARING})
     supernet_version: ClassVar[int] = 1
     """Bump when a search changes what it returns for the same options and seed."""
+    algorithm: ClassVar[str]
+    """The search function of `strategies._supernet` (``darts``...); it takes the task and
+    every option of the strategy, by name."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -89,11 +91,9 @@ class WeightSharing(Strategy):
         """
         from strategies import _supernet  # torch: only where a search really runs
 
-        return self.search(_supernet, task)
-
-    @abstractmethod
-    def search(self, algorithms: Any, task: SupernetTask) -> dict[str, Any]:
-        """The subclass's call into `strategies._supernet` (passed in as ``algorithms``)."""
+        search = getattr(_supernet, self.algorithm)
+        result: dict[str, Any] = search(task, **self.options())
+        return result
 
     def cell_config(self, ops: list[int]) -> Config:
         """The config of the cell with operation indices ``ops``."""

@@ -14,13 +14,9 @@ wall time. Known failure mode: on NAS-Bench-201 DARTS collapses to parameter-fre
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 from strategies._options import option
 from strategies._weight_sharing import SupernetOptions, WeightSharing
-
-if TYPE_CHECKING:
-    from spaces.training import SupernetTask
 
 
 class Darts(WeightSharing):
@@ -28,6 +24,7 @@ class Darts(WeightSharing):
 
     name = "darts"
     description = "DARTS: differentiable search on a supernet (Liu et al. 2019); weight sharing."
+    algorithm = "darts"
 
     @dataclass(frozen=True, slots=True, kw_only=True)
     class Options(SupernetOptions):
@@ -41,16 +38,3 @@ class Darts(WeightSharing):
         )
 
     opts: Options
-
-    def search(self, algorithms: Any, task: SupernetTask) -> dict[str, Any]:
-        """`strategies._supernet.darts` with this strategy's options."""
-        o = self.opts
-        result: dict[str, Any] = algorithms.darts(
-            task,
-            epochs=o.epochs,
-            order=o.order,
-            arch_lr=o.arch_lr,
-            candidates=o.candidates,
-            rank_rows=o.rank_rows,
-        )
-        return result

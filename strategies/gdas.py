@@ -11,13 +11,10 @@ about one cell's forward pass rather than five. The temperature falls from ``tau
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from strategies._options import option
 from strategies._weight_sharing import SupernetOptions, WeightSharing
-
-if TYPE_CHECKING:
-    from spaces.training import SupernetTask
 
 
 class Gdas(WeightSharing):
@@ -25,6 +22,7 @@ class Gdas(WeightSharing):
 
     name = "gdas"
     description = "GDAS: Gumbel-sampled differentiable search (Dong & Yang 2019); weight sharing."
+    algorithm = "gdas"
 
     @dataclass(frozen=True, slots=True, kw_only=True)
     class Options(SupernetOptions):
@@ -42,17 +40,3 @@ class Gdas(WeightSharing):
         super().__init__(*args, **kwargs)
         if self.opts.tau_min > self.opts.tau_max:
             raise self.option_error("tau_min", f"must be at most tau_max={self.opts.tau_max:g}")
-
-    def search(self, algorithms: Any, task: SupernetTask) -> dict[str, Any]:
-        """`strategies._supernet.gdas` with this strategy's options."""
-        o = self.opts
-        result: dict[str, Any] = algorithms.gdas(
-            task,
-            epochs=o.epochs,
-            tau_max=o.tau_max,
-            tau_min=o.tau_min,
-            arch_lr=o.arch_lr,
-            candidates=o.candidates,
-            rank_rows=o.rank_rows,
-        )
-        return result

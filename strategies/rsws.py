@@ -9,12 +9,7 @@ recorded wall time.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from strategies._weight_sharing import SupernetOptions, WeightSharing
-
-if TYPE_CHECKING:
-    from spaces.training import SupernetTask
 
 
 class Rsws(WeightSharing):
@@ -22,14 +17,6 @@ class Rsws(WeightSharing):
 
     name = "rsws"
     description = "Random search with weight sharing (Li & Talwalkar 2019)."
-
+    algorithm = "rsws"
     Options = SupernetOptions
     opts: SupernetOptions
-
-    def search(self, algorithms: Any, task: SupernetTask) -> dict[str, Any]:
-        """`strategies._supernet.rsws` with this strategy's options."""
-        o = self.opts
-        result: dict[str, Any] = algorithms.rsws(
-            task, epochs=o.epochs, candidates=o.candidates, rank_rows=o.rank_rows
-        )
-        return result

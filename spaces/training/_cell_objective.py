@@ -96,6 +96,8 @@ class CellObjective(TrainedObjective):
         supernet_dir: Where supernet records live (default: beside the cache file).
     """
 
+    # The parent's keyword arguments again (less ``space``, which is always the cell space),
+    # so that a cell objective is built with typed arguments; the work is the parent's.
     def __init__(
         self,
         *,
@@ -146,21 +148,6 @@ class CellObjective(TrainedObjective):
                 means[index] = float(np.mean(values))
             out[k] = means[index]
         return out
-
-    def select(self, *, metric: str | None = None, fidelity: int | None = None) -> CellObjective:
-        """This objective searching ``metric`` (one fidelity: the recipe's epochs)."""
-        metric = self.validate_selection(metric=metric, fidelity=fidelity)
-        if metric == self.info.search_metric:
-            return self
-        return CellObjective(
-            name=self.name,
-            recipe=self.cell_recipe,
-            cache=self.cache,
-            dataset=self._dataset,
-            provenance=self.info.provenance,
-            search_metric=metric,
-            supernet_dir=self.supernet_dir,
-        )
 
     # -- weight sharing --------------------------------------------------------------------------
     def supernet(

@@ -18,9 +18,8 @@ subset), which keeps the larger data set trainable on a CPU.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
@@ -107,6 +106,7 @@ class CellRecipe(BaseRecipe):
     eval_rows: int = 0
 
     _label: ClassVar[str] = "cell recipe"
+    _defaults: ClassVar[Mapping[str, Mapping[str, int | float]]] = CELL_RECIPE_DEFAULTS
     _positive: ClassVar[tuple[str, ...]] = (
         "epochs",
         "batch_size",
@@ -155,22 +155,8 @@ class CellRecipe(BaseRecipe):
         )
 
 
-def cell_recipe_for(
-    dataset: str,
-    *,
-    device: str = "cpu",
-    data_dir: str | Path | None = None,
-    device_here: bool = True,
-) -> CellRecipe:
-    """The project's cell recipe for ``dataset`` (see `BaseRecipe.from_defaults`).
-
-    Raises:
-        DatasetError: Unknown data set, or its files are missing or malformed.
-        DeviceError: ``cuda`` asked for where there is none.
-    """
-    return CellRecipe.from_defaults(
-        CELL_RECIPE_DEFAULTS, dataset, device=device, data_dir=data_dir, device_here=device_here
-    )
+cell_recipe_for = CellRecipe.for_dataset
+"""The project's cell recipe for a data set (`BaseRecipe.for_dataset`)."""
 
 
 def images_of(recipe: CellRecipe, dataset: Dataset, device: torch.device) -> Splits:

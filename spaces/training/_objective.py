@@ -8,7 +8,10 @@ invariant 6), so a comparison's outcome never depends on how warm the cache was.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from collections.abc import Callable
+from typing import Self
 
 from spaces._objective import (
     Evaluation,
@@ -136,17 +139,17 @@ class TrainedObjective(Objective):
 
         return Reader(n_slots=self.n_slots, value=value, cost=cost)
 
-    def select(self, *, metric: str | None = None, fidelity: int | None = None) -> TrainedObjective:
-        """This objective searching ``metric`` (one fidelity: the recipe's epochs)."""
+    def select(self, *, metric: str | None = None, fidelity: int | None = None) -> Self:
+        """This objective searching ``metric`` (one fidelity: the recipe's epochs).
+
+        Another metric is a twin sharing the cache, the recipe and the data, with its own
+        memo (a memo holds evaluations of one search metric).
+        """
         metric = self.validate_selection(metric=metric, fidelity=fidelity)
         if metric == self.info.search_metric:
             return self
-        return TrainedObjective(
-            name=self.name,
-            space=self.space,
-            recipe=self.recipe,
-            cache=self.cache,
-            dataset=self._dataset,
-            provenance=self.info.provenance,
-            search_metric=metric,
-        )
+        twin = copy.copy(self)
+        twin.info = dataclasses.replace(self.info, search_metric=metric)
+        twin._memo = {}
+        twin.trained = 0
+        return twin

@@ -104,6 +104,8 @@ class BaseRecipe:
     """How error messages name this kind of recipe."""
     _positive: ClassVar[tuple[str, ...]] = ("epochs", "batch_size", "n_seeds")
     """Fields that must be positive whole numbers."""
+    _defaults: ClassVar[Mapping[str, Mapping[str, int | float]]] = {}
+    """The project's settings (field values) per data set, for `for_dataset`."""
 
     def __post_init__(self) -> None:
         label = self._label
@@ -159,20 +161,18 @@ class BaseRecipe:
             )
 
     @classmethod
-    def from_defaults(
+    def for_dataset(
         cls,
-        defaults: Mapping[str, Mapping[str, int | float]],
         dataset: str,
         *,
         device: str = "cpu",
         data_dir: str | Path | None = None,
         device_here: bool = True,
     ) -> Self:
-        """The recipe ``defaults[dataset]`` for the data found on this machine and ``device``.
+        """The project's recipe for ``dataset`` (`_defaults`), tied to the data found here.
 
         Args:
-            defaults: Settings (field values) per data set.
-            dataset: One of `DATASETS` that ``defaults`` has.
+            dataset: One of `DATASETS` that the class's `_defaults` has.
             device: ``"auto"``, ``"cpu"`` or ``"cuda"`` (see `resolve_device`).
             data_dir: Where to look for the data (see `load_dataset`).
             device_here: False where the models are trained on other machines (a Dask
@@ -183,12 +183,12 @@ class BaseRecipe:
             DatasetError: Unknown data set, or its files are missing or malformed.
             DeviceError: ``cuda`` asked for where there is none.
         """
-        if dataset not in defaults:
+        if dataset not in cls._defaults:
             raise DatasetError(f"unknown data set {dataset!r}; known: {', '.join(DATASETS)}")
         kinds = {f.name: f.type for f in dataclasses.fields(cls)}
         settings: dict[str, Any] = {
             name: float(value) if kinds[name] == "float" else int(value)
-            for name, value in defaults[dataset].items()
+            for name, value in cls._defaults[dataset].items()
         }
         return cls(
             dataset=dataset,
@@ -201,6 +201,8 @@ class BaseRecipe:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Recipe(BaseRecipe):
     """How every model of an MLP space is trained (the fields are `BaseRecipe`'s)."""
+
+    _defaults: ClassVar[Mapping[str, Mapping[str, int | float]]] = RECIPE_DEFAULTS
 
     def describe(self) -> str:
         """One line for provenance and docs."""
@@ -221,22 +223,8 @@ def target_device(device: str, *, device_here: bool) -> str:
     return "cuda" if device == "cuda" and not device_here else resolve_device(device)
 
 
-def recipe_for(
-    dataset: str,
-    *,
-    device: str = "cpu",
-    data_dir: str | Path | None = None,
-    device_here: bool = True,
-) -> Recipe:
-    """The project's default MLP recipe for ``dataset`` (see `BaseRecipe.from_defaults`).
-
-    Raises:
-        DatasetError: Unknown data set, or its files are missing or malformed.
-        DeviceError: ``cuda`` asked for where there is none.
-    """
-    return Recipe.from_defaults(
-        RECIPE_DEFAULTS, dataset, device=device, data_dir=data_dir, device_here=device_here
-    )
+recipe_for = Recipe.for_dataset
+"""The project's MLP recipe for a data set (`BaseRecipe.for_dataset`)."""
 
 
 def resolve_device(device: str) -> str:
