@@ -10,6 +10,11 @@ read a written ``stats.json``: `find_pair` (one pair's test or head-to-head row)
 optimum is unknown, ``final_value``). Module `reports.synthetic` writes made-up stores for
 tests and benchmarks. Reports read the results store only through its public API
 (`harness.results`). Matplotlib is imported only when figures are drawn.
+
+Sections: a report is one document of blocks that every writer renders (module
+`reports.document`: `Section`, the blocks, `TextTable`); `register_section` adds a section
+to every report built afterwards and `unregister_section` removes it; `Cell` is the loaded
+runs of one space that a section computes from.
 """
 
 from __future__ import annotations
@@ -17,8 +22,9 @@ from __future__ import annotations
 from rich.console import Console
 
 from reports._build import Report, build_report, compute_stats
-from reports._data import ReportError
+from reports._data import Cell, ReportError
 from reports._findings import summary_lines
+from reports._sections import register_section, unregister_section
 from reports._summary import final_regret_summary, render_summary
 from reports._tree import final_entries, find_pair
 
@@ -37,6 +43,7 @@ def render_report(report: Report, console: Console) -> None:
 
 
 __all__ = [
+    "Cell",
     "Report",
     "ReportError",
     "build_report",
@@ -44,7 +51,9 @@ __all__ = [
     "final_entries",
     "final_regret_summary",
     "find_pair",
+    "register_section",
     "render_report",
     "render_summary",
     "summary_lines",
+    "unregister_section",
 ]

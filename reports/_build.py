@@ -16,26 +16,31 @@ import math
 import os
 import platform
 import tempfile
-import warnings
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from harness.seeding import stable_hash
 from reports import _best, _stats
-from reports._data import Cell, FloatArray, Loaded, ReportError, load
-from reports._pareto import pareto_stats
-from reports._transfer import transfer_stats
+from reports._data import Cell, Loaded, ReportError, load
+from reports._inference import (
+    CONFIDENCE,
+    POWER,
+    adjust,
+    by_rank,
+    family_of,
+    not_worse,
+    num,
+    nums,
+    pairwise_tests,
+    probability_best,
+)
+from reports._sections import SECTIONS
 from reports._tree import final_entries, find_pair
-from reports._weight_sharing import weight_sharing_stats
-from reports._workers import workers_stats
+from reports.document import StatsSettings
 
-CONFIDENCE = 0.95
-POWER = 0.8
 #: The families of pairwise tests, per space and across spaces: each strategy against the
 #: best by average rank, chosen on the same data (k - 1 tests; the permutation
 #: max-statistic step-down of `reports._best`, which repeats the choice of the best in every
@@ -60,23 +65,6 @@ class Report:
     directory: Path
     stats: dict[str, Any]
     files: tuple[str, ...]
-
-
-def _rng(seed: int, *parts: str) -> np.random.Generator:
-    """An independent generator per resampled quantity, whatever order they are computed in."""
-    return np.random.default_rng(np.random.SeedSequence([seed, *(stable_hash(p) for p in parts)]))
-
-
-def _num(x: float | None) -> float | None:
-    """JSON has no NaN or infinity: those become null."""
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
-
-
-def _nums(xs: Any) -> list[float | None]:
-    return [_num(x) for x in np.asarray(xs, dtype=np.float64).tolist()]
 
 
 def _versions(*, pareto: bool = False) -> dict[str, str]:
@@ -282,503 +270,9 @@ def _settings(
     }
 
 
-def _pair_entry(
-    a: str, b: str, test: _stats.PairedTest, ci: _stats.Interval, sign: float
-) -> dict[str, Any]:
-    # The test ran on loss(b) - loss(a), so both effect sizes are > 0.5 / > 0 when a (the
-    # row strategy) has the lower loss, whatever the measure; the mean difference is shown
-    # in the measure's own units (value(b) - value(a) where no optimum is known).
-    diff = test.mean_difference
-    better = None if not math.isfinite(diff) or diff == 0 else (a if diff > 0 else b)
-    low, high = (ci.low, ci.high) if sign > 0 else (-ci.high, -ci.low)
+def _space_identity(cell: Cell) -> dict[str, Any]:
+    """What a space's entry says about the space, its budget and the runs it compares."""
     return {
-        "a": a,
-        "b": b,
-        "n_pairs": test.n_pairs,
-        "n_zero_differences": test.n_zero,
-        "n_tied_differences": test.n_tied,
-        "statistic": _num(test.statistic),
-        "r_plus": test.r_plus,
-        "r_minus": test.r_minus,
-        "pvalue": _num(test.pvalue),
-        "method": test.method,
-        "n_permutations": test.n_permutations,
-        "pvalue_standard_error": _num(test.pvalue_standard_error),
-        "zero_method": test.zero_method,
-        "a12": _num(test.a12),
-        "rank_biserial": _num(test.rank_biserial),
-        "mean_difference_b_minus_a": _num(diff if sign > 0 else sign * diff),
-        "mean_difference_ci_low": _num(low),
-        "mean_difference_ci_high": _num(high),
-        "better": better,
-        "note": test.note,
-    }
-
-
-def _pairwise(
-    labels: tuple[str, ...],
-    scores: np.ndarray[Any, Any],
-    alpha: float,
-    zero_method: str,
-    sign: float = 1.0,
-    *,
-    control: str | None = None,
-    seed: int = 0,
-) -> list[dict[str, Any]]:
-    """Every pair (a, b), a before b in label order; tests on loss(b) - loss(a).
-
-    The family is the pairs that hold the ``control`` (``in_family``), or every pair
-    without one; `_adjust` adjusts their p-values. Random draws (Monte Carlo p-values
-    beyond 300 differing pairs, bootstrap intervals) are seeded from each pair's
-    differences and the report seed.
-    """
-    entries = []
-    for i, j in itertools.combinations(range(len(labels)), 2):
-        d = scores[j] - scores[i]
-        test = _stats.paired_wilcoxon(
-            scores[j],
-            scores[i],
-            alpha=alpha,
-            zero_method=zero_method,  # type: ignore[arg-type]
-            rng=_stats.data_rng(d, seed=seed),
-        )
-        ci = _stats.mean_interval(d, confidence=CONFIDENCE, rng=_stats.data_rng(d, seed=seed))
-        entry = _pair_entry(labels[i], labels[j], test, ci, sign)
-        entry["in_family"] = control is None or control in (labels[i], labels[j])
-        entries.append(entry)
-    return entries
-
-
-def _adjust(
-    entries: list[dict[str, Any]],
-    labels: tuple[str, ...],
-    scores: np.ndarray[Any, Any],
-    *,
-    design: str,
-    control: str,
-    alpha: float,
-    zero_method: str,
-    seed: int,
-) -> _best.VersusBest | None:
-    """Adjust the p-values of the family (``in_family``) in place; significance from them.
-
-    ``vs-best``: the permutation max-statistic step-down of `reports._best.versus_best`,
-    which repeats the choice of the best in every permutation (its result is returned);
-    ``vs-control`` and ``all-pairs``: Holm. Tests without a p-value (too few differing
-    pairs) stay out: no adjusted p-value, ``significant`` null.
-    """
-    family = [e for e in entries if e["in_family"]]
-    for entry in entries:
-        entry["pvalue_adjusted"] = entry["pvalue_holm"] = entry["significant"] = None
-    result = None
-    if design == "vs-best":
-        # Seeded from the ranks within blocks: a monotone change of the measure (regret or
-        # a value) leaves the draws, like the ranks, unchanged.
-        result = _best.versus_best(
-            scores,
-            alpha=alpha,
-            zero_method=zero_method,
-            rng=_stats.data_rng(_best.block_ranks(scores), seed=seed),
-        )
-        by_row = {labels.index(e["b"] if e["a"] == control else e["a"]): e for e in family}
-        adjusted: list[float | None] = []
-        running = 0.0
-        for i in result.steps:
-            entry = by_row[i]
-            entry["z"] = _num(result.statistics[i])
-            entry["z_extreme"] = _num(result.extremes[i])
-            p = result.pvalues[i]
-            if entry["pvalue"] is None or p is None:
-                entry["pvalue_adjusted_standard_error"] = None
-                continue
-            # Never below the pair's own exact p-value (the permutation estimate can be,
-            # by Monte Carlo error), and still monotone over the steps.
-            running = max(running, p, float(entry["pvalue"]))
-            entry["pvalue_adjusted"] = running
-            entry["pvalue_adjusted_standard_error"] = _num(result.standard_errors[i])
-            entry["pvalue_adjusted_draws"] = result.draws[i]
-        adjusted = [e.get("pvalue_adjusted") for e in family]
-    else:
-        adjusted = _stats.holm([e["pvalue"] for e in family])
-    for entry, p in zip(family, adjusted, strict=True):
-        entry["pvalue_adjusted"] = entry["pvalue_holm"] = p
-        entry["significant"] = None if p is None else bool(p < alpha)
-    return result
-
-
-def _by_rank(labels: tuple[str, ...] | list[str], scores: np.ndarray[Any, Any]) -> list[str]:
-    """Labels from the lowest average rank (over the columns of ``scores``, one row each).
-
-    Ties: lower mean, then label.
-    """
-    ranks = _stats.average_ranks(scores.T)
-    means = scores.mean(axis=1)
-    return sorted(labels, key=lambda lab: (ranks[labels.index(lab)], means[labels.index(lab)], lab))
-
-
-def _family(
-    kind: str,
-    control: str,
-    *,
-    k: int,
-    n_blocks: int,
-    alpha: float,
-    pairs: list[dict[str, Any]],
-    blocks: str = "seeds",
-    versus: _best.VersusBest | None = None,
-) -> dict[str, Any]:
-    """The family of a space (or of the spaces): its size, and whether it can reach alpha.
-
-    Holm's families (``vs-control``, ``all-pairs``): the smallest p-value an exact Wilcoxon
-    test on ``n`` blocks can give is ``2 / 2**n``; with ``m`` tests Holm needs
-    ``m 2 / 2**n < alpha``. Holm runs over the tests that could be run (a pair with too few
-    differing blocks has no p-value), so ``can_reach_alpha`` asks whether any of them, with
-    its own number of differing blocks, could be significant in that family.
-
-    ``vs-best`` (the permutation max-statistic procedure, ``versus``): a test can be
-    significant when the most one-sided outcome its zeros and ties allow would be beyond
-    the first step's critical value; ``min_<blocks>`` is the fewest blocks at which a
-    strategy worse than the best on every one of them is significant
-    (`reports._best.min_blocks_versus_best`). Where no test can be significant, ``note``
-    says so in one sentence with the blocks needed.
-    """
-    m = k - 1 if kind != "all-pairs" else k * (k - 1) // 2
-    in_family = [p for p in pairs if p["in_family"]]
-    tested = [p for p in in_family if p["pvalue"] is not None]
-    extra: dict[str, Any] = {}
-    if versus is not None:
-        min_blocks = _best.min_blocks_versus_best(k, alpha)
-        critical = versus.critical_value
-        extremes = [p.get("z_extreme") for p in tested]
-        can_reach = any(z is not None and z > critical + 1e-9 for z in extremes)
-        level = _stats.signed_rank_tail(n_blocks, critical)
-        if not 0.0 < level < alpha:
-            # No outcome of these seeds is beyond the critical value: plan with the level
-            # at which a sweep of the fewest seeds that can reach alpha is significant.
-            level = _stats.min_wilcoxon_pvalue(min_blocks)
-        extra = {
-            "adjustment": "permutation max-statistic step-down, the best chosen again in "
-            "every permutation",
-            "n_permutations": versus.n_permutations,
-            "critical_value": _num(critical),
-            # Holm-style "m p < alpha" at this level rejects exactly |z| > critical_value on
-            # untied blocks: the tiny margin turns its "<" into "<=".
-            "per_test_alpha": level * (1.0 + 1e-9),
-        }
-    else:
-        min_blocks = _stats.min_seeds_for_alpha(alpha, m)
-        can_reach = any(
-            len(tested) * _stats.min_wilcoxon_pvalue(p["n_pairs"] - p["n_zero_differences"]) < alpha
-            for p in tested
-        )
-        extra = {"adjustment": "Holm's step-down", "per_test_alpha": alpha / m}
-    word = blocks[:-1] if n_blocks == 1 else blocks
-    note = ""
-    if not can_reach and n_blocks < min_blocks:
-        if versus is not None:
-            why = (
-                f"even a strategy worse than {control} on every one of them would not be "
-                f"beyond the permutation distribution of the largest of the {m} statistics "
-                f"against a best chosen on the same {blocks}"
-            )
-        else:
-            why = (
-                f"the exact Wilcoxon test's smallest p-value "
-                f"({_stats.min_wilcoxon_pvalue(n_blocks):.2g}) times the {m} "
-                f"comparison{'s' if m > 1 else ''} of Holm's correction is not below alpha"
-            )
-        note = (
-            f"With {n_blocks} {word} no difference can be significant at alpha={alpha:g}: "
-            f"{why}; at least {min_blocks} {blocks} are needed."
-        )
-    elif not can_reach:
-        how = (
-            "for the family's adjustment"
-            if versus is not None
-            else (f"for Holm's correction over {len(tested)} test{'s' if len(tested) != 1 else ''}")
-        )
-        note = (
-            f"With {n_blocks} {word} no difference can be significant at alpha={alpha:g}: too "
-            f"many {blocks} give {control} and the others equal results (zero differences) "
-            f"{how} to reach alpha; more {blocks} are needed."
-        )
-    return {
-        "kind": kind,
-        "control": control,
-        "n_comparisons": m,
-        "alpha": alpha,
-        f"n_{blocks}": n_blocks,
-        f"min_{blocks}": min_blocks,
-        "can_reach_alpha": can_reach,
-        "n_significant": sum(bool(p["significant"]) for p in in_family),
-        "n_untestable": len(in_family) - len(tested),
-        **extra,
-        "note": note,
-    }
-
-
-def _final_entries(
-    labels: Sequence[str], finals: Any, ranks: Any, *, kind: str, sign: float, seed: int = 0
-) -> dict[str, Any]:
-    """Per strategy: location and interval of its final values, rank, optima found, seeds.
-
-    Intervals of regret are cut at 0 (``lower_bound``); values are stored in the metric's
-    own sign (``sign`` < 0 marks a loss shown as its negation).
-    """
-    bound = 0.0 if kind == "regret" else None
-    final: dict[str, Any] = {}
-    for i, lab in enumerate(labels):
-        ci = _stats.mean_interval(
-            finals[i],
-            confidence=CONFIDENCE,
-            lower_bound=bound,
-            rng=_stats.data_rng(finals[i], seed=seed),
-        )
-        final[lab] = {
-            **_location(finals[i], ci, sign),
-            "average_rank": _num(ranks[i]),
-            "n_found_optimum": (
-                int(np.count_nonzero(finals[i] <= 0.0)) if kind == "regret" else None
-            ),
-            "per_seed": _nums(sign * finals[i] if sign < 0 else finals[i]),
-        }
-    return final
-
-
-def _location(
-    samples: FloatArray, ci: _stats.Interval, sign: float
-) -> dict[str, float | int | None]:
-    """Mean, sd, quartiles and confidence interval of a loss sample, in shown units.
-
-    With ``sign = -1`` (a maximised value) the order statistics swap ends: the first
-    quartile of the value is minus the third quartile of the loss, and so on.
-    """
-    d = _stats.describe(samples)
-    if sign > 0:
-        return {
-            "n": d.n,
-            "mean": _num(d.mean),
-            "sd": _num(d.sd),
-            "median": _num(d.median),
-            "q1": _num(d.q1),
-            "q3": _num(d.q3),
-            "ci_low": _num(ci.low),
-            "ci_high": _num(ci.high),
-        }
-    return {
-        "n": d.n,
-        "mean": _num(-d.mean),
-        "sd": _num(d.sd),
-        "median": _num(-d.median),
-        "q1": _num(-d.q3),
-        "q3": _num(-d.q1),
-        "ci_low": _num(-ci.high),
-        "ci_high": _num(-ci.low),
-    }
-
-
-def _band(
-    curves: FloatArray, sign: float, lower_bound: float | None = None
-) -> dict[str, list[float | None]]:
-    """Mean curve over seeds and its confidence band, in shown units."""
-    low, high = _stats.mean_ci(curves, confidence=CONFIDENCE, lower_bound=lower_bound)
-    mean = curves.mean(axis=0)
-    if sign < 0:
-        mean, low, high = -mean, -high, -low
-    return {"mean": _nums(mean), "ci_low": _nums(low), "ci_high": _nums(high)}
-
-
-def _test_stats(cell: Cell, *, seed: int = 0) -> dict[str, Any] | None:
-    """The test-metric block of a space: final test value and anytime curves per strategy.
-
-    Runs can lack a test value (NaN) even where the space has a test metric, so each
-    strategy's numbers are over the seeds that have one (``n``).
-    """
-    track = cell.test
-    if track is None:
-        return None
-    better = "higher" if track.direction == "maximize" else "lower"
-    final: dict[str, Any] = {}
-    for i, lab in enumerate(cell.labels):
-        values = track.final[i][np.isfinite(track.final[i])]
-        ci = _stats.mean_interval(
-            values, confidence=CONFIDENCE, rng=_stats.data_rng(values, seed=seed)
-        )
-        final[lab] = {**_location(values, ci, 1.0), "per_seed": _nums(track.final[i])}
-    anytime: dict[str, Any] = {}
-    for axis, grid, curves in (
-        ("evaluations", cell.eval_grid, track.eval_curves),
-        ("seconds", cell.time_grid, track.time_curves),
-    ):
-        entry: dict[str, Any] = {"grid": _nums(grid)}
-        for i, lab in enumerate(cell.labels):
-            if np.isfinite(curves[i]).all():
-                entry[lab] = _band(curves[i], 1.0)
-            else:
-                # A run without test values: the mean of those that have one, no band.
-                with np.errstate(all="ignore"), warnings.catch_warnings():
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    mean = np.nanmean(curves[i], axis=0)
-                none = [None] * grid.size
-                entry[lab] = {"mean": _nums(mean), "ci_low": none, "ci_high": list(none)}
-        anytime[axis] = entry
-    if track.role == "report":
-        text = (
-            f"report metric {track.metric} of the incumbent chosen on {cell.metric} "
-            f"({better} is better; never used to choose)"
-        )
-    else:
-        text = (
-            f"test metric {track.metric} of the incumbent chosen on {cell.metric} "
-            f"({better} is better; never used to choose)"
-        )
-    return {
-        "metric": track.metric,
-        "role": track.role,
-        "direction": track.direction,
-        "better": better,
-        "text": text,
-        "final": final,
-        "anytime": anytime,
-    }
-
-
-def _search_stats(cell: Cell, *, seed: int = 0) -> dict[str, Any] | None:
-    """The search metric's block where a space ranks on a report metric; None elsewhere.
-
-    The search metric's regret (or best value where its optimum is unknown) of the same
-    incumbents, per strategy, with its average rank and anytime curves: shown beside the
-    report metric, never ranked or tested.
-    """
-    track = cell.search
-    if track is None:
-        return None
-    m = track.measure
-    bound = 0.0 if m.kind == "regret" else None
-    ranks = _stats.average_ranks(track.final.T)
-    final = _final_entries(cell.labels, track.final, ranks, kind=m.kind, sign=m.sign, seed=seed)
-    anytime: dict[str, Any] = {}
-    for axis, grid, curves in (
-        ("evaluations", cell.eval_grid, track.eval_curves),
-        ("seconds", cell.time_grid, track.time_curves),
-    ):
-        entry: dict[str, Any] = {"grid": _nums(grid)}
-        for i, lab in enumerate(cell.labels):
-            entry[lab] = _band(curves[i], m.sign, bound)
-        anytime[axis] = entry
-    return {
-        "metric": m.metric,
-        "measure": m.as_dict(),
-        "optimum": _num(cell.space_info.get("optimum")),
-        "text": f"{m.text}; the search metric, shown beside the report metric "
-        f"{cell.measure.metric} (not ranked or tested)",
-        "final": final,
-        "anytime": anytime,
-    }
-
-
-def _pair_powers(
-    cell: Cell,
-    pairs: list[dict[str, Any]],
-    n_comparisons: int,
-    closest: tuple[str, str],
-    *,
-    alpha: float,
-    seed: int,
-    per_test_alpha: float | None = None,
-) -> dict[str, Any] | None:
-    """Power at the observed effect and seeds needed, into each pair of the family.
-
-    Returns:
-        The whole estimate of the ``closest`` pair (the control and the runner-up by average
-        rank): the space's headline figure, ``power`` in ``stats.json``.
-    """
-    headline = None
-    for pair in pairs:
-        if not pair["in_family"]:
-            continue
-        ia, ib = cell.labels.index(pair["a"]), cell.labels.index(pair["b"])
-        est = _stats.seeds_for_power(
-            cell.final[ib],
-            cell.final[ia],
-            alpha=alpha,
-            power=POWER,
-            n_comparisons=n_comparisons,
-            per_test_alpha=per_test_alpha,
-            rng=_rng(seed, "power", cell.name, pair["a"], pair["b"]),
-        )
-        pair["power"] = {
-            "effect_size": _num(est.effect_size),
-            "achieved_power": _num(est.achieved_power),
-            "n_seeds": est.n_seeds,
-            "note": est.note,
-        }
-        if {pair["a"], pair["b"]} == set(closest):
-            headline = {
-                "a": closest[0],
-                "b": closest[1],
-                **asdict(est),
-                "effect_size": _num(est.effect_size),
-                "achieved_power": _num(est.achieved_power),
-            }
-    return headline
-
-
-def _not_worse(
-    pairs: list[dict[str, Any]], control: str, order: Sequence[str]
-) -> tuple[list[str], list[str]]:
-    """Strategies the family does not find significantly worse than the control.
-
-    Returns:
-        The tested ones that are not significant (``not_significantly_worse``, as before),
-        and the best set: the control, then every strategy (in ``order``) that is not
-        significantly worse than it - untestable ones included, since the data cannot tell
-        them from it either, and any significantly better one.
-    """
-    tested, best_set = [], [control]
-    for lab in [lab for lab in order if lab != control]:
-        pair = find_pair(pairs, control, lab)
-        if pair is None or not pair["in_family"]:
-            continue
-        if pair["pvalue_adjusted"] is not None and not pair["significant"]:
-            tested.append(lab)
-        worse = bool(pair["significant"]) and pair["better"] == control
-        if not worse:
-            best_set.append(lab)
-    return tested, best_set
-
-
-def _probability_best(
-    labels: Sequence[str], scores: np.ndarray[Any, Any], *, seed: int, by_mean: bool = True
-) -> dict[str, Any] | None:
-    """`reports._best.probability_best` as a stats.json block (None without 2 strategies)."""
-    if len(labels) < 2 or scores.shape[1] < 1:
-        return None
-    pb = _best.probability_best(scores, rng=_stats.data_rng(_best.block_ranks(scores), seed=seed))
-    out: dict[str, Any] = {
-        "by_rank": {lab: pb.by_rank[i] for i, lab in enumerate(labels)},
-        "n_resamples": pb.n_resamples,
-    }
-    if by_mean:
-        out["by_mean"] = {lab: pb.by_mean[i] for i, lab in enumerate(labels)}
-    return out
-
-
-def _cell_stats(
-    cell: Cell,
-    *,
-    alpha: float,
-    seed: int,
-    zero_method: str,
-    family: str = "vs-best",
-    control: str | None = None,
-) -> dict[str, Any]:
-    k, n = len(cell.labels), len(cell.seeds)
-    m = cell.measure
-    sign = m.sign
-    notes: list[str] = [*cell.notes, *cell.excluded]
-    final_key = "final_regret" if m.kind == "regret" else "final_value"
-    out: dict[str, Any] = {
         "name": cell.name,
         "space": cell.space,
         "table_checksum": cell.checksum,
@@ -788,15 +282,22 @@ def _cell_stats(
         "budget": {"kind": cell.budget_kind, "amount": cell.budget},
         "objective": cell.space_info.get("metric"),
         "direction": cell.space_info.get("direction"),
-        "optimum": _num(cell.space_info.get("optimum")),
+        "optimum": num(cell.space_info.get("optimum")),
         "report_metric": cell.space_info.get("report_metric"),
-        "report_optimum": _num(cell.space_info.get("report_optimum")),
+        "report_optimum": num(cell.space_info.get("report_optimum")),
         "n_configs": cell.space_info.get("n_configs"),
-        "measure": m.as_dict(),
+        "measure": cell.measure.as_dict(),
         "strategies": [{"label": lab, **cell.strategies[lab]} for lab in cell.labels],
         "seeds": list(cell.seeds),
         "failed_runs": list(cell.failed),
     }
+
+
+def _space_notes(cell: Cell) -> list[str]:
+    """The notes of a space: what it lacks, what is shown instead, why nothing is compared."""
+    k, n = len(cell.labels), len(cell.seeds)
+    m = cell.measure
+    notes: list[str] = [*cell.notes, *cell.excluded]
     if not cell.space_info:
         notes.append("the store has no record of this space's table (optimum, provenance)")
     if m.kind == "value" and m.is_report:
@@ -819,160 +320,33 @@ def _cell_stats(
             notes.append(f"no finished run has a finite {what}: nothing to compare")
         else:
             notes.append("no seed was finished by every strategy: nothing to compare")
-        out.update(
-            {final_key: {}},
-            pairwise=[],
-            best=None,
-            best_by_rank=None,
-            family=None,
-            not_significantly_worse=[],
-            best_set=None,
-            probability_best=None,
-            auc={},
-            fixed_target={},
-            anytime={},
-            power=None,
-            test_metric=None,
-            search=None,
-            notes=notes,
-        )
-        return out
+        return notes
     if k == 1:
         notes.append(f"only one strategy ({cell.labels[0]}): nothing to compare it with")
-    # Regret is never negative: its intervals stop at 0 (with the same coverage).
-    bound = 0.0 if m.kind == "regret" else None
     if n == 1:
         notes.append("a single seed: no intervals and no tests (they need spread over seeds)")
-    ranks = np.asarray(
-        [np.nan] * k if k == 0 else _stats.average_ranks(cell.final.T), dtype=np.float64
-    )
-    final = _final_entries(cell.labels, cell.final, ranks, kind=m.kind, sign=sign, seed=seed)
-    # Order on the loss (lower is better) whatever is shown: mean, then median, then label.
-    described = {lab: _stats.describe(cell.final[i]) for i, lab in enumerate(cell.labels)}
-    order = sorted(cell.labels, key=lambda lab: (described[lab].mean, described[lab].median, lab))
-    best = order[0]
-    by_rank = _by_rank(cell.labels, cell.final)
-    # The family's control: the requested one where it ran here, else the best by rank.
-    ctl = control if control in cell.labels else by_rank[0]
-    kind = family if family == "all-pairs" else ("vs-control" if ctl == control else "vs-best")
-    pairs = _pairwise(
-        cell.labels,
-        cell.final,
-        alpha,
-        zero_method,
-        sign,
-        control=None if kind == "all-pairs" else ctl,
-        seed=seed,
-    )
-    fam = power = versus = None
-    if k >= 2:
-        versus = _adjust(
-            pairs,
-            cell.labels,
-            cell.final,
-            design=kind,
-            control=ctl,
-            alpha=alpha,
-            zero_method=zero_method,
-            seed=seed,
-        )
-    tied_with_best, best_set = _not_worse(pairs, ctl, order)
-    if k >= 2:
-        fam = _family(kind, ctl, k=k, n_blocks=n, alpha=alpha, pairs=pairs, versus=versus)
-        runner_up = next(lab for lab in by_rank if lab != ctl)
-        power = _pair_powers(
-            cell,
-            pairs,
-            fam["n_comparisons"],
-            (ctl, runner_up),
-            alpha=alpha,
-            seed=seed,
-            per_test_alpha=fam["per_test_alpha"] if versus is not None else None,
-        )
-    use_time = cell.budget_kind == "seconds"
-    auc_grid = cell.time_curves if use_time else cell.eval_curves
-    auc: dict[str, Any] = {"axis": "seconds" if use_time else "evaluations"}
-    if use_time and len(cell.time_grid):
-        # The seconds grid starts where every compared run has an incumbent (after the
-        # costliest first evaluation, or a weight-sharing search): readers need the window.
-        auc["window"] = [float(cell.time_grid[0]), float(cell.time_grid[-1])]
-    for i, lab in enumerate(cell.labels):
-        areas = _stats.normalized_area(auc_grid[i])
-        ci = _stats.mean_interval(
-            areas,
-            confidence=CONFIDENCE,
-            lower_bound=bound,
-            rng=_stats.data_rng(areas, seed=seed),
-        )
-        where = _location(areas, ci, sign)
-        auc[lab] = {
-            **{key: where[key] for key in ("mean", "sd", "ci_low", "ci_high")},
-            "per_seed": _nums(sign * areas if sign < 0 else areas),
-        }
-    target = float(np.median(cell.final))
-    fixed: dict[str, Any] = {
-        "target": sign * target if sign < 0 else target,
-        "evaluations": {},
-        "seconds": {},
-    }
-    # Both axes read the same per-evaluation path (the time grid could step over a dip of
-    # the incumbent's regret), so they count the same runs as reaching the target.
-    for i, lab in enumerate(cell.labels):
-        again = _stats.above_target_again(cell.eval_curves[i], target)
-        for axis, grid in (
-            ("evaluations", cell.eval_grid),
-            ("seconds", cell.eval_seconds[i]),
-        ):
-            hits = _stats.hitting_points(cell.eval_curves[i], grid, target)
-            reached = hits[np.isfinite(hits)]
-            # The median exists only if at least half the runs reached the target.
-            median = float(np.sort(hits)[(n - 1) // 2]) if reached.size * 2 >= n else None
-            fixed[axis][lab] = {
-                "n_reached": int(reached.size),
-                "n_above_again": int(again.sum()),
-                "n": n,
-                "median": _num(median),
-                "per_seed": _nums(hits),
-            }
-    anytime: dict[str, Any] = {}
-    for axis, grid, curves in (
-        ("evaluations", cell.eval_grid, cell.eval_curves),
-        ("seconds", cell.time_grid, cell.time_curves),
-    ):
-        entry: dict[str, Any] = {"grid": _nums(grid)}
-        for i, lab in enumerate(cell.labels):
-            entry[lab] = _band(curves[i], sign, bound)
-        anytime[axis] = entry
-    out.update(
-        {final_key: final},
-        best=best,
-        best_by_rank=by_rank[0],
-        order=order,
-        family=fam,
-        not_significantly_worse=tied_with_best,
-        best_set=None if kind == "vs-control" else best_set,
-        probability_best=_probability_best(cell.labels, cell.final, seed=seed),
-        pairwise=pairs,
-        power=power,
-        auc=auc,
-        fixed_target=fixed,
-        anytime=anytime,
-        test_metric=_test_stats(cell, seed=seed),
-        search=_search_stats(cell, seed=seed),
-        notes=notes,
-    )
-    transfer = transfer_stats(cell)
-    if transfer is not None:  # only where a strategy read a prior: other reports unchanged
-        out["transfer"] = transfer
-    pareto = pareto_stats(cell)
-    if pareto is not None:  # only where runs stored Pareto fronts: other reports unchanged
-        out["pareto"] = pareto
-    workers = workers_stats(cell)
-    if workers is not None:  # only where runs used simulated workers or several fidelities
-        out["workers"] = workers
-    shared = weight_sharing_stats(cell)
-    if shared is not None:  # only where a weight-sharing strategy ran
-        out["weight_sharing"] = shared
+    return notes
+
+
+def _merge(into: dict[str, Any], part: dict[str, Any], section: str) -> None:
+    """Merge a section's keys into a space's entry; nested dictionaries are merged."""
+    for key, value in part.items():
+        if isinstance(into.get(key), dict) and isinstance(value, dict):
+            _merge(into[key], value, section)
+        elif key in into:
+            raise ValueError(f"report section {section!r} writes {key!r}, which is written already")
+        else:
+            into[key] = value
+
+
+def _space_stats(cell: Cell, settings: StatsSettings) -> dict[str, Any]:
+    """A space's entry of ``stats.json``: its identity and notes, and every section's keys."""
+    out = _space_identity(cell)
+    compared = bool(cell.labels) and bool(cell.seeds)
+    for section in SECTIONS:
+        part = section.stats(cell, settings) if compared else section.empty_stats(cell)
+        _merge(out, part, section.name)
+    out["notes"] = _space_notes(cell)
     return out
 
 
@@ -1002,8 +376,8 @@ def _rank_over_budget(cells: list[Cell], labels: list[str]) -> dict[str, Any]:
         x = np.ceil(fractions * cell0.budget)
     return {
         "axis": axis,
-        "grid": _nums(x),
-        "ranks": {lab: _nums(total[i] / count) for i, lab in enumerate(labels)},
+        "grid": nums(x),
+        "ranks": {lab: nums(total[i] / count) for i, lab in enumerate(labels)},
     }
 
 
@@ -1079,7 +453,7 @@ def _cross_stats(
         dtype=float,
     )
     ranks = _stats.average_ranks(scores)
-    out["scores"] = {lab: _nums(scores[:, i]) for i, lab in enumerate(labels)}
+    out["scores"] = {lab: nums(scores[:, i]) for i, lab in enumerate(labels)}
     out["average_ranks"] = {lab: float(ranks[i]) for i, lab in enumerate(labels)}
     n, k = scores.shape
     perm = _stats.friedman_permutation(
@@ -1095,8 +469,8 @@ def _cross_stats(
             "n_permutations": perm.n_permutations,
             "pvalue_standard_error": perm.standard_error,
             "pvalue_chi2": fr.pvalue,
-            "iman_davenport_f": _num(fr.iman_davenport_f),
-            "iman_davenport_pvalue": _num(fr.iman_davenport_pvalue),
+            "iman_davenport_f": num(fr.iman_davenport_f),
+            "iman_davenport_pvalue": num(fr.iman_davenport_pvalue),
             "n_spaces": n,
             "k": k,
             "significant": bool(perm.pvalue < alpha),
@@ -1124,9 +498,9 @@ def _cross_stats(
         "n_permutations": perm.n_permutations,
         "pairs": nemenyi_pairs,
     }
-    ctl = control if control in labels else _by_rank(labels, scores.T)[0]
+    ctl = control if control in labels else by_rank(labels, scores.T)[0]
     kind = family if family == "all-pairs" else ("vs-control" if ctl == control else "vs-best")
-    pairs = _pairwise(
+    pairs = pairwise_tests(
         tuple(labels),
         scores.T,
         alpha,
@@ -1134,7 +508,7 @@ def _cross_stats(
         control=None if kind == "all-pairs" else ctl,
         seed=seed,
     )
-    versus = _adjust(
+    versus = adjust(
         pairs,
         tuple(labels),
         scores.T,
@@ -1145,12 +519,12 @@ def _cross_stats(
         seed=seed,
     )
     out["wilcoxon_holm"] = pairs
-    out["family"] = _family(
+    out["family"] = family_of(
         kind, ctl, k=k, n_blocks=n, alpha=alpha, pairs=pairs, blocks="spaces", versus=versus
     )
     if kind != "vs-control":
-        out["best_set"] = _not_worse(pairs, ctl, _by_rank(labels, scores.T))[1]
-    out["probability_best"] = _probability_best(labels, scores.T, seed=seed, by_mean=False)
+        out["best_set"] = not_worse(pairs, ctl, by_rank(labels, scores.T))[1]
+    out["probability_best"] = probability_best(labels, scores.T, seed=seed, by_mean=False)
     out["head_to_head"] = _head_to_head(usable, labels, alpha)
     out["rank_over_budget"] = _rank_over_budget([c for c, _ in usable], labels)
     return out
@@ -1242,12 +616,10 @@ def compute_stats(
         raise ReportError(
             f"control {control!r} is not a compared strategy; compared: {', '.join(labels)}"
         )
-    per_cell = [
-        _cell_stats(
-            c, alpha=alpha, seed=seed, zero_method=zero_method, family=family, control=control
-        )
-        for c in cells
-    ]
+    settings = StatsSettings(
+        alpha=alpha, seed=seed, zero_method=zero_method, family=family, control=control
+    )
+    per_cell = [_space_stats(c, settings) for c in cells]
     notes = []
     if loaded.n_failed == loaded.n_runs:
         notes.append(

@@ -23,6 +23,8 @@ import numpy as np
 import numpy.typing as npt
 
 from reports._data import Cell, is_hypervolume
+from reports._format import budget_text, fmt, value_text
+from reports.document import Block, Lines, RenderContext, Section, StatsSettings, Table, TextTable
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -217,3 +219,153 @@ def pareto_stats(cell: Cell) -> dict[str, Any] | None:
         "by_strategy": by_strategy,
         "true_front_table": {"rows": listed, "share_found": shares},
     }
+
+
+def _objective_header(objective: dict[str, Any]) -> str:
+    better = "higher" if objective["direction"] == "maximize" else "lower"
+    return f"{objective['name']} ({better} is better)"
+
+
+def _reference_text(pareto: dict[str, Any]) -> str:
+    """The reference point in original units, e.g. ``test_acc 40.587, params 2,145,277``."""
+    return ", ".join(
+        f"{o['name']} {value_text(r)}"
+        for o, r in zip(pareto["objectives"], pareto["reference"], strict=True)
+    )
+
+
+def pareto_lines(space: dict[str, Any]) -> list[str]:
+    """What the hypervolume of a multi-objective space is measured in, in a few sentences."""
+    pareto = space.get("pareto")
+    if not pareto:
+        return []
+    objectives = ", ".join(_objective_header(o) for o in pareto["objectives"])
+    true = pareto["true_front"]
+    k = len(pareto["objectives"])
+    n_seeds = len(space["seeds"])
+    lines = [
+        f"Pareto fronts of {objectives}. Hypervolumes are measured with {pareto['normalisation']}"
+        f" ({_reference_text(pareto)} in original units). The true Pareto front has "
+        f"{true['n_configs']} configs ({true['n_points']} distinct points) and hypervolume "
+        f"{fmt(true['hypervolume'], 6)} (of a box of {fmt(1.1**k, 4)}); the report ranks the "
+        "hypervolume regret, this minus the hypervolume of a run's final front (chosen on "
+        "observed values, scored on oracle values).",
+    ]
+    attainment = pareto["attainment"]
+    if attainment["computed"]:
+        lines.append(
+            f"Median attainment surface: the boundary of the region that the final fronts of "
+            f"at least half the seeds ({-(-n_seeds // 2)} of {n_seeds}) reach, each strategy's "
+            "drawn against the true front."
+        )
+    elif attainment["note"]:
+        lines.append(f"{attainment['note'][0].upper()}{attainment['note'][1:]}.")
+    return lines
+
+
+def pareto_tables(space: dict[str, Any]) -> list[TextTable]:
+    """The Pareto fronts of one space and its true front (none without several objectives)."""
+    pareto = space.get("pareto")
+    if not pareto:
+        return []
+    name = space["name"]
+    true = pareto["true_front"]
+    by = pareto["by_strategy"]
+    true_hv = float(true["hypervolume"])
+
+    def share(hv: float | None) -> str:
+        return "-" if hv is None or true_hv <= 0 else f"{100 * hv / true_hv:.1f}"
+
+    rows = [
+        [
+            "true Pareto front",
+            fmt(true_hv, 5),
+            "100.0",
+            str(true["n_points"]),
+            str(true["n_points"]),
+        ]
+    ]
+    for lab in space["order"]:
+        entry = by[lab]
+        rows.append(
+            [
+                lab,
+                fmt(entry["median_hypervolume"], 5),
+                share(entry["median_hypervolume"]),
+                fmt(entry["median_front_size"]),
+                fmt(entry["median_on_true_front"]),
+            ]
+        )
+    fronts = TextTable(
+        title=f"{name}: Pareto fronts after {budget_text(space)}",
+        columns=[
+            "strategy",
+            "median final hypervolume",
+            "% of the true front's",
+            "median front size",
+            "median points on the true front",
+        ],
+        rows=rows,
+        legend=f"Medians over {len(space['seeds'])} seeds. The hypervolume of a run's final "
+        "front (the configs no other evaluation of the run dominates, on observed values) is "
+        f"scored on their oracle values, with {pareto['normalisation']}. Reference point in "
+        f"original units: {_reference_text(pareto)}. Front size: configs on the final front; "
+        "points on the true front: those with a true Pareto-optimal config's values. The true "
+        f"front counts distinct points ({true['n_configs']} configs).",
+    )
+    table = pareto["true_front_table"]
+    listed = table["rows"]
+    objectives = pareto["objectives"]
+    points = true["points"]
+    cut = len(listed) < true["n_points"]
+    point_rows = []
+    for r, j in enumerate(listed):
+        found = []
+        for lab in space["order"]:
+            value = table["share_found"][lab][r]
+            n = by[lab]["n_fronts"]
+            found.append("-" if value is None else f"{round(value * n)}/{n}")
+        point_rows.append([str(j + 1), *[value_text(v) for v in points[j]], *found])
+    what = (
+        f"{len(listed)} of its {true['n_points']} points, evenly spaced along the front"
+        if cut
+        else f"all {true['n_points']} points"
+    )
+    true_table = TextTable(
+        title=f"{name}: the true Pareto front ({what})",
+        columns=[
+            "#",
+            *[_objective_header(o) for o in objectives],
+            *[f"found by {lab}" for lab in space["order"]],
+        ],
+        rows=point_rows,
+        legend=f"Oracle values (mean over recorded seeds), from the best {objectives[0]['name']} "
+        "to the worst; # numbers the front's distinct points in that order"
+        + (", so gaps show the points left out" if cut else "")
+        + ". Found by: seeds whose final front holds a config with that point's values.",
+        text_columns=frozenset(),
+    )
+    return [fronts, true_table]
+
+
+class Pareto(Section):
+    """Pareto fronts, hypervolume and attainment (where runs searched several objectives)."""
+
+    name = "pareto"
+
+    def stats(self, cell: Cell, settings: StatsSettings) -> dict[str, Any]:
+        pareto = pareto_stats(cell)
+        # Only where runs stored Pareto fronts: other reports' statistics stay as they were.
+        return {} if pareto is None else {"pareto": pareto}
+
+    def blocks(self, space: dict[str, Any], context: RenderContext) -> list[Block]:
+        blocks: list[Block] = [Lines(lines=(line,)) for line in pareto_lines(space)]
+        labels = ("pareto", "true-front")
+        for i, table in enumerate(pareto_tables(space)):
+            blocks.append(Table(table=table, label=f"{space['name']}-{labels[i]}"))
+            if i == 0:  # the attainment surfaces next to the fronts' numbers
+                blocks += context.figure(pareto_figure_key(space["name"]))
+        return blocks
+
+
+SECTION = Pareto()

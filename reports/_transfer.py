@@ -5,11 +5,10 @@ A space gets this section where at least one compared strategy read prior knowle
 runs and their training time (the *prior cost*, kept apart from the budget, which everyone
 spends alike) - and how good every strategy's incumbent is after its 1st, 5th, 10th, 50th and
 100th evaluation, search strategies included, so a reader sees what the prior buys. Where a
-strategy reports learned importance scores (``autobuild``, ``pg-nag``), their mean over the
-runs is tabulated too: the interpretable knowledge a user reads. Where a strategy generates
-architectures from a model (``nal``, ``pg-nag``), the quality of what it sampled is
-tabulated: the shares of valid, unique and novel (not among the designs it learned from)
-samples, the usual measures of a generative model of architectures.
+strategy reports learned importance scores (``autobuild``, ``pg-nag``: `spaces.diagnostics`),
+their mean over the runs is tabulated and drawn too: the interpretable knowledge a user reads.
+The quality of the architectures a generator sampled is a section of its own
+(`reports._generated`).
 """
 
 from __future__ import annotations
@@ -20,6 +19,18 @@ from typing import Any
 import numpy as np
 
 from reports._data import Cell
+from reports._format import fmt
+from reports._tree import measure_of
+from reports.document import (
+    Block,
+    Figure,
+    RenderContext,
+    Section,
+    StatsSettings,
+    Table,
+    TextTable,
+)
+from spaces.diagnostics import blocks_of, importance_of
 
 EARLY_EVALUATIONS = (1, 5, 10, 50, 100)
 """Evaluations at which the zero- and few-shot table scores every incumbent."""
@@ -50,11 +61,7 @@ def _prior_cost(notes: tuple[dict[str, Any], ...]) -> dict[str, Any] | None:
 
 
 def _importance(notes: tuple[dict[str, Any], ...]) -> dict[str, Any] | None:
-    tables = [
-        n["diagnostics"]["importance"]
-        for n in notes
-        if isinstance(n.get("diagnostics"), dict) and "importance" in n["diagnostics"]
-    ]
+    tables = [table for n in notes if (table := importance_of(n)) is not None]
     if not tables:
         return None
     sums: dict[str, dict[str, list[float]]] = {}
@@ -73,7 +80,7 @@ def _importance(notes: tuple[dict[str, Any], ...]) -> dict[str, Any] | None:
     }
     blocks: dict[tuple[str, str], list[float]] = {}
     for n in notes:
-        for block in (n.get("diagnostics") or {}).get("blocks", []) or []:
+        for block in blocks_of(n):
             pair = (str(block.get("a")), str(block.get("b")))
             blocks.setdefault(pair, []).append(float(block.get("score", math.nan)))
     top = sorted(
@@ -90,25 +97,9 @@ def _importance(notes: tuple[dict[str, Any], ...]) -> dict[str, Any] | None:
     }
 
 
-GENERATION_MEASURES = ("valid", "unique", "novel")
-"""Shares a generator reports of its samples (`strategies` diagnostics ``generation``)."""
-
-
-def _generation(notes: tuple[dict[str, Any], ...]) -> dict[str, Any] | None:
-    reports = [
-        n["diagnostics"]["generation"]
-        for n in notes
-        if isinstance(n.get("diagnostics"), dict) and "generation" in n["diagnostics"]
-    ]
-    if not reports:
-        return None
-    out: dict[str, Any] = {
-        "n_runs": len(reports),
-        "mean_samples": float(np.mean([float(r.get("n_samples", 0)) for r in reports])),
-    }
-    for key in GENERATION_MEASURES:
-        out[key] = _num(float(np.mean([float(r.get(key, math.nan)) for r in reports])))
-    return out
+def read_a_prior(cell: Cell) -> bool:
+    """Whether some compared strategy read prior knowledge in some run of ``cell``."""
+    return any(_prior_cost(cell.run_notes.get(lab, ())) for lab in cell.labels)
 
 
 def transfer_stats(cell: Cell) -> dict[str, Any] | None:
@@ -136,13 +127,6 @@ def transfer_stats(cell: Cell) -> dict[str, Any] | None:
         "early": {"evaluations": steps, "by_strategy": early},
         "importance": importance,
     }
-    generation = {
-        lab: gen
-        for lab in cell.labels
-        if (gen := _generation(cell.run_notes.get(lab, ()))) is not None
-    }
-    if generation:  # only where a generator ran: other reports' statistics stay as they were
-        out["generation"] = generation
     return out
 
 
@@ -162,3 +146,129 @@ def importance_rows(importance: dict[str, Any]) -> list[list[str]]:
             ]
         )
     return rows
+
+
+def transfer_tables(space: dict[str, Any]) -> list[TextTable]:
+    """The transfer protocol's tables of one space (none where no strategy read a prior)."""
+    transfer = space.get("transfer")
+    if not transfer:
+        return []
+    name = space["name"]
+    tables = []
+    prior_rows = []
+    for lab in space["order"]:
+        cost = transfer["prior_cost"].get(lab)
+        if cost is None:
+            prior_rows.append([lab, "none (search only)", "0", "0", "0"])
+            continue
+        prior_rows.append(
+            [
+                lab,
+                ", ".join(cost["sources"]) or "none available",
+                f"{cost['n_configs']:,}",
+                f"{cost['n_runs']:,}",
+                fmt(cost["cost_hours"], 4),
+            ]
+        )
+    tables.append(
+        TextTable(
+            title=f"{name}: prior knowledge read (prior cost, apart from the budget)",
+            columns=[
+                "strategy",
+                "sources",
+                "configs read",
+                "recorded runs read",
+                "their training hours",
+            ],
+            rows=prior_rows,
+            legend="Transfer strategies read the recorded results of the same space on other "
+            "data sets, never the target's; their training time is what that knowledge cost "
+            "to make. The budget below is charged exactly as for every other strategy. The "
+            "seconds each run spent learning are stored with the run (not shown: wall time "
+            "varies between identical reruns).",
+            text_columns=frozenset({0, 1}),
+        )
+    )
+    early = transfer["early"]
+    m = measure_of(space)
+    what = "regret" if m["kind"] == "regret" else f"best {m['metric']}"
+    rows = []
+    for lab in space["order"]:
+        entry = early["by_strategy"][lab]
+        rows.append(
+            [
+                lab,
+                *[
+                    f"{fmt(a)} ({fmt(b)})"
+                    for a, b in zip(entry["mean"], entry["median"], strict=True)
+                ],
+            ]
+        )
+    tables.append(
+        TextTable(
+            title=f"{name}: zero- and few-shot quality ({what} of the incumbent)",
+            columns=["strategy", *[f"after {e}" for e in early["evaluations"]]],
+            rows=rows,
+            legend=f"Mean (median) over seeds of the incumbent's {what} after that many "
+            f"evaluations ({m['better']} is better): what the first suggestions are worth.",
+        )
+    )
+    for lab, imp in transfer["importance"].items():
+        tables.append(
+            TextTable(
+                title=f"{name}: importance learned by {lab} (mean over {imp['n_runs']} runs)",
+                columns=["dimension", "highest-scored values", "lowest-scored value"],
+                rows=importance_rows(imp),
+                legend="Each component's learned contribution to the score (higher: "
+                "predicted better), averaged over runs; blocks (pairs of components) with the "
+                "largest joint scores: "
+                + (
+                    "; ".join(
+                        f"{b['a']} + {b['b']} ({fmt(b['mean_score'], 3)}, {b['n_runs']} runs)"
+                        for b in imp["blocks"]
+                    )
+                    or "none reported"
+                )
+                + ".",
+                text_columns=frozenset({0, 1, 2}),
+            )
+        )
+    return tables
+
+
+class Transfer(Section):
+    """Prior cost, zero- and few-shot quality and learned importance (where a prior was read)."""
+
+    name = "transfer"
+
+    def stats(self, cell: Cell, settings: StatsSettings) -> dict[str, Any]:
+        transfer = transfer_stats(cell)
+        # Only where a strategy read a prior: other reports' statistics stay as they were.
+        return {} if transfer is None else {"transfer": transfer}
+
+    def blocks(self, space: dict[str, Any], context: RenderContext) -> list[Block]:
+        return [
+            Table(table=table, label=f"{space['name']}-transfer-{i + 1}")
+            for i, table in enumerate(transfer_tables(space))
+        ]
+
+
+class ImportanceFigures(Section):
+    """The figures of the learned importance; registered after every table of a space."""
+
+    name = "importance-figures"
+
+    def blocks(self, space: dict[str, Any], context: RenderContext) -> list[Block]:
+        from reports._figures import slug  # matplotlib is imported only where figures are
+
+        files = context.figures.get("importance", [])
+        if not files:
+            return []
+        mine = tuple(
+            f for f in files if f.endswith(".png") and f"importance_{slug(space['name'])}" in f
+        )
+        return [Figure(files=mine, alt="importance")] if mine else []
+
+
+SECTION = Transfer()
+FIGURES = ImportanceFigures()

@@ -25,13 +25,16 @@ import numpy as np
 from scipy.stats import kendalltau
 
 from reports._data import Cell
+from reports._format import seconds_text
+from reports.document import Block, RenderContext, Section, StatsSettings, Table, TextTable
 from spaces import NB201_OPS
+from spaces.diagnostics import SupernetScore, derived_ops_of, supernet_scores_of
 
 MIN_SCORED = 3
 """Cells a run must have scored both ways for its Kendall tau to count."""
 
 
-def _tau(scores: list[list[Any]]) -> float | None:
+def _tau(scores: list[SupernetScore]) -> float | None:
     """Kendall's tau-b between supernet and stand-alone accuracy of one run's cells."""
     pairs = [(float(s[1]), float(s[2])) for s in scores if s[1] is not None]
     if len(pairs) < MIN_SCORED:
@@ -56,14 +59,14 @@ def weight_sharing_stats(cell: Cell) -> dict[str, Any] | None:
             continue
         taus, scored, derived = [], [], []
         for note in notes:
-            diagnostics = note.get("diagnostics") or {}
-            scores = diagnostics.get("supernet_scores") or []
+            scores = supernet_scores_of(note)
             scored.append(len(scores))
             tau = _tau(scores)
             if tau is not None:
                 taus.append(tau)
-            if diagnostics.get("derived_ops"):
-                derived.append(list(diagnostics["derived_ops"]))
+            ops = derived_ops_of(note)
+            if ops:
+                derived.append(ops)
         counts = {op: 0 for op in NB201_OPS}
         for ops in derived:
             for op in ops:
@@ -85,3 +88,71 @@ def weight_sharing_stats(cell: Cell) -> dict[str, Any] | None:
     if not by:
         return None
     return {"by_strategy": by, "ops": list(NB201_OPS)}
+
+
+def weight_sharing_tables(space: dict[str, Any]) -> list[TextTable]:
+    """Supernet cost, ranking quality and derived operations (none without weight sharing)."""
+    shared = space.get("weight_sharing")
+    if not shared:
+        return []
+    ops = shared["ops"]
+    rows = []
+    for lab in space["order"]:
+        entry = shared["by_strategy"].get(lab)
+        if entry is None:
+            continue
+        mean, sd = entry["kendall_tau_mean"], entry["kendall_tau_sd"]
+        tau = "-" if mean is None else f"{mean:+.2f}" + ("" if sd is None else f" ± {sd:.2f}")
+        shares = entry["derived_op_share"]
+        rows.append(
+            [
+                lab,
+                seconds_text(entry["median_search_seconds"]),
+                seconds_text(entry["median_diagnostic_seconds"]),
+                tau,
+                f"{entry['mean_cells_scored']:.1f}",
+                *["-" if shares.get(op) is None else f"{100 * shares[op]:.0f}" for op in ops],
+            ]
+        )
+    return [
+        TextTable(
+            title=f"{space['name']}: weight sharing - supernet cost, ranking and derived cells",
+            columns=[
+                "strategy",
+                "search s (charged)",
+                "check s (not charged)",
+                "Kendall tau",
+                "cells scored",
+                *[f"% {op}" for op in ops],
+            ],
+            rows=rows,
+            legend="search s: median recorded seconds of the supernet search, charged to "
+            "each run's budget before its first stand-alone evaluation (recorded once per "
+            "strategy, options and seed: the same for every rerun); check s: seconds spent "
+            "scoring proposals on the supernet for this table only, not charged. Kendall "
+            "tau: tau-b between the supernet's and the stand-alone validation accuracy of "
+            "the cells a run evaluated (mean ± sd over runs with at least 3 such cells). "
+            "% op: share of each operation over the edges of the derived cells (the cell "
+            "each method returns), over all runs; a large skip_connect or none share is "
+            "the collapse to parameter-free operations reported for DARTS.",
+        )
+    ]
+
+
+class WeightSharing(Section):
+    """Supernet cost, ranking quality and derived cells (where a weight-sharing method ran)."""
+
+    name = "weight-sharing"
+
+    def stats(self, cell: Cell, settings: StatsSettings) -> dict[str, Any]:
+        shared = weight_sharing_stats(cell)
+        return {} if shared is None else {"weight_sharing": shared}
+
+    def blocks(self, space: dict[str, Any], context: RenderContext) -> list[Block]:
+        return [
+            Table(table=table, label=f"{space['name']}-weight-sharing")
+            for table in weight_sharing_tables(space)
+        ]
+
+
+SECTION = WeightSharing()

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 
 from reports._data import Cell
+from reports._format import seconds_text
+from reports.document import Block, RenderContext, Section, StatsSettings, Table, TextTable
 
 
 def _median(xs: list[float]) -> float | None:
@@ -56,3 +58,67 @@ def workers_stats(cell: Cell) -> dict[str, Any] | None:
         "by_strategy": by,
         "fidelities": sorted(fidelities, key=int),
     }
+
+
+def workers_tables(space: dict[str, Any]) -> list[TextTable]:
+    """Simulated workers and the budget per fidelity (none where no run used them)."""
+    workers = space.get("workers")
+    if not workers:
+        return []
+    fidelities = workers["fidelities"]
+    rows = []
+    for lab in space["order"]:
+        entry = workers["by_strategy"].get(lab)
+        if entry is None:
+            continue
+        shares = entry["median_share_at_fidelity"]
+        utilisation = entry["median_utilisation"]
+        rows.append(
+            [
+                lab,
+                str(entry["workers"]),
+                seconds_text(entry["median_makespan_seconds"]),
+                seconds_text(entry["median_worker_seconds"]),
+                "-" if utilisation is None else f"{100 * utilisation:.1f}",
+                *["-" if shares.get(f) is None else f"{100 * shares[f]:.1f}" for f in fidelities],
+            ]
+        )
+    return [
+        TextTable(
+            title=f"{space['name']}: simulated workers and the budget per fidelity",
+            columns=[
+                "strategy",
+                "workers",
+                "median makespan (s)",
+                "median worker-seconds",
+                "median utilisation %",
+                *[f"% at fidelity {f}" for f in fidelities],
+            ],
+            rows=rows,
+            legend="Simulated workers: evaluations run in parallel on a simulated clock and "
+            "finish after their recorded training seconds; the makespan is the simulated "
+            "wall-clock time of the last evaluation (the anytime curves' seconds axis), "
+            "worker-seconds the training time charged over all workers, utilisation "
+            "worker-seconds / (workers x makespan). % at fidelity: median share of a run's "
+            f"worker-seconds spent at each fidelity, over {len(space['seeds'])} seeds.",
+        )
+    ]
+
+
+class Workers(Section):
+    """Simulated workers and the budget per fidelity (where runs used the event loop)."""
+
+    name = "workers"
+
+    def stats(self, cell: Cell, settings: StatsSettings) -> dict[str, Any]:
+        workers = workers_stats(cell)
+        # Only where runs used simulated workers or several fidelities.
+        return {} if workers is None else {"workers": workers}
+
+    def blocks(self, space: dict[str, Any], context: RenderContext) -> list[Block]:
+        return [
+            Table(table=table, label=f"{space['name']}-workers") for table in workers_tables(space)
+        ]
+
+
+SECTION = Workers()

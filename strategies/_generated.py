@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from spaces import Config, PriorData, Space
+from spaces.diagnostics import GENERATION, SOURCES
 from strategies._arch_graph import ArchitectureGraph, QualityCounter, architecture_graph
 from strategies._asnn_model import configure_torch
 from strategies._base import PRIOR, Observation, Strategy
@@ -340,7 +341,7 @@ class GeneratorStrategy(Strategy):
     def _generation(self) -> dict[str, Any]:
         """The diagnostics every generator reports: sources, experts, sample quality."""
         return {
-            "sources": list(self._sources),
+            SOURCES: list(self._sources),
             "n_experts": len(self._experts),
-            "generation": self._pool.quality.quality().as_dict(),
+            GENERATION: self._pool.quality.quality().as_dict(),
         }

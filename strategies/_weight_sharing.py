@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from spaces import NB201_OPS, Config, is_nb201_cell
+from spaces.diagnostics import DERIVED_OPS, SUPERNET_SCORES, SupernetScore
 from strategies._base import WEIGHT_SHARING, Observation, Strategy
 from strategies._options import StrategyOptions, option
 
@@ -131,14 +132,14 @@ class WeightSharing(Strategy):
     def diagnostics(self) -> dict[str, Any]:
         """Derived cell, supernet accuracies of the evaluated proposals, fallbacks."""
         # (config, supernet accuracy, observed stand-alone value) of each evaluated proposal.
-        scored = [
-            [list(map(int, config)), self._supernet_acc[config], value]
+        scored: list[SupernetScore] = [
+            (list(map(int, config)), acc, value)
             for config, value in self._told
-            if self._supernet_acc.get(config) is not None and value == value  # not NaN
+            if (acc := self._supernet_acc.get(config)) is not None and value == value  # not NaN
         ]
         return {
-            "derived_ops": self._derived,
-            "supernet_scores": scored,
+            DERIVED_OPS: self._derived,
+            SUPERNET_SCORES: scored,
             "search_epochs": self._epochs,
             "fallback_evaluations": sum(c not in self._supernet_acc for c, _ in self._told),
         }

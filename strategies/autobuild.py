@@ -59,6 +59,7 @@ import numpy as np
 import numpy.typing as npt
 
 from spaces import Config, PriorData, Space
+from spaces.diagnostics import BLOCKS, IMPORTANCE, SOURCES, ImportanceTable, ScoredBlock
 from strategies._base import PRIOR, Observation, Strategy
 from strategies._design import initial_design_size, n_init_option
 from strategies._generated import random_unseen
@@ -315,18 +316,18 @@ class AutoBuild(Strategy):
         """Importances (main effects) per value, the top blocks, and the sources read."""
         model = self._get_model()
         dims = self.space.dimensions
-        importance = {
+        importance: ImportanceTable = {
             d.name: {
                 str(value): round(float(x), 6) for value, x in zip(d.choices, main, strict=True)
             }
             for d, main in zip(dims, model.main_effects(), strict=True)
         }
         blocks = [
-            {
-                "a": f"{dims[i].name}={dims[i].choices[a]}",
-                "b": f"{dims[j].name}={dims[j].choices[b]}",
-                "score": round(score, 6),
-            }
+            ScoredBlock(
+                a=f"{dims[i].name}={dims[i].choices[a]}",
+                b=f"{dims[j].name}={dims[j].choices[b]}",
+                score=round(score, 6),
+            )
             for i, a, j, b, score in model.top_blocks(_N_BLOCKS)
         ]
-        return {"importance": importance, "blocks": blocks, "sources": list(self._sources)}
+        return {IMPORTANCE: importance, BLOCKS: blocks, SOURCES: list(self._sources)}

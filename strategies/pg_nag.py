@@ -69,6 +69,7 @@ import numpy as np
 import numpy.typing as npt
 
 from spaces import PriorData, Space
+from spaces.diagnostics import IMPORTANCE
 from strategies._base import PRIOR
 from strategies._contributions import component_means, explained_sample, shapley_samples
 from strategies._diffusion import MaskedDiffusion
@@ -236,5 +237,5 @@ class PgNag(GeneratorStrategy):
         return {
             **self._generation(),
             "contributions": table,
-            "importance": {name: dict(values) for name, values in table.items()},
+            IMPORTANCE: {name: dict(values) for name, values in table.items()},
         }

@@ -43,8 +43,10 @@ def test_writes_every_output(built: Path) -> None:
     assert html.count("data:image/png;base64,") == 5
     assert "figures/" not in html
     tex = (built / "tables.tex").read_text()
-    assert tex.count(r"\toprule") == 5  # 3 spaces, average ranks, head-to-head
-    assert tex.count(r"\begin{table}") == 5
+    # Per space final results, area and target, pairwise tests; over spaces the average
+    # ranks, the Wilcoxon tests and head to head: every table of report.md.
+    assert tex.count(r"\toprule") == 3 * 3 + 3
+    assert tex.count(r"\begin{table}") == 3 * 3 + 3
     assert r"\bfseries s3" in tex  # the best strategy is bold
 
 
@@ -627,7 +629,7 @@ def test_a_design_that_cannot_reach_significance_says_so(
 
 
 def test_family_reach_counts_the_tests_holm_corrects() -> None:
-    from reports._build import _family
+    from reports._inference import family_of as _family
 
     def pair(n_pairs: int, n_zero: int, tested: bool) -> dict:  # type: ignore[type-arg]
         return {
@@ -656,7 +658,7 @@ def test_family_reach_counts_the_tests_holm_corrects() -> None:
 def test_family_reach_against_a_best_chosen_on_the_same_data() -> None:
     """vs-best: a test can be significant when its most one-sided outcome passes the bar."""
     from reports import _best
-    from reports._build import _family
+    from reports._inference import family_of as _family
 
     # 9 strategies, 10 seeds: s8 worse than s0 on every seed, the others close to s0.
     rng = np.random.default_rng(0)

@@ -142,7 +142,8 @@ def test_two_objective_report_has_figure_and_tables(two: Path) -> None:
     assert r"\label{tab:macro_cifar10-pareto}" in tex
     assert r"\label{tab:macro_cifar10-true-front}" in tex
     assert "the true Pareto front" in tex
-    assert tex.count(r"\begin{table}") == 3
+    # Final results, Pareto fronts, true front, area and target, pairwise tests.
+    assert tex.count(r"\begin{table}") == 5
 
 
 def test_three_objectives_skip_the_surface(three: Path) -> None:
