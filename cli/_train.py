@@ -20,7 +20,6 @@ from cli._executor import add_executor_arguments, open_cli_executor
 from harness import (
     TrainPlan,
     TrainTask,
-    estimate_seconds,
     export_if_complete,
     plan_training,
     run_training,
@@ -166,12 +165,7 @@ def _train(
         highlight=False,
     )
     if args.dry_run:
-        seconds = estimate_seconds(plan, workers=args.workers)
-        console.print(
-            f"estimated {seconds:.0f} s ({seconds / 60:.1f} min) with {max(args.workers, 1)} "
-            "worker(s), from a one-epoch warm-up of a median config",
-            highlight=False,
-        )
+        console.print(plan.dry_run_summary(workers=args.workers), markup=False, highlight=False)
         return 0
     if plan.missing:
         owned = executor is None

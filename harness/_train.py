@@ -79,6 +79,29 @@ class TrainPlan:
         """Models still to train."""
         return self.total - self.recorded
 
+    def dry_run_summary(self, *, workers: int) -> str:
+        """What ``train --dry-run`` says: whether the grid ships, and how long training takes.
+
+        Where anything is left to train, a one-epoch warm-up of a median config is timed
+        (`estimate_seconds`).
+        """
+        lines = []
+        if self.shipped is not None:
+            lines.append(
+                f"{self.space} ships with the package ({self.shipped}): compare reads that "
+                "table on --device cpu or auto and trains nothing; training it again only fills the "
+                "cache above"
+            )
+        if self.missing:
+            seconds = estimate_seconds(self, workers=workers)
+            lines.append(
+                f"estimated {seconds:.0f} s ({seconds / 60:.1f} min) with {max(workers, 1)} "
+                "worker(s), from a one-epoch warm-up of a median config"
+            )
+        else:
+            lines.append("nothing to train: every model of the grid is in the cache")
+        return "\n".join(lines)
+
 
 def plan_training(
     space: str,
@@ -277,29 +300,6 @@ def estimate_seconds(plan: TrainPlan, *, workers: int) -> float:
     per_weight = (time.perf_counter() - start) / weight(probe)
     total = sum(weight(t) for t in plan.tasks) * per_weight * int(plan.recipe.epochs)
     return total / max(1, min(workers, len(plan.tasks)))
-
-
-def dry_run_summary(plan: TrainPlan, *, workers: int) -> str:
-    """What ``train --dry-run`` says of ``plan``: whether the grid ships, and how long it takes.
-
-    A one-epoch warm-up of a median config is timed (`estimate_seconds`) where anything is
-    left to train.
-    """
-    lines = []
-    if plan.shipped is not None:
-        lines.append(
-            f"{plan.space} ships with the package ({plan.shipped}): compare reads that table "
-            "on --device cpu or auto and trains nothing; `train` only fills the cache below"
-        )
-    if plan.missing:
-        seconds = estimate_seconds(plan, workers=workers)
-        lines.append(
-            f"estimated {seconds:.0f} s ({seconds / 60:.1f} min) with {max(workers, 1)} "
-            "worker(s), from a one-epoch warm-up of a median config"
-        )
-    else:
-        lines.append("nothing to train: every model of the grid is in the cache")
-    return "\n".join(lines)
 
 
 def export_if_complete(

@@ -36,6 +36,44 @@ def test_dry_run_counts_and_estimates(tmp_path: Path, capsys: pytest.CaptureFixt
     assert _rows(tmp_path) == 0  # a dry run trains nothing
 
 
+def test_dry_run_says_when_the_grid_ships_with_the_package(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["train", "--space", "mlp2/digits", "--dry-run", "--cache-dir", str(tmp_path)]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # rich wraps long lines
+    assert "mlp2/digits ships with the package (" in out
+    assert "mlp2-digits.npz): compare reads that table on --device cpu or auto" in out
+    assert "trains nothing" in out
+
+
+def test_a_plan_of_a_grid_that_does_not_ship_says_only_what_is_left() -> None:
+    from harness import TrainPlan
+
+    plan = TrainPlan(
+        space="mlp2/fashion-mnist",
+        tasks=(),
+        total=250,
+        recorded=250,
+        cache="cache.sqlite",
+        recipe_line="recipe",
+        recipe=None,
+    )
+    assert plan.dry_run_summary(workers=2) == (
+        "nothing to train: every model of the grid is in the cache"
+    )
+
+
+def test_the_plan_uses_the_cache_folder_of_its_training_context(tmp_path: Path) -> None:
+    from harness import plan_training
+    from spaces.training import TrainingContext
+
+    plan = plan_training("mlp2/digits", context=TrainingContext(cache_dir=tmp_path))
+    assert Path(plan.cache).parent == tmp_path / "trained"
+    assert plan.shipped is not None
+    assert plan.shipped.endswith("mlp2-digits.npz")
+    assert {t.data_dir for t in plan.tasks} == {None}
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
