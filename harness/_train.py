@@ -89,8 +89,8 @@ class TrainPlan:
         if self.shipped is not None:
             lines.append(
                 f"{self.space} ships with the package ({self.shipped}): compare reads that "
-                "table on --device cpu or auto and trains nothing; training it again only fills the "
-                "cache above"
+                "table on --device cpu or auto and trains nothing; training it again only "
+                "fills the cache above"
             )
         if self.missing:
             seconds = estimate_seconds(self, workers=workers)
