@@ -364,7 +364,11 @@ def test_list_names_every_suite(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Suites" in out
     for name in available_suites():
         assert name in out
-    assert "12000 seconds, 4 simulated workers" in out
+    # A suite's budget is among its details (and in the wide table).
+    assert main(["list", "multi-fidelity"]) == 0
+    assert "budget:      12000 seconds, 4 simulated workers" in capsys.readouterr().out
+    assert main(["list", "--wide"]) == 0
+    assert "12000 seconds, 4 simulated workers" in capsys.readouterr().out
 
 
 def test_help_says_the_default_is_the_suite(capsys: pytest.CaptureFixture[str]) -> None:
