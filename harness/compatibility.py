@@ -36,16 +36,18 @@ class Kind:
     """A kind of space, with the synthetic objective that stands for it.
 
     Attributes:
-        name: Short name (a column group of the matrix).
+        name: Short name (a column group of the matrix), and the toy that stands for it.
         description: What the kind is and which real spaces are of it.
-        build: Builds the representative objective (fresh each time).
         amounts: Per budget kind, a budget that buys a few evaluations at full fidelity.
     """
 
     name: str
     description: str
-    build: Callable[[], Objective]
     amounts: dict[str, float]
+
+    def build(self) -> Objective:
+        """The representative objective (fresh each time)."""
+        return _toys()[self.name]()
 
 
 def _toys() -> dict[str, Callable[[], Objective]]:
@@ -63,50 +65,48 @@ def _toys() -> dict[str, Callable[[], Objective]]:
     }
 
 
-def _builder(name: str) -> Callable[[], Objective]:
-    return lambda: _toys()[name]()
+def _kind(name: str, description: str, *, seconds: float, epochs: float = 48) -> Kind:
+    """A kind whose budgets buy 6 evaluations, ``epochs`` epochs or ``seconds`` seconds."""
+    return Kind(
+        name=name,
+        description=description,
+        amounts={"evaluations": 6, "epochs": epochs, "seconds": seconds},
+    )
 
 
 KINDS: tuple[Kind, ...] = (
-    Kind(
-        name="table",
-        description="a recorded table with one schedule of unstated length (HPOBench-MLP, "
-        "Macro, NAS-Bench-Graph, a table: file of your own)",
-        build=_builder("table"),
-        amounts={"evaluations": 6, "epochs": 48, "seconds": 70},
+    _kind(
+        "table",
+        "a recorded table with one schedule of unstated length (HPOBench-MLP, Macro, "
+        "NAS-Bench-Graph, a table: file of your own)",
+        seconds=70,
     ),
-    Kind(
-        name="fidelities",
-        description="a recorded table at independent fidelities (NAS-Bench-201 at 12 and "
-        "200 epochs)",
-        build=_builder("fidelities"),
-        amounts={"evaluations": 6, "epochs": 48, "seconds": 70},
+    _kind(
+        "fidelities",
+        "a recorded table at independent fidelities (NAS-Bench-201 at 12 and 200 epochs)",
+        seconds=70,
     ),
-    Kind(
-        name="curves",
-        description="learning curves, every epoch a fidelity continuing the last "
-        "(mlp2/mlp3 on digits)",
-        build=_builder("curves"),
-        amounts={"evaluations": 6, "epochs": 48, "seconds": 48},
+    _kind(
+        "curves",
+        "learning curves, every epoch a fidelity continuing the last (mlp2/mlp3 on digits)",
+        seconds=48,
     ),
-    Kind(
-        name="open",
-        description="an open space whose optimum is unknown, trained or answered on demand "
+    _kind(
+        "open",
+        "an open space whose optimum is unknown, trained or answered on demand "
         "(mlpwide, synthetic/open)",
-        build=_builder("open"),
-        amounts={"evaluations": 6, "epochs": 120, "seconds": 150},
+        seconds=150,
+        epochs=120,
     ),
-    Kind(
-        name="cells",
-        description="a trainable cell space with a supernet (cell/digits, cell/fashion-mnist)",
-        build=_builder("cells"),
-        amounts={"evaluations": 6, "epochs": 48, "seconds": 11},
+    _kind(
+        "cells",
+        "a trainable cell space with a supernet (cell/digits, cell/fashion-mnist)",
+        seconds=11,
     ),
-    Kind(
-        name="objectives",
-        description="two objectives at once on a fully recorded table (--objectives a,b)",
-        build=_builder("objectives"),
-        amounts={"evaluations": 6, "epochs": 48, "seconds": 60},
+    _kind(
+        "objectives",
+        "two objectives at once on a fully recorded table (--objectives a,b)",
+        seconds=60,
     ),
 )
 """Every kind of space of the matrix, in column order."""
