@@ -101,7 +101,7 @@ examples:
   python -m harness list nb201/cifar10
   python -m harness list tpe
   python -m harness list --wide
-  python -m harness list --format markdown > reference.md"""
+  python -m harness list --format markdown"""
 
 _EXPORT_DESCRIPTION = """\
 Write a comparison's runs and evaluations as Parquet or CSV files, for pandas."""
