@@ -70,6 +70,10 @@ class AsnnPlus(Strategy):
     name = "asnn-plus"
     description = "ASNN with quantile targets, posterior scoring, ensemble, local moves."
 
+    # These options start as `Asnn.Options` do (n_init, and later hidden, n_steps,
+    # n_init_steps, lr) with their own defaults and help; a shared base class would list
+    # the shared ones first, reordering what `list`, the docs and error messages show.
+
     @dataclass(frozen=True, slots=True, kw_only=True)
     class Options(StrategyOptions):
         """Options of `AsnnPlus`; each field's ``help`` says what it does."""

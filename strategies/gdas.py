@@ -24,6 +24,8 @@ class Gdas(WeightSharing):
     description = "GDAS: Gumbel-sampled differentiable search (Dong & Yang 2019); weight sharing."
     algorithm = "gdas"
 
+    # Declared like `Darts.Options` (arch_lr is last in both): moving arch_lr into a shared
+    # base would put it first, reordering what `list` and the docs show.
     @dataclass(frozen=True, slots=True, kw_only=True)
     class Options(SupernetOptions):
         """Options of `Gdas`; each field's ``help`` says what it does."""

@@ -71,6 +71,8 @@ class Nal(GeneratorStrategy):
         " generates cells (after Liang et al. 2022)."
     )
 
+    # `prior_steps` and `batch` look like pg-nag's but train another model (a graph attention
+    # network, not a masked diffusion) with its own batch default: each generator owns them.
     @dataclass(frozen=True, slots=True, kw_only=True)
     class Options(GeneratorOptions):
         """Options of `Nal` (besides the generators' own); each ``help`` says what it does."""

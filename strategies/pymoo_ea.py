@@ -51,6 +51,8 @@ class Pymoo(LibraryStrategy):
     name = "pymoo"
     tags = frozenset({MULTI_OBJECTIVE})
     description = "pymoo's NSGA-III or SMS-EMOA, steady-state ask/tell (Blank & Deb 2020)."
+    # The library adapters' declaration (as nevergrad's, smac's): extra, import names and
+    # the distribution whose version is recorded; alike in shape only.
     extra = "pymoo"
     modules = ("pymoo",)
     distribution = "pymoo"
