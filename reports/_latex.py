@@ -59,9 +59,23 @@ _LATEX_SPECIAL = {
 _FIT_BEGIN = "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n"
 
 
-def latex_escape(text: str) -> str:
-    """Escape LaTeX specials (and typeset ±, <, >) in plain text."""
+def _plain(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+
+
+def latex_escape(text: str) -> str:
+    """Escape LaTeX specials (and typeset ±, <, >) in text; `code` spans set in typewriter.
+
+    A legend's code span (```report --all-pairs```) is a command to type as written: in
+    typewriter type its quotes are dropped and ``--`` stays two hyphens.
+    """
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unmatched backquote: no code spans, shown as written
+        return _plain(text)
+    return "".join(
+        _plain(part) if i % 2 == 0 else f"\\texttt{{{_plain(part)}}}"
+        for i, part in enumerate(parts)
+    )
 
 
 def _pieces(text: str) -> list[str]:
@@ -112,14 +126,16 @@ def column_parts(t: TextTable) -> list[list[int]]:
     """Columns of each part of a table, every part fitting `LINEWIDTH_PT`.
 
     Each part starts with the key columns (the strategy, or a pair's two); a column too wide
-    for any part gets one of its own.
+    for any part gets one of its own, and a column with no text in any row is left out.
     """
     keep = _key_columns(t)
     widths = [_column_width(t, c, keep) for c in range(len(t.columns))]
     head = list(range(keep))
     parts: list[list[int]] = []
     current = list(head)
-    for column in range(keep, len(t.columns)):
+    # A column empty in every row (no test had a note) would be a part of its own: left out.
+    shown = [c for c in range(keep, len(t.columns)) if any(row[c] for row in t.rows)]
+    for column in shown:
         if len(current) > keep and sum(widths[c] for c in (*current, column)) > LINEWIDTH_PT:
             parts.append(current)
             current = list(head)

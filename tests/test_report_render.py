@@ -458,6 +458,15 @@ def test_latex_parts_repeat_the_names_and_keep_every_cell() -> None:
     assert LINEWIDTH_PT == 345.0
 
 
+def test_latex_text_escapes_specials_and_sets_code_in_typewriter() -> None:
+    from reports._latex import latex_escape
+
+    assert latex_escape("`report --all-pairs` & 5% of a_b") == (
+        r"\texttt{report --all-pairs} \& 5\% of a\_b"
+    )
+    assert latex_escape("x ± 1 < 2 ` alone") == r"x $\pm$ 1 $<$ 2 ` alone"
+
+
 _PAPER = r"""\documentclass{article}
 \usepackage[T1]{fontenc}
 \usepackage{booktabs}
