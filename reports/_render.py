@@ -3,9 +3,9 @@ r"""Write a report's `Document` as Markdown, self-contained HTML, LaTeX and term
 Each writer renders blocks (`reports.document`), never sections, so every section shows in
 every format; every number shown is one of ``stats.json``, from which the document is
 built. Tables are `TextTable` values (cells of text plus which are bold or marked) written
-in each format; LaTeX goes through pandas' ``Styler.to_latex`` (booktabs rules, bold as
-``\bfseries``). What a format cannot show it leaves out, by kind of block: the terminal
-shows no headings or figures; LaTeX sets tables as floats and everything else as comments.
+in each format (LaTeX: `reports._latex`, booktabs floats that fit a one-column article).
+What a format cannot show it leaves out, by kind of block: the terminal shows no headings
+or figures; LaTeX sets tables as floats and everything else as comments.
 """
 
 from __future__ import annotations
