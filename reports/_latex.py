@@ -144,8 +144,8 @@ def column_parts(t: TextTable) -> list[list[int]]:
     return parts
 
 
-def _header(text: str, align: str) -> str:
-    lines = [latex_escape(line) for line in _wrap(text, HEADER_CHARS)]
+def _header(text: str, align: str, limit: int = HEADER_CHARS) -> str:
+    lines = [latex_escape(line) for line in _wrap(text, limit)]
     if len(lines) == 1:
         return lines[0]
     # A header of several lines, bottom-aligned with the others, in the column's alignment.
@@ -211,7 +211,14 @@ def latex_table(t: TextTable, label: str) -> str:
         else:
             caption = f"{latex_escape(t.title)} (continued from Table~\\ref{{{label}}})"
             part_label = f"{label}-{i + 1}"
-        head = " & ".join(_header(t.columns[c], a) for c, a in zip(columns, aligns, strict=True))
+        # A boxed column's header may be as wide as its box.
+        limits = [
+            max(HEADER_CHARS, int(boxes[c] / CHAR_PT)) if c in boxes else HEADER_CHARS
+            for c in columns
+        ]
+        head = " & ".join(
+            _header(t.columns[c], a, n) for c, a, n in zip(columns, aligns, limits, strict=True)
+        )
         body = "".join(
             " & ".join(_cell(t, r, c, boxes.get(c)) for c in columns) + " \\\\\n"
             for r in range(len(t.rows))
