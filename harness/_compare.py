@@ -35,6 +35,7 @@ from spaces import (
     search_objective,
     space_training,
 )
+from spaces.training import TrainingContext
 from strategies import build_strategy, resolved_options
 
 DEFAULT_RUN_TIMEOUT = 3600.0
@@ -81,6 +82,10 @@ class Comparison:
             `spaces.MultiObjective`; without it they are refused.
         sim_workers: Simulated parallel workers of every run (`harness._events`): with more
             than one, a seconds budget is simulated wall-clock time.
+        training: Where trainable spaces train and keep their caches when this process
+            loads them (None: the environment's, `spaces.training.TrainingContext.
+            from_environment`). Workers load in their own environment's context (a Dask
+            worker's caches are read-only).
     """
 
     spaces: tuple[str, ...]
@@ -94,6 +99,7 @@ class Comparison:
     sources: tuple[str, ...] | None = None
     scalarize: bool = False
     sim_workers: int = 1
+    training: TrainingContext | None = None
 
     def objective(self, space: str) -> Objective:
         """Space ``space`` as this comparison searches and reports it.
@@ -101,7 +107,7 @@ class Comparison:
         Raises:
             UnknownSpaceError, TableError, ObjectiveError: Bad input.
         """
-        loaded = load_objective(space, table_options=self.table_options)
+        loaded = load_objective(space, table_options=self.table_options, training=self.training)
         selected = search_objective(loaded, metric=self.metric, fidelity=self.fidelity)
         return selected.reporting(self.report_metric)
 
@@ -213,9 +219,9 @@ def _report_key(comparison: Comparison, space: str, objective: Objective) -> str
     asked = comparison.report_metric
     if asked is None:
         return None
-    default = load_objective(space, table_options=comparison.table_options).select(
-        metric=comparison.metric, fidelity=comparison.fidelity
-    )
+    default = load_objective(
+        space, table_options=comparison.table_options, training=comparison.training
+    ).select(metric=comparison.metric, fidelity=comparison.fidelity)
     return None if objective.info.reported == default.info.reported else asked
 
 

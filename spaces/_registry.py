@@ -12,10 +12,14 @@ import importlib.metadata
 import inspect
 import pkgutil
 from functools import cache
+from typing import TYPE_CHECKING
 
 from spaces._objective import Objective
 from spaces._source import SpaceInfo, SpaceSource, Training
 from spaces._table import TableOptions
+
+if TYPE_CHECKING:
+    from spaces.training import TrainingContext
 
 TABLE_PREFIX = "table:"
 ENTRY_POINT_GROUP = "harness.spaces"
@@ -151,12 +155,20 @@ def space_info(name: str) -> SpaceInfo:
     return info
 
 
-def load_objective(name: str, *, table_options: TableOptions | None = None) -> Objective:
+def load_objective(
+    name: str,
+    *,
+    table_options: TableOptions | None = None,
+    training: TrainingContext | None = None,
+) -> Objective:
     """Load (once per process) the objective of space ``name``.
 
     Args:
         name: A name such as ``nb201/cifar10``, or ``table:PATH`` for a user table.
         table_options: Column roles for ``table:`` spaces; ignored by other sources.
+        training: Where a trainable space trains and keeps its cache (None: the
+            environment's, `spaces.training.TrainingContext.from_environment`); ignored by
+            sources that train nothing.
 
     Raises:
         UnknownSpaceError: ``name`` is not a space.
@@ -165,7 +177,11 @@ def load_objective(name: str, *, table_options: TableOptions | None = None) -> O
     source = _source_of(name)
     key = (name, table_options if source.prefix else None)
     if key not in _loaded:
-        _loaded[key] = source.load(name, table_options=table_options)
+        _loaded[key] = (
+            source.load(name, table_options=table_options)
+            if training is None
+            else source.load_training(name, table_options=table_options, training=training)
+        )
     return _loaded[key]
 
 

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from spaces._objective import Direction, Objective, Provenance
 from spaces._space import Space
 from spaces._table import TableOptions
+
+if TYPE_CHECKING:
+    from spaces.training import TrainingContext
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,3 +99,35 @@ class SpaceSource(ABC):
             name: One of `names`, or a name starting with `prefix`.
             table_options: How to read user tables; sources that read none ignore it.
         """
+
+    def load_training(
+        self, name: str, *, table_options: TableOptions | None, training: TrainingContext
+    ) -> Objective:
+        """Load space ``name``, whose models train and are cached as ``training`` says.
+
+        Sources that train (`spaces.sources.trained`, `spaces.sources.trained_cells`)
+        override this; the others have nothing to train and load as `load` does.
+        """
+        return self.load(name, table_options=table_options)
+
+
+class TrainingSource(SpaceSource):
+    """A source whose spaces train models: subclasses implement `load_training`.
+
+    `load` loads in the environment's training context (`spaces.training.TrainingContext.
+    from_environment`, which the command line fills); callers that hold a context pass it
+    to `load_training` (`spaces.load_objective`'s ``training``).
+    """
+
+    def load(self, name: str, *, table_options: TableOptions | None) -> Objective:
+        """`load_training` in the environment's training context."""
+        from spaces.training import TrainingContext  # torch-free; only trainable spaces need it
+
+        context = TrainingContext.from_environment()
+        return self.load_training(name, table_options=table_options, training=context)
+
+    @abstractmethod
+    def load_training(
+        self, name: str, *, table_options: TableOptions | None, training: TrainingContext
+    ) -> Objective:
+        """Load space ``name``, whose models train and are cached as ``training`` says."""

@@ -367,3 +367,32 @@ def test_cuda_training_is_deterministic_and_seed_independent(digits: Dataset) ->
     again = train_config(recipe, digits, (7, 13), range(10))[3]
     assert numbers(alone) == numbers(with_others) == numbers(again)
     assert not alone.device_name.startswith("cpu")
+
+
+def test_trainable_sources_train_and_cache_where_the_context_says(tmp_path: Path) -> None:
+    from spaces.sources.trained import TrainedSpaces
+    from spaces.sources.trained_cells import CellSpaces
+
+    context = TrainingContext(cache_dir=tmp_path, read_only=True)
+    mlp = TrainedSpaces().load_training("mlpwide/digits", table_options=None, training=context)
+    cell = CellSpaces().load_training("cell/digits", table_options=None, training=context)
+    for objective in (mlp, cell):
+        cache = objective.cache  # type: ignore[attr-defined]
+        assert cache.path.parent == tmp_path / "trained"
+        assert cache.read_only
+        cache.close()
+    assert not (tmp_path / "trained").exists()  # read-only: nothing written
+
+
+def test_a_source_loaded_plainly_takes_the_environment_s_context(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from spaces.sources.trained import TrainedSpaces
+
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("HARNESS_CACHE_READ_ONLY", "1")
+    objective = TrainedSpaces().load("mlpwide/digits", table_options=None)
+    cache = objective.cache  # type: ignore[attr-defined]
+    assert cache.path.parent == tmp_path / "trained"
+    assert cache.read_only
+    cache.close()

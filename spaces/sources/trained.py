@@ -17,7 +17,7 @@ Nothing here imports torch until a space is actually trained: ``list`` and table
 from __future__ import annotations
 
 from spaces._objective import Objective, Provenance
-from spaces._source import SpaceInfo, SpaceSource, Training
+from spaces._source import SpaceInfo, Training, TrainingSource
 from spaces._table import TableOptions
 from spaces.training import (
     DEFAULT_EPOCHS,
@@ -42,7 +42,7 @@ def _fidelities(family: str, data: str) -> tuple[int, ...]:
     return (epochs,)
 
 
-class TrainedSpaces(SpaceSource):
+class TrainedSpaces(TrainingSource):
     """``mlp2``, ``mlp3`` and ``mlpwide`` on every data set."""
 
     name = "trained"
@@ -75,7 +75,7 @@ class TrainedSpaces(SpaceSource):
         """A grid ``harness train`` fills (mlp2, mlp3), or an open space (mlpwide)."""
         return "grid" if name.split("/", 1)[0] in GRID_FAMILIES else "on-demand"
 
-    def recorded(self, name: str, *, training: TrainingContext | None = None) -> str:
+    def recorded(self, name: str) -> str:
         """A shipped table, else how many of the grid's models (or any) the cache holds."""
         family, data = name.split("/", 1)
         if family in GRID_FAMILIES and shipped_table(family, data).exists():
@@ -84,7 +84,7 @@ class TrainedSpaces(SpaceSource):
         # (and loading a recorded table in a worker) must not pay for.
         from spaces.training import TrainingCache, cache_path, recipe_for
 
-        context = training or TrainingContext.from_environment()
+        context = TrainingContext.from_environment()
         try:
             recipe = recipe_for(data, device="cpu", data_dir=context.data_dir)
             with TrainingCache(cache_path(recipe, context.cache_dir), recipe) as cache:
@@ -98,19 +98,9 @@ class TrainedSpaces(SpaceSource):
         held = sum(1 for key, seed in done if key in keys and seed < recipe.n_seeds)
         return f"{held:,}/{grid.n_configs * recipe.n_seeds:,} models in cache"
 
-    def load(
-        self,
-        name: str,
-        *,
-        table_options: TableOptions | None,
-        training: TrainingContext | None = None,
+    def load_training(
+        self, name: str, *, table_options: TableOptions | None, training: TrainingContext
     ) -> Objective:
-        """The shipped or exported table of a full grid, else the cache with its trainer.
-
-        Args:
-            name: ``family/data set``.
-            table_options: Ignored (no user tables here).
-            training: Device, data and cache folders (default: the environment's).
-        """
+        """The shipped or exported table of a full grid, else the cache with its trainer."""
         family, data = name.split("/", 1)
         return load_trained(family, data, context=training)

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from spaces._nb201 import nb201_cell_space
 from spaces._objective import Objective, Provenance
-from spaces._source import SpaceInfo, SpaceSource, Training
+from spaces._source import SpaceInfo, Training, TrainingSource
 from spaces._table import TableOptions
 from spaces.training import CELL_DATASETS, METRIC_NAMES, TrainingContext
 
 
-class CellSpaces(SpaceSource):
+class CellSpaces(TrainingSource):
     """``cell/digits`` and ``cell/fashion-mnist``."""
 
     name = "cells"
@@ -53,11 +53,11 @@ class CellSpaces(SpaceSource):
         """Open: 15,625 cells, each trained when a comparison asks for it."""
         return "on-demand"
 
-    def recorded(self, name: str, *, training: TrainingContext | None = None) -> str:
+    def recorded(self, name: str) -> str:
         """The models in the space's cache (an open space: never all of it)."""
         from spaces.training import TrainingCache, cell_cache_path, cell_recipe_for
 
-        context = training or TrainingContext.from_environment()
+        context = TrainingContext.from_environment()
         try:
             recipe = cell_recipe_for(name.split("/", 1)[1], device="cpu", data_dir=context.data_dir)
             with TrainingCache(cell_cache_path(recipe, context.cache_dir), recipe) as cache:
@@ -65,20 +65,10 @@ class CellSpaces(SpaceSource):
         except ValueError as exc:  # the data set is missing, the cache unusable: say which
             return f"unavailable: {str(exc).split(';')[0]}"
 
-    def load(
-        self,
-        name: str,
-        *,
-        table_options: TableOptions | None,
-        training: TrainingContext | None = None,
+    def load_training(
+        self, name: str, *, table_options: TableOptions | None, training: TrainingContext
     ) -> Objective:
-        """The cell space served by its training cache and trainer.
-
-        Args:
-            name: ``cell/<data set>``.
-            table_options: Ignored (no user tables here).
-            training: Device, data and cache folders (default: the environment's).
-        """
+        """The cell space served by its training cache and trainer."""
         from spaces.training import load_cell
 
         return load_cell(name.split("/", 1)[1], context=training)
