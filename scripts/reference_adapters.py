@@ -33,9 +33,7 @@ best observed at the highest fidelity evaluated so far). Use seeds no default wa
 
 from __future__ import annotations
 
-import argparse
 import math
-import os
 import sys
 import tempfile
 import warnings
@@ -50,7 +48,7 @@ import reference_baselines as rb
 
 from harness import Budget, run_strategy, strategy_seed
 from harness.capabilities import Setting, decide
-from spaces import Config, Objective, UnknownSpaceError, available_spaces
+from spaces import Config, Objective, UnknownSpaceError
 from strategies import build_strategy, get_strategy
 
 
@@ -279,23 +277,11 @@ def run_pairs(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the pairs and print each side's mean final regret and the tests between them."""
-    parser = argparse.ArgumentParser(
-        prog="reference_adapters.py", description=(__doc__ or "").split("\n\n")[0]
-    )
-    parser.add_argument("--space", default="nb201/cifar10")
-    parser.add_argument("--first-seed", type=int, default=1000)
-    parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--budget", type=int, default=100, help="evaluations per run")
+    parser = rb.comparison_parser("reference_adapters.py", __doc__)
     parser.add_argument(
         "--adapter", action="append", choices=sorted(REFERENCES), help="default: all"
     )
-    parser.add_argument("--alpha", type=float, default=0.05)
-    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
-    args = parser.parse_args(argv)
-    if args.space not in available_spaces():
-        parser.error(f"--space {args.space!r} is not one of {', '.join(available_spaces())}")
-    if args.seeds < 2 or args.budget < 1 or args.workers < 1:
-        parser.error("--seeds must be at least 2, --budget and --workers at least 1")
+    args = rb.parse_comparison(parser, argv)
     names = args.adapter or list(REFERENCES)
     try:
         objective = rb._objective(args.space)

@@ -388,17 +388,25 @@ def run_sides(
     return [compare_samples(t[0], t[1]) for t in table]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the pairs and print each side's mean final regret and the tests between them."""
-    parser = argparse.ArgumentParser(
-        prog="reference_baselines.py", description=(__doc__ or "").split("\n\n")[0]
-    )
+def comparison_parser(prog: str, doc: str | None) -> argparse.ArgumentParser:
+    """The options of a side-by-side script: space, seeds, budget (add yours after them).
+
+    Args:
+        prog: The script's name.
+        doc: Its module docstring (the first paragraph is the description).
+    """
+    parser = argparse.ArgumentParser(prog=prog, description=(doc or "").split("\n\n")[0])
     parser.add_argument("--space", default="nb201/cifar10")
     parser.add_argument("--first-seed", type=int, default=1000)
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--budget", type=int, default=100, help="evaluations per run")
-    parser.add_argument("--tpe", default="tpe", help="the harness's TPE spec to check")
-    parser.add_argument("--evolution", default="evolution", help="the harness's RE spec")
+    return parser
+
+
+def parse_comparison(
+    parser: argparse.ArgumentParser, argv: Sequence[str] | None
+) -> argparse.Namespace:
+    """Add ``--alpha`` and ``--workers``, parse ``argv`` and check the shared options."""
     parser.add_argument("--alpha", type=float, default=0.05)
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     args = parser.parse_args(argv)
@@ -406,6 +414,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--space {args.space!r} is not one of {', '.join(available_spaces())}")
     if args.seeds < 2 or args.budget < 1 or args.workers < 1:
         parser.error("--seeds must be at least 2, --budget and --workers at least 1")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the pairs and print each side's mean final regret and the tests between them."""
+    parser = comparison_parser("reference_baselines.py", __doc__)
+    parser.add_argument("--tpe", default="tpe", help="the harness's TPE spec to check")
+    parser.add_argument("--evolution", default="evolution", help="the harness's RE spec")
+    args = parse_comparison(parser, argv)
     try:
         if _objective(args.space).optimum is None:
             parser.error(f"--space {args.space!r} has no known optimum, so no regret")
