@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import os
 import shlex
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from cli._train import DATA_DIR_ENV, add_training_arguments, apply_training_arguments
+from cli._train import add_training_arguments, apply_training_arguments
 from experiments.asnn_paper import (
     METHODS,
     N_TRAINING_SEEDS,
@@ -101,12 +100,18 @@ class _Trainer:
     """Trials of any architecture: from the training cache, training (stacked) what is missing."""
 
     def __init__(self, dataset: str, device: str) -> None:
-        from spaces.training import TrainingCache, cache_path, load_dataset, recipe_for
+        from spaces.training import (
+            TrainingCache,
+            TrainingContext,
+            cache_path,
+            load_dataset,
+            recipe_for,
+        )
 
-        data_dir = os.environ.get(DATA_DIR_ENV) or None
-        self.recipe = recipe_for(dataset, device=device, data_dir=data_dir)
-        self.cache = TrainingCache(cache_path(self.recipe), self.recipe)
-        self._load = functools.partial(load_dataset, dataset, data_dir)
+        context = TrainingContext.from_environment()  # as `apply_training_arguments` filled it
+        self.recipe = recipe_for(dataset, device=device, data_dir=context.data_dir)
+        self.cache = TrainingCache(cache_path(self.recipe, context.cache_dir), self.recipe)
+        self._load = functools.partial(load_dataset, dataset, context.data_dir)
         self._data: Any = None
         self.trained = 0
 

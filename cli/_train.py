@@ -26,11 +26,10 @@ from harness import (
 )
 from harness.executors import Executor
 from spaces import space_fill
+from spaces.training import DATA_DIR_ENV, DEVICE_ENV, TrainingContext
 
 DEVICES = ("auto", "cpu", "cuda")
 CACHE_DIR_ENV = "HARNESS_CACHE_DIR"
-DATA_DIR_ENV = "HARNESS_DATA_DIR"
-DEVICE_ENV = "HARNESS_DEVICE"
 
 
 def add_training_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,7 +67,7 @@ def apply_training_arguments(args: argparse.Namespace) -> str:
         os.environ[CACHE_DIR_ENV] = str(args.cache_dir)
     if args.data_dir is not None:
         os.environ[DATA_DIR_ENV] = str(args.data_dir)
-    device: str = args.device or os.environ.get(DEVICE_ENV) or "cpu"
+    device: str = args.device or TrainingContext.from_environment().device
     os.environ[DEVICE_ENV] = device
     return device
 
