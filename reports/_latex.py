@@ -108,12 +108,7 @@ def _wraps(t: TextTable, column: int, keep: int) -> bool:
 
 def _column_width(t: TextTable, column: int, keep: int) -> float:
     header = max(len(line) for line in _wrap(t.columns[column], HEADER_CHARS))
-    cells = [
-        len(row[column]) * (BOLD if (r, column) in t.bold else 1.0)
-        + (1 if (r, column) in t.marked else 0)
-        for r, row in enumerate(t.rows)
-    ]
-    widest = max(cells, default=0.0)
+    widest = _natural_chars(t, column)
     if _wraps(t, column, keep):
         widest = min(widest, TEXT_CHARS)
     elif column in t.text_columns:
@@ -177,6 +172,18 @@ def _name_box(t: TextTable, column: int, keep: int) -> float | None:
     return _column_width(t, column, keep) - 2 * COLSEP_PT
 
 
+def _natural_chars(t: TextTable, column: int) -> float:
+    """The widest cell of a column in characters (bold counted wider, a mark as one)."""
+    return max(
+        (
+            len(row[column]) * (BOLD if (r, column) in t.bold else 1.0)
+            + (1 if (r, column) in t.marked else 0)
+            for r, row in enumerate(t.rows)
+        ),
+        default=0.0,
+    )
+
+
 def _cell(t: TextTable, r: int, c: int, box: float | None) -> str:
     text = t.rows[r][c]
     tex = latex_escape(text) + (r"$^\dagger$" if (r, c) in t.marked else "")
@@ -202,9 +209,13 @@ def latex_table(t: TextTable, label: str) -> str:
     for i, columns in enumerate(parts):
         aligns = ["l" if c in t.text_columns else "r" for c in columns]
         boxes = _wrap_widths(t, columns, keep)
+        # Names wrap only as far as the part needs: the room its columns leave widens them.
+        spare = LINEWIDTH_PT - sum(_column_width(t, c, keep) for c in columns)
         for c in columns:
             if (name := _name_box(t, c, keep)) is not None:
-                boxes[c] = name
+                grow = max(0.0, min(spare, _natural_chars(t, c) * CHAR_PT - name))
+                boxes[c] = name + grow
+                spare -= grow
         if i == 0:
             caption = latex_escape(t.title) + (f". {latex_escape(t.legend)}" if t.legend else "")
             part_label = label
