@@ -169,6 +169,8 @@ def split_comment(command: str) -> tuple[str, str]:
 def adapted(command: str, appends: list[tuple[str, str]]) -> str:
     body, _ = split_comment(command)
     words = shlex.split(body)
+    # A script is named by its file name: `run.py += ...` matches `python scripts/run.py`.
+    words += [w.rsplit("/", 1)[-1] for w in words if "/" in w]
     for word, args in appends:
         if word in words:
             body = f"{body} {args}"
@@ -369,6 +371,9 @@ def test_adapted_appends_before_a_comment_and_only_to_matching_commands() -> Non
         == "python -m harness compare --seeds 20 --seeds 2"
     )
     assert adapted("python -m harness list", appends) == "python -m harness list"
+    assert adapted("python scripts/run.py --seeds 20", [("run.py", "--seeds 2")]).endswith(
+        "--seeds 20 --seeds 2"
+    )
     assert adapted("echo '#not a comment'", []) == "echo '#not a comment'"
 
 
