@@ -36,6 +36,9 @@ from typing import Any, TypeVar
 from harness.executors import ExecutorBase, ExecutorError
 from harness.executors._pool import KILL_GRACE_SECONDS
 
+# Set in Dask workers: the training cache is read there, never written (see module doc).
+from spaces.training import READ_ONLY_ENV
+
 Task = TypeVar("Task")
 Result = TypeVar("Result")
 
@@ -44,8 +47,6 @@ CONNECT_TIMEOUT_SECONDS = 10.0
 """How long to wait for a scheduler given with ``--scheduler`` to answer."""
 WORKERS_WAIT_SECONDS = 10.0
 """How long a scheduler without workers is given to get one before the command gives up."""
-READ_ONLY_CACHE_ENV = "HARNESS_CACHE_READ_ONLY"
-"""Set in Dask workers: the training cache is read there, never written (see module doc)."""
 INSTALL_HINT = "install the extra: pip install -e '.[dask]' (or pip install 'dask[distributed]')"
 
 
@@ -80,7 +81,7 @@ def on_worker(
     so the worker takes the next task.
     """
     if os.getpid() != coordinator:
-        os.environ[READ_ONLY_CACHE_ENV] = "1"
+        os.environ[READ_ONLY_ENV] = "1"
         os.environ.setdefault("OMP_NUM_THREADS", "1")
         if "torch" in sys.modules:
             sys.modules["torch"].set_num_threads(1)
