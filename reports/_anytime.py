@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from reports._data import Cell
-from reports._inference import band, nums
+from reports._inference import anytime_curves, band
 from reports._tree import search_figure_key, test_figure_key
 from reports.document import Block, RenderContext, Section, StatsSettings
 
@@ -27,16 +27,10 @@ class Anytime(Section):
         sign = cell.measure.sign
         # Regret is never negative: its bands stop at 0.
         bound = 0.0 if cell.measure.kind == "regret" else None
-        anytime: dict[str, Any] = {}
-        for axis, grid, curves in (
-            ("evaluations", cell.eval_grid, cell.eval_curves),
-            ("seconds", cell.time_grid, cell.time_curves),
-        ):
-            entry: dict[str, Any] = {"grid": nums(grid)}
-            for i, lab in enumerate(cell.labels):
-                entry[lab] = band(curves[i], sign, bound)
-            anytime[axis] = entry
-        return {"anytime": anytime}
+        curves = anytime_curves(
+            cell, cell.eval_curves, cell.time_curves, lambda seeds: band(seeds, sign, bound)
+        )
+        return {"anytime": curves}
 
     def blocks(self, space: dict[str, Any], context: RenderContext) -> list[Block]:
         name = space["name"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -351,6 +351,43 @@ def band(
     return {"mean": nums(mean), "ci_low": nums(low), "ci_high": nums(high)}
 
 
+def anytime_curves(
+    cell: Cell,
+    eval_curves: FloatArray,
+    time_curves: FloatArray,
+    curve: Callable[[FloatArray], dict[str, Any]],
+) -> dict[str, Any]:
+    """Each strategy's curve summary on both budget axes: evaluations, then seconds.
+
+    Args:
+        cell: The space (its labels and the two grids).
+        eval_curves: Per strategy, the seeds' values on the evaluations grid.
+        time_curves: The same on the seconds grid.
+        curve: What one strategy's seeds become (for example `band`).
+    """
+    anytime: dict[str, Any] = {}
+    for axis, grid, curves in (
+        ("evaluations", cell.eval_grid, eval_curves),
+        ("seconds", cell.time_grid, time_curves),
+    ):
+        entry: dict[str, Any] = {"grid": nums(grid)}
+        for i, lab in enumerate(cell.labels):
+            entry[lab] = curve(curves[i])
+        anytime[axis] = entry
+    return anytime
+
+
+def _test_band(seeds: FloatArray) -> dict[str, Any]:
+    """A test metric's band; where some runs lack test values, their mean and no band."""
+    if np.isfinite(seeds).all():
+        return band(seeds, 1.0)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(seeds, axis=0)
+    none: list[float | None] = [None] * mean.size
+    return {"mean": nums(mean), "ci_low": none, "ci_high": list(none)}
+
+
 def on_test_metric(cell: Cell, *, seed: int = 0) -> dict[str, Any] | None:
     """The test-metric block of a space: final test value and anytime curves per strategy.
 
@@ -368,23 +405,7 @@ def on_test_metric(cell: Cell, *, seed: int = 0) -> dict[str, Any] | None:
             values, confidence=CONFIDENCE, rng=_stats.data_rng(values, seed=seed)
         )
         final[lab] = {**location(values, ci, 1.0), "per_seed": nums(track.final[i])}
-    anytime: dict[str, Any] = {}
-    for axis, grid, curves in (
-        ("evaluations", cell.eval_grid, track.eval_curves),
-        ("seconds", cell.time_grid, track.time_curves),
-    ):
-        entry: dict[str, Any] = {"grid": nums(grid)}
-        for i, lab in enumerate(cell.labels):
-            if np.isfinite(curves[i]).all():
-                entry[lab] = band(curves[i], 1.0)
-            else:
-                # A run without test values: the mean of those that have one, no band.
-                with np.errstate(all="ignore"), warnings.catch_warnings():
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    mean = np.nanmean(curves[i], axis=0)
-                none = [None] * grid.size
-                entry[lab] = {"mean": nums(mean), "ci_low": none, "ci_high": list(none)}
-        anytime[axis] = entry
+    anytime = anytime_curves(cell, track.eval_curves, track.time_curves, _test_band)
     if track.role == "report":
         text = (
             f"report metric {track.metric} of the incumbent chosen on {cell.metric} "
@@ -420,15 +441,9 @@ def on_search_metric(cell: Cell, *, seed: int = 0) -> dict[str, Any] | None:
     bound = 0.0 if m.kind == "regret" else None
     ranks = _stats.average_ranks(track.final.T)
     final = final_results(cell.labels, track.final, ranks, kind=m.kind, sign=m.sign, seed=seed)
-    anytime: dict[str, Any] = {}
-    for axis, grid, curves in (
-        ("evaluations", cell.eval_grid, track.eval_curves),
-        ("seconds", cell.time_grid, track.time_curves),
-    ):
-        entry: dict[str, Any] = {"grid": nums(grid)}
-        for i, lab in enumerate(cell.labels):
-            entry[lab] = band(curves[i], m.sign, bound)
-        anytime[axis] = entry
+    anytime = anytime_curves(
+        cell, track.eval_curves, track.time_curves, lambda seeds: band(seeds, m.sign, bound)
+    )
     return {
         "metric": m.metric,
         "measure": m.as_dict(),
