@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from harness import Budget, run_strategy
+from harness.capabilities import Refused, Setting, decide
 from spaces import load_objective
 from strategies import available_strategies, build_strategy
 
@@ -29,6 +30,11 @@ SLOW_ROUNDS = {"gp": 1, "asnn": 3, "asnn-plus": 3, "predictor": 3, "tpe": 3}
 @pytest.mark.parametrize("space", ["nb201/cifar10", "fcnet/protein", "hpobench-mlp/kc1"])
 def test_overhead_per_evaluation(benchmark: Any, strategy: str, space: str) -> None:
     bench = load_objective(space)
+    budget = Budget(kind="evaluations", amount=N_EVALUATIONS)
+    try:  # the capability model says whether the pair runs (weight sharing needs a cell space)
+        decide(strategy, Setting(objective=bench, budget=budget))
+    except Refused as refused:
+        pytest.skip(str(refused))
     overheads: list[float] = []
     seeds = iter(range(1000))
 
@@ -37,9 +43,7 @@ def test_overhead_per_evaluation(benchmark: Any, strategy: str, space: str) -> N
         instance = build_strategy(
             strategy, {}, bench.space, seed=seed, maximize=bench.maximize, budget=N_EVALUATIONS
         )
-        trace = run_strategy(
-            instance, bench, seed=seed, budget=Budget(kind="evaluations", amount=N_EVALUATIONS)
-        )
+        trace = run_strategy(instance, bench, seed=seed, budget=budget)
         assert trace.status == "finished", trace.traceback
         overheads.append(trace.overhead_seconds / N_EVALUATIONS)
 
