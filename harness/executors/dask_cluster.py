@@ -336,7 +336,15 @@ def create(*, workers: int, scheduler: str | None = None) -> DaskExecutor:
         client = _connect(dask, client_class, scheduler)
         return DaskExecutor(client, None, _wait_for_workers(client, scheduler))
     n = max(1, workers)
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+    # worker-saturation 1.0: a worker holds only the task it computes, none queued behind it.
+    # With Dask's default (1.1, rounded up to two tasks per one-thread worker) a run waiting
+    # on a worker that another run kills was charged an attempt too, and could fail
+    # "worker died" without having started.
+    settings = {
+        "distributed.scheduler.allowed-failures": 0,
+        "distributed.scheduler.worker-saturation": 1.0,
+    }
+    with dask.config.set(settings):
         cluster = cluster_class(
             n_workers=n,
             threads_per_worker=1,
