@@ -11,12 +11,12 @@ and one-line refusals.
 from __future__ import annotations
 
 import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from _scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = range(2000, 2020)  # the committed check uses 1000..1019
@@ -24,16 +24,7 @@ ALPHA = 0.05
 
 
 def _load_script() -> ModuleType:
-    name = "reference_adapters"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("reference_adapters")
 
 
 def _installed(*modules: str) -> bool:

@@ -14,14 +14,13 @@ so this file fails for it.)
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
+from _scripts import load_script
 
 from spaces import load_objective
 from strategies import Observation, build_strategy
@@ -35,16 +34,7 @@ N_PAIRS = 3
 
 
 def _load_script() -> ModuleType:
-    name = "reference_baselines"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
+    return load_script("reference_baselines")
 
 
 rb = _load_script()
